@@ -1,0 +1,11 @@
+"""``supercoherence proofs``: (to be filled in by its issue)."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``proofs`` command(s) to the root application."""
