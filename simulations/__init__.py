@@ -1,0 +1,29 @@
+"""Monte Carlo stability studies: from a study file to stored, checked results.
+
+A study is a pipeline of separate stages (SALib / EMA Workbench style):
+
+1. *sample* (:mod:`~supercoherence.simulations.sampling`): parameter points from grids
+   and distributions (factorial, Latin hypercube, Sobol', Saltelli designs);
+2. *evaluate* (:mod:`~supercoherence.simulations.engines`,
+   :mod:`~supercoherence.simulations.backends`): replicates of an engine on every
+   point, in (point, chunk) units seeded by ``SeedSequence(seed, spawn_key=(point,
+   chunk))``, on a process pool, in-process or on Dask;
+3. *analyse* (:mod:`~supercoherence.simulations.analysis`): estimates with Wilson / CLT
+   intervals beside the closed forms (z-scores, flagged when ``|z| > 4``), the
+   stability boundary against :func:`supercoherence.theory.recursion.classify`, and
+   Sobol indices.
+
+Results stream to a study folder (:mod:`~supercoherence.simulations.store`) and a rerun
+computes only what is missing.
+
+Examples
+--------
+>>> from supercoherence.simulations import load_study
+>>> load_study("dichotomy").engine
+'chain'
+"""
+
+from supercoherence.simulations.runner import StudyResults, load_results, run_study
+from supercoherence.simulations.study import Study, load_study, parse_study
+
+__all__ = ["Study", "StudyResults", "load_results", "load_study", "parse_study", "run_study"]

@@ -64,6 +64,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from scipy.special import expit
+from supercoherence.theory import symbols as S
+from supercoherence.theory.result import Derived, derived, sympify_param
 
 from supercoherence.checks import (
     check_in_interval,
@@ -72,8 +74,6 @@ from supercoherence.checks import (
     check_probability,
 )
 from supercoherence.errors import ParameterError
-from supercoherence.theory import symbols as S
-from supercoherence.theory.result import Derived, derived, sympify_param
 
 __all__ = [
     "expected_duration",
@@ -441,7 +441,8 @@ def expected_duration_numeric(p: Any, start: Any, total: Any) -> Any:
     won = 1.0 - ruin_probability_numeric(pp, ii, nn)
     with np.errstate(all="ignore"):
         closed = (ii - nn * won) / np.tanh(L / 2.0)
-    series = ii * (nn - ii) * (1.0 + L * (2.0 * ii - nn) / 6.0 + L**2 * (1 + ii**2 - nn * ii) / 12.0)
+        correction = L * (2.0 * ii - nn) / 6.0 + L**2 * (1.0 + ii**2 - nn * ii) / 12.0
+        series = ii * (nn - ii) * (1.0 + correction)
     out = np.where(np.abs(nn * L) < _SERIES_THRESHOLD, series, closed)
     out = np.where(pp == 1.0, nn - ii, np.where(pp == 0.0, ii, out))
     out = np.where((ii == 0) | (ii == nn), 0.0, out)

@@ -1,0 +1,123 @@
+"""The fast engine against the floor of one uniform per replicate.
+
+Baseline (the floor): draw one float64 uniform per replicate with numpy's default
+Generator (PCG64), ``rng.random(out=buffer)`` into a reused buffer of
+``STREAM_BLOCK`` values (faster than one big ``rng.random(R)``, so the stricter
+floor).  Each timing is the best of three runs in this process; peak memory is
+measured in a separate run with ``tracemalloc`` (numpy reports its buffers to it).
+
+Cases:
+
+- ``survival law``: ``estimate_survival_law`` -- P(N >= n) for n = 0..1000 over
+  10^7 replicates (quick: 10^6), for the telescoping ``q_n = 1/(n+2)^2`` (1000
+  thresholds spread over [1/2, 1]) and a stationary ``q = 0.001``.  Target <= 5x.
+- ``full table``: ``simulate_chain`` with times and drift for an escalating
+  entrenchment scenario (10^6 replicates, quick 10^5), per-replicate table kept and
+  not kept.  Context only (its cost grows with the number of takeovers simulated).
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+from supercoherence.models.engine import STREAM_BLOCK, estimate_survival_law, simulate_chain
+from supercoherence.theory.scenario import TakeoverScenario
+
+N_MAX = 1000
+REPEATS = 3
+
+
+def _best_seconds(task: Callable[[], object]) -> float:
+    best = np.inf
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        task()
+        best = min(best, time.perf_counter() - start)
+    return float(best)
+
+
+def _peak_bytes(task: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        task()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _floor(replicates: int) -> Callable[[], None]:
+    def draw() -> None:
+        rng = np.random.default_rng(0)
+        buffer = np.empty(STREAM_BLOCK)
+        for start in range(0, replicates, STREAM_BLOCK):
+            rng.random(out=buffer[: min(STREAM_BLOCK, replicates - start)])
+
+    return draw
+
+
+def _row(case: str, task: Callable[[], object], replicates: int, floor: float, target: str):
+    seconds = _best_seconds(task)
+    return {
+        "benchmark": "engine",
+        "case": case,
+        "seconds": seconds,
+        "baseline": f"one uniform per replicate ({replicates:.0e})",
+        "baseline_seconds": floor,
+        "ratio": seconds / floor,
+        "target": target,
+        "extra": {
+            "replicates": replicates,
+            "peak_memory_mb": _peak_bytes(task) / 2**20,
+            "ns_per_replicate": 1e9 * seconds / replicates,
+        },
+    }
+
+
+def cases(quick: bool) -> list[dict]:
+    """Benchmark rows (see ``benchmarks/README.md``)."""
+    replicates = 10**6 if quick else 10**7
+    floor = _best_seconds(_floor(replicates))
+    rows = [
+        _row(
+            f"survival law n<={N_MAX}, q_n=1/(n+2)^2",
+            lambda: estimate_survival_law(lambda n: 1 / (n + 2) ** 2, N_MAX, replicates, seed=1),
+            replicates,
+            floor,
+            "<= 5x",
+        ),
+        _row(
+            f"survival law n<={N_MAX}, q=0.001",
+            lambda: estimate_survival_law(0.001, N_MAX, replicates, seed=1),
+            replicates,
+            floor,
+            "<= 5x",
+        ),
+    ]
+    table_replicates = replicates // 10
+    table_floor = _best_seconds(_floor(table_replicates))
+    scenario = TakeoverScenario(
+        spawn_rate=3, capability_ratio=1.5, detection_scaling=0.4, drift=0.8, utility_dimension=6
+    )
+    for keep in (True, False):
+        rows.append(
+            _row(
+                f"full table, escalating entrenchment (keep_replicates={keep})",
+                lambda keep=keep: simulate_chain(
+                    scenario, table_replicates, seed=2, keep_replicates=keep
+                ),
+                table_replicates,
+                table_floor,
+                "",
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    for row in cases("--quick" in sys.argv):
+        print(f"{row['case']}: {row['seconds']:.3f} s, ratio {row['ratio']:.2f}, {row['extra']}")

@@ -1,0 +1,240 @@
+r"""The law of one chain of dominant optimizers, as the engine consumes it.
+
+A chain is the sequence of dominant optimizers :math:`O_0, O_1, \dots`.  Given that
+:math:`O_n` is reached, it is never overthrown with probability :math:`q_n`,
+independently of the other levels; otherwise its tenure :math:`\tau_n` is finite.
+The engine needs, for the levels :math:`n < M` (``max_takeovers``):
+
+- the never-overthrown probabilities :math:`q_0, \dots, q_{M-1}`;
+- optionally a *clock*: the inverse cumulative hazard :math:`\Lambda_n^{-1}` of each
+  level, so that :math:`\tau_n = \Lambda_n^{-1}(E)`, :math:`E \sim \mathrm{Exp}(1)`,
+  is an exact tenure (infinite, i.e. never overthrown, when
+  :math:`E \ge \Lambda_n(\infty) = -\log q_n`);
+- the value drift: :math:`\rho` (``drift``) and the utility dimension :math:`D`.
+
+:class:`ChainLaw` gathers these from any of four descriptions of a chain:
+
+- a :class:`~supercoherence.theory.scenario.TakeoverScenario` (anything with
+  ``q(n)``, ``inverse_cumulative_hazard(n, y)``, ``drift`` and
+  ``utility_dimension``): level-dependent hazards, capability escalation included;
+- a hazard family of :mod:`supercoherence.theory.hazard` (anything with
+  ``never_overthrown_numeric()`` and ``inverse_cumulative_numeric(y)``): the same
+  hazard at every level;
+- a number :math:`q` (stationary chain) or a sequence ``q[n]`` of at least
+  :math:`M` values;
+- a callable ``q(n)`` evaluated on ``numpy.arange(M)``.
+
+The last two have no clock: they define the law of the number of takeovers and the
+drift, but not when takeovers happen.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from supercoherence.checks import check_in_interval, check_positive_int, check_probability
+from supercoherence.errors import ParameterError
+
+__all__ = ["ChainLaw"]
+
+InverseHazard = Callable[[int, np.ndarray], np.ndarray]
+
+
+def _is_scenario(model: Any) -> bool:
+    return all(
+        hasattr(model, name)
+        for name in ("q", "inverse_cumulative_hazard", "drift", "utility_dimension")
+    )
+
+
+def _is_hazard_family(model: Any) -> bool:
+    return hasattr(model, "never_overthrown_numeric") and hasattr(
+        model, "inverse_cumulative_numeric"
+    )
+
+
+def _q_values(model: Any, levels: np.ndarray) -> np.ndarray:
+    """``q_n`` for ``n`` in ``levels`` from a number, a sequence or a callable."""
+    if callable(model):
+        values = model(levels)
+    elif isinstance(model, numbers.Real | np.floating | np.integer) or np.ndim(model) == 0:
+        values = model
+    else:
+        values = np.asarray(model, dtype=float).ravel()
+        if values.size < levels.size:
+            raise ParameterError(
+                "q",
+                f"a sequence of {values.size} values",
+                f"at least max_takeovers = {levels.size} values (one per level)",
+            )
+        values = values[: levels.size]
+    try:
+        return np.broadcast_to(np.asarray(values, dtype=float), levels.shape).copy()
+    except (TypeError, ValueError):
+        raise ParameterError(
+            "q", model, "a number in [0, 1], a sequence or a vectorised callable of n"
+        ) from None
+
+
+@dataclass(frozen=True)
+class ChainLaw:
+    r"""Never-overthrown probabilities, clock and drift of the first ``M`` levels.
+
+    Build it with :meth:`from_model`; the fields are the normalised law.
+
+    Parameters
+    ----------
+    q : numpy.ndarray
+        :math:`q_0, \dots, q_{M-1}`, each in [0, 1].
+    drift : float
+        :math:`\rho \in [-1, 1]`, the expected alignment of successive utilities.
+    utility_dimension : int
+        :math:`D \ge 2`.
+    inverse_hazard : callable or None
+        ``inverse_hazard(n, y)`` = :math:`\Lambda_n^{-1}(y)` for one level ``n`` and
+        an array ``y``; ``None`` for a chain without a clock.
+
+    Examples
+    --------
+    >>> law = ChainLaw.from_model(0.25, max_takeovers=3)
+    >>> law.q.tolist(), law.has_clock, law.max_takeovers
+    ([0.25, 0.25, 0.25], False, 3)
+    >>> law.survival().round(12).tolist()  # P(N >= n) = 0.75^n, n = 0..3
+    [1.0, 0.75, 0.5625, 0.421875]
+    """
+
+    q: np.ndarray
+    drift: float = 1.0
+    utility_dimension: int = 2
+    inverse_hazard: InverseHazard | None = None
+
+    @classmethod
+    def from_model(
+        cls,
+        model: Any,
+        max_takeovers: int,
+        *,
+        drift: float | None = None,
+        utility_dimension: int | None = None,
+    ) -> ChainLaw:
+        """Normalise a scenario, hazard family, number, sequence or callable.
+
+        Parameters
+        ----------
+        model : TakeoverScenario, HazardFamily, float, sequence or callable
+            The chain (see the module docstring).
+        max_takeovers : int
+            :math:`M \\ge 1`, the number of levels needed.
+        drift, utility_dimension : optional
+            :math:`\\rho` (default 1: no drift) and :math:`D` (default 2) for the
+            descriptions that do not carry them; a scenario carries its own, and
+            passing them beside a scenario is an error.
+
+        Returns
+        -------
+        ChainLaw
+
+        Raises
+        ------
+        ParameterError
+            If ``max_takeovers < 1``, a ``q_n`` lies outside [0, 1], the sequence is
+            shorter than ``max_takeovers``, ``drift`` is outside [-1, 1],
+            ``utility_dimension < 2``, or ``drift``/``utility_dimension`` are given
+            beside a scenario.
+
+        Examples
+        --------
+        >>> from supercoherence.theory.hazard import EntrenchmentHazard
+        >>> law = ChainLaw.from_model(EntrenchmentHazard(1, 2), max_takeovers=2)
+        >>> law.q.round(6).tolist(), law.has_clock
+        ([0.606531, 0.606531], True)
+        >>> ChainLaw.from_model(lambda n: 1 / (n + 2) ** 2, 2, drift=0.5).q.tolist()
+        [0.25, 0.1111111111111111]
+        >>> ChainLaw.from_model(1.5, 2)
+        Traceback (most recent call last):
+        ...
+        supercoherence.errors.ParameterError: q = 1.5 is out of range: allowed [0, 1]
+        """
+        max_takeovers = check_positive_int("max_takeovers", max_takeovers)
+        levels = np.arange(max_takeovers)
+        if _is_scenario(model):
+            for name, value in (("drift", drift), ("utility_dimension", utility_dimension)):
+                if value is not None:
+                    raise ParameterError(
+                        name,
+                        value,
+                        "None when the model is a TakeoverScenario",
+                        "the scenario carries its own; set it there",
+                    )
+            q = np.asarray(model.q(levels), dtype=float)
+            drift, utility_dimension = float(model.drift), model.utility_dimension
+            inverse = model.inverse_cumulative_hazard
+        elif _is_hazard_family(model):
+            q = np.full(max_takeovers, float(model.never_overthrown_numeric()))
+            family = model
+
+            def inverse(n: int, y: np.ndarray) -> np.ndarray:
+                return family.inverse_cumulative_numeric(y)
+        else:
+            q = _q_values(model, levels)
+            inverse = None
+        check_probability("q", q if q.size > 1 else float(q[0]))
+        drift = 1.0 if drift is None else drift
+        utility_dimension = 2 if utility_dimension is None else utility_dimension
+        check_in_interval("drift", drift, -1, 1)
+        utility_dimension = check_positive_int("utility_dimension", utility_dimension, minimum=2)
+        return cls(q, float(drift), utility_dimension, inverse)
+
+    @property
+    def max_takeovers(self) -> int:
+        """The number of levels :math:`M`."""
+        return int(self.q.size)
+
+    @property
+    def has_clock(self) -> bool:
+        """Whether takeover times are defined."""
+        return self.inverse_hazard is not None
+
+    def survival(self) -> np.ndarray:
+        r""":math:`S_n = P(N \ge n) = \prod_{k<n}(1 - q_k)` for :math:`n = 0, \dots, M`.
+
+        Computed as :math:`\exp\sum_{k<n}\log(1 - q_k)` (``log1p``), accurate for
+        small :math:`q_k`; exactly 0 from the first :math:`q_k = 1` on.
+
+        Examples
+        --------
+        >>> ChainLaw.from_model([0.5, 1.0, 0.5], 3).survival().tolist()
+        [1.0, 0.5, 0.0, 0.0]
+        """
+        with np.errstate(divide="ignore"):
+            logs = np.log1p(-self.q)
+        return np.exp(np.concatenate([[0.0], np.cumsum(logs)]))
+
+    def finite_tenure(self, level: int, v: np.ndarray) -> np.ndarray:
+        r"""Tenures of level ``level`` conditioned on being finite, from uniforms ``v``.
+
+        Given :math:`\tau_n < \infty`, i.e. :math:`E < L = \Lambda_n(\infty)`, the
+        exponential :math:`E` is truncated to :math:`[0, L)`; its inverse CDF is
+        :math:`E = -\log(1 - V(1 - q_n))`, :math:`V \sim U[0, 1)`, and
+        :math:`\tau_n = \Lambda_n^{-1}(E)`.
+
+        Examples
+        --------
+        >>> from supercoherence.theory.hazard import ConstantHazard
+        >>> law = ChainLaw.from_model(ConstantHazard(2), 1)
+        >>> law.finite_tenure(0, np.array([0.0, 1 - np.exp(-2.0)])).tolist()
+        [0.0, 1.0]
+        """
+        if self.inverse_hazard is None:
+            raise ParameterError("model", "a q sequence", "a scenario or hazard family (a clock)")
+        mass = 1.0 - self.q[level]
+        e = -np.log1p(-v * mass)
+        if self.q[level] > 0:
+            # E < L mathematically; keep it so after rounding (the inverse is inf at L).
+            e = np.minimum(e, np.nextafter(-np.log(self.q[level]), 0.0))
+        return np.asarray(self.inverse_hazard(level, e), dtype=float)

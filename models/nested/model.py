@@ -1,0 +1,536 @@
+r"""The nested-optimizer agent-based model (Mesa).
+
+State
+-----
+Optimizers are Mesa agents (:class:`~supercoherence.models.nested.agents.OptimizerAgent`)
+and nodes of one ``networkx.DiGraph``, :attr:`NestedOptimizerModel.graph`, the single
+source of truth for the nesting: an edge :math:`u \to v` means that :math:`v` was
+created by :math:`u`'s search and is controlled by :math:`u`; the root is the top-level
+optimizer.  Each optimizer has a capability level :math:`n` (capability
+:math:`c_n = \gamma^n`), an age :math:`t` (time since it took its place: its hazard
+clock), resources :math:`R \ge 0` and a utility, a unit vector :math:`w \in
+\mathbb{R}^D`.  Its behaviour is that of the theory layer's level-:math:`n` optimizer of
+a :class:`~supercoherence.theory.scenario.TakeoverScenario`: spawn rate
+:math:`\lambda`, alignment skill :math:`a`, detection :math:`d_n`, contest
+:math:`s(\gamma)` and the age-dependent entrenchment of its hazard,
+:math:`h_n(t) = h_n f_n(t)` with :math:`h_n = \lambda \pi_n`,
+:math:`\pi_n = (1 - a)(1 - d_n) s(\gamma)` and :math:`f_n \le 1`
+(``constant``: 1, ``entrenchment``: :math:`e^{-\delta_n t}`, ``power``:
+:math:`(1 + t)^{-\beta}`).  All hazards are evaluated through the scenario's
+``cumulative_hazard(n, t)`` :math:`= \Lambda_n(t)` and ``inverse_cumulative_hazard``.
+
+One step (time :math:`k \to k + 1`)
+-----------------------------------
+Every optimizer spawns mesa-optimizers as a Poisson process of rate :math:`\lambda`.  A
+spawn at age :math:`t` is robust with probability :math:`a`; otherwise it is
+adversarial (deceptive with probability ``deceptive_share``, else pseudo), escapes
+detection with probability :math:`(1 - d_n) f_n(t)` (the parent's detection, improved by
+its entrenchment with age) and, undetected, wins the contest with its parent with
+probability :math:`s(\gamma)`.  By the colouring theorem the four kinds of spawns in the
+window :math:`[t, t + L]` of an optimizer's age are independent Poisson counts:
+
+==========================  =====================================================
+successful challengers      :math:`\mathrm{Poisson}(\Lambda_n(t + L) - \Lambda_n(t))`
+undetected, lost contest    mean :math:`(\Lambda_n(t + L) - \Lambda_n(t))(1 - s)/s`
+detected                    mean :math:`\lambda (1 - a) L - (\Lambda_n(t+L) - \Lambda_n(t))/s`
+robust                      mean :math:`\lambda a L`
+==========================  =====================================================
+
+This is exact for any time discretisation: with :math:`L = 1` the number of successful
+adversarial spawns in a step is Poisson with mean :math:`\Lambda_n(t+1) - \Lambda_n(t)`.
+The model draws one :math:`E \sim \mathrm{Exp}(1)` per optimizer and step; a takeover
+happens iff :math:`E < \Lambda_n(t + L) - \Lambda_n(t)` (probability :math:`1 -
+e^{-\Delta\Lambda}`, i.e. at least one successful challenger), at the exact age
+:math:`\Lambda_n^{-1}(\Lambda_n(t) + E)` of the first one.  The winner takes the
+parent's place: its resources, its children and its parent's edge (the graph is
+rewired), its level :math:`n + 1` and a drifted utility
+:math:`w' = \rho w + \sqrt{1 - \rho^2}\, u`, :math:`u` uniform on the unit vectors
+orthogonal to :math:`w`; its clock starts at the takeover and it is itself exposed for
+the rest of the step (so several takeovers can happen in one step).  A takeover at the
+root is a *top-level* takeover, any other a *nested* one.  Consequently, **with nesting
+off and a single root the top-level process is exactly the recursion of the engine**
+(:math:`P(\text{no top-level takeover by } T) = e^{-\Lambda_0(T)}`, the tenure of the
+:math:`n`-th optimizer has survival :math:`e^{-\Lambda_n(\tau)}`, :math:`P(N \ge n) =
+\prod_{k<n}(1 - q_k)` as the horizon grows, :math:`E[w_N \cdot w_0] = E[\rho^N]`),
+observed at the integer times; takeover times are exact, not rounded to steps.
+
+With ``nesting=True`` the undetected adversarial spawns that lose their contest stay on
+as children of their parent (and, unless ``remove_detected``, so do the detected ones):
+they are optimizers in their own right one level up, with the drifted utility, born at
+the end of the step, each taking an equal part of the share
+:math:`1 - (1 - \text{resource\_share})^k` of the parent's resources when the parent
+keeps :math:`k` new children.  Robust spawns pursue their parent's goal and are not
+tracked as separate optimizers.  Children contest their parent once, when spawned, so
+the top-level law is the same with nesting on; nesting changes coherence, size and depth.
+Resources are conserved by every operation.
+
+Measured each step (:mod:`~supercoherence.models.nested.reporters`): top-level and
+nested takeovers, root tenure, coherence :math:`\sum_v R_v\, w_v \cdot w_\text{root} /
+\sum_v R_v`, the root's alignment with the original utility :math:`w_\text{root} \cdot
+w_0`, size, depth and the root's id (the lineage of top-level optimizers is
+:attr:`NestedOptimizerModel.lineage`).
+
+The run stops at the horizon, or earlier when no adversarial mesa-optimizer can ever win
+again: every optimizer's remaining hazard :math:`\Lambda_n(\infty) - \Lambda_n(t)` is 0
+and no new optimizer can appear.
+
+References
+----------
+.. [1] J. F. C. Kingman, *Poisson Processes*, Oxford University Press (1993), sec. 5.1
+   (colouring and thinning).
+.. [2] E. Hubinger et al., "Risks from Learned Optimization in Advanced Machine Learning
+   Systems", arXiv:1906.01820 (2019).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from os import PathLike
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from supercoherence.checks import check_positive_int, check_probability
+from supercoherence.errors import ParameterError
+from supercoherence.models.nested import reporters
+from supercoherence.models.nested.agents import KIND_LABELS, OptimizerAgent
+from supercoherence.models.nested.graphs import (
+    GraphSpec,
+    load_graphml,
+    single_root,
+    validate_nesting,
+)
+from supercoherence.randomness import Seed, as_generator
+from supercoherence.theory.contest import success_numeric
+from supercoherence.theory.scenario import TakeoverScenario
+
+__all__ = ["NestedOptimizerModel", "OptimizerState"]
+
+_BASE, _ROBUST, _PSEUDO, _DECEPTIVE = range(4)
+
+
+@dataclass
+class OptimizerState:
+    """Struct-of-arrays store of every optimizer's numeric state (row = ``slot``).
+
+    Rows of removed optimizers are marked dead and reclaimed by :meth:`compact`.
+
+    Examples
+    --------
+    >>> store = OptimizerState(dimension=2)
+    >>> store.allocate(3).tolist(), store.used, store.capacity >= 3
+    ([0, 1, 2], 3, True)
+    """
+
+    dimension: int
+    capacity: int = 64
+    used: int = 0
+    uid: np.ndarray = field(init=False)
+    level: np.ndarray = field(init=False)
+    age: np.ndarray = field(init=False)
+    born: np.ndarray = field(init=False)
+    resources: np.ndarray = field(init=False)
+    depth: np.ndarray = field(init=False)
+    kind: np.ndarray = field(init=False)
+    alive: np.ndarray = field(init=False)
+    utility: np.ndarray = field(init=False)
+
+    _COLUMNS = ("uid", "level", "age", "born", "resources", "depth", "kind", "alive")
+    _DTYPES = (np.int64, np.int64, np.float64, np.float64, np.float64, np.int64, np.int8, np.bool_)
+
+    def __post_init__(self) -> None:
+        for name, dtype in zip(self._COLUMNS, self._DTYPES, strict=True):
+            setattr(self, name, np.zeros(self.capacity, dtype=dtype))
+        self.utility = np.zeros((self.capacity, self.dimension))
+
+    def allocate(self, count: int) -> np.ndarray:
+        """Reserve ``count`` fresh rows (marked alive) and return their slots."""
+        needed = self.used + count
+        if needed > self.capacity:
+            self._grow(max(needed, 2 * self.capacity))
+        slots = np.arange(self.used, needed)
+        self.alive[slots] = True
+        self.used = needed
+        return slots
+
+    def _grow(self, capacity: int) -> None:
+        for name in (*self._COLUMNS, "utility"):
+            old = getattr(self, name)
+            new = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
+            new[: self.used] = old[: self.used]
+            setattr(self, name, new)
+        self.capacity = capacity
+
+    def live_slots(self) -> np.ndarray:
+        """Slots of the optimizers alive now."""
+        return np.flatnonzero(self.alive[: self.used])
+
+    def compact(self) -> np.ndarray:
+        """Move the live rows to the front; return the old slot of each new row."""
+        keep = self.live_slots()
+        for name in (*self._COLUMNS, "utility"):
+            column = getattr(self, name)
+            column[: keep.size] = column[keep]
+        self.alive[keep.size : self.used] = False
+        self.used = keep.size
+        return keep
+
+
+def _unit_orthogonal(rng: np.random.Generator, w: np.ndarray) -> np.ndarray:
+    """Rows uniform on the unit vectors orthogonal to the rows of ``w``."""
+    g = rng.standard_normal(w.shape)
+    g -= np.sum(g * w, axis=1, keepdims=True) * w
+    return g / np.linalg.norm(g, axis=1, keepdims=True)
+
+
+def _drift(rng: np.random.Generator, w: np.ndarray, rho: float) -> np.ndarray:
+    """``rho w + sqrt(1 - rho^2) u`` row-wise, renormalised against rounding."""
+    out = rho * w + np.sqrt(1.0 - rho * rho) * _unit_orthogonal(rng, w)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+class NestedOptimizerModel(mesa.Model):
+    """Optimizers spawning mesa-optimizers in a nesting graph that takeovers rewire.
+
+    Parameters
+    ----------
+    scenario : TakeoverScenario
+        The parameter point (spawn rate, alignment skill, detection, capability ratio,
+        sharpness, hazard family, drift, utility dimension).
+    seed : int, Generator, SeedSequence or None
+        Drives everything: Mesa's ``rng`` and ``random``, the initial utilities, every
+        step's draws and a callable ``graph``.
+    horizon : int
+        Number of steps to run (>= 1); time ``k`` is the end of step ``k``.
+    graph : None, networkx.DiGraph, str, path-like or callable
+        Initial nesting: ``None`` for a single root, a graph (validated by
+        :func:`~supercoherence.models.nested.graphs.validate_nesting`), a GraphML path,
+        or a callable ``rng -> graph`` called with the model's generator.
+    nesting : bool
+        Keep undetected losing mesa-optimizers as children (and let them spawn).
+    remove_detected : bool
+        With nesting, discard detected mesa-optimizers (else they stay as children).
+    resource_share : float
+        Part of its resources an optimizer hands to each new child, in [0, 1].
+    deceptive_share : float
+        Probability that an adversarial mesa-optimizer is deceptive rather than pseudo.
+    collect_agents : bool
+        Also record per-agent data every step (memory grows with size x steps).
+
+    Attributes
+    ----------
+    top_level_takeovers, nested_takeovers : int
+        Counts so far.
+    last_takeover_time : float
+        Time of the last top-level takeover (0 if none).
+    original_utility : numpy.ndarray
+        ``w_0``, the utility of the optimizer that was top-level at time 0.
+    datacollector : mesa.DataCollector
+        Model reporters of :mod:`~supercoherence.models.nested.reporters` every step.
+
+    Raises
+    ------
+    ParameterError
+        If ``scenario`` is not a TakeoverScenario or an option is out of range.
+    GraphError
+        If the initial graph is not a valid nesting.
+
+    Examples
+    --------
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> scenario = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5)
+    >>> model = NestedOptimizerModel(scenario, seed=7, horizon=50)
+    >>> model.run_model()
+    >>> model.steps, model.top_level_takeovers == model.lineage.number_of_edges()
+    (50, True)
+    >>> nx.is_arborescence(model.graph)
+    True
+    """
+
+    def __init__(
+        self,
+        scenario: TakeoverScenario,
+        *,
+        seed: Seed = None,
+        horizon: int,
+        graph: GraphSpec = None,
+        nesting: bool = False,
+        remove_detected: bool = True,
+        resource_share: float = 0.1,
+        deceptive_share: float = 0.5,
+        collect_agents: bool = False,
+    ) -> None:
+        if not isinstance(scenario, TakeoverScenario):
+            raise ParameterError("scenario", scenario, "a TakeoverScenario")
+        self.horizon = check_positive_int("horizon", horizon)
+        self.resource_share = float(check_probability("resource_share", resource_share))
+        self.deceptive_share = float(check_probability("deceptive_share", deceptive_share))
+        super().__init__(rng=as_generator(seed))
+        self.takeover_scenario = scenario
+        self.nesting = bool(nesting)
+        self.remove_detected = bool(remove_detected)
+        self._read_scenario(scenario)
+        self.state = OptimizerState(dimension=self._dimension)
+        self.top_level_takeovers = 0
+        self.nested_takeovers = 0
+        self.last_takeover_time = 0.0
+        self._agents: dict[int, OptimizerAgent] = {}  # unique_id -> live agent
+        self._graph = nx.DiGraph()
+        self.lineage = nx.DiGraph()
+        self._place_initial(self._resolve_graph(graph))
+        self.datacollector = mesa.DataCollector(
+            model_reporters=dict(reporters.MODEL_REPORTERS),
+            agent_reporters=dict(reporters.AGENT_REPORTERS) if collect_agents else None,
+        )
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ set-up
+
+    def _read_scenario(self, scenario: TakeoverScenario) -> None:
+        self._spawn_rate = float(scenario.spawn_rate)
+        self._skill = float(scenario.alignment_skill)
+        self._gamma = float(scenario.capability_ratio)
+        self._rho = float(scenario.drift)
+        self._dimension = int(scenario.utility_dimension)
+        self._success = float(success_numeric(self._gamma, float(scenario.sharpness)))
+        # Undetected losers per successful challenger, (1 - s)/s, and per unit of hazard
+        # the undetected spawns 1/s; s = 0 means no undetected spawn can ever matter.
+        s = self._success
+        self._losers_per_win = (1.0 - s) / s if s > 0 else 0.0
+        self._undetected_per_hazard = 1.0 / s if s > 0 else 0.0
+
+    def _resolve_graph(self, spec: GraphSpec) -> nx.DiGraph:
+        if spec is None:
+            return validate_nesting(single_root())
+        if isinstance(spec, nx.Graph):
+            return validate_nesting(spec)
+        if isinstance(spec, str | PathLike):
+            return load_graphml(spec)
+        if callable(spec):
+            return validate_nesting(spec(self.rng), source="graph callable")
+        raise ParameterError("graph", spec, "None, a networkx DiGraph, a GraphML path or rng -> graph")
+
+    def _place_initial(self, nesting: nx.DiGraph) -> None:
+        rng = self.rng
+        w0 = rng.standard_normal((1, self._dimension))
+        w0 /= np.linalg.norm(w0)
+        self.original_utility = w0[0].copy()
+        nodes = list(nesting.nodes)  # 0 .. m-1, breadth-first, root first
+        slots = self.state.allocate(len(nodes))
+        cosine = np.array([nesting.nodes[v]["alignment_with_original"] for v in nodes])
+        across = _unit_orthogonal(rng, np.repeat(w0, len(nodes), axis=0))
+        st = self.state
+        st.utility[slots] = cosine[:, None] * w0 + np.sqrt(1 - cosine**2)[:, None] * across
+        st.level[slots] = [nesting.nodes[v]["level"] for v in nodes]
+        st.age[slots] = [nesting.nodes[v]["age"] for v in nodes]
+        st.resources[slots] = [nesting.nodes[v]["resources"] for v in nodes]
+        st.born[slots] = -st.age[slots]
+        st.kind[slots] = _BASE
+        depth = nx.single_source_shortest_path_length(nesting, 0)
+        st.depth[slots] = [depth[v] for v in nodes]
+        uid_of = {}
+        for v, slot in zip(nodes, slots, strict=True):
+            uid_of[v] = self._new_agent(int(slot))
+        self._graph.add_edges_from((uid_of[u], uid_of[v]) for u, v in nesting.edges)
+        self.root_uid = uid_of[0]
+        self.lineage.add_node(self.root_uid)
+
+    def _new_agent(self, slot: int) -> int:
+        agent = OptimizerAgent(self, slot)
+        self._agents[agent.unique_id] = agent
+        self.state.uid[slot] = agent.unique_id
+        self._graph.add_node(agent.unique_id)
+        return agent.unique_id
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def root_agent(self) -> OptimizerAgent:
+        """The current top-level optimizer."""
+        return self._agents[self.root_uid]
+
+    @property
+    def root_slot(self) -> int:
+        """Row of the root in :attr:`state`."""
+        return self._agents[self.root_uid].slot
+
+    def agent(self, uid: int) -> OptimizerAgent:
+        """The live optimizer whose ``unique_id`` (graph node) is ``uid``."""
+        return self._agents[uid]
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The nesting, with the contract's node attributes brought up to date.
+
+        Edge ``u -> v``: ``v`` was created by and is controlled by ``u``.  Nodes are the
+        agents' ``unique_id``; attributes ``capability``, ``alignment_class``,
+        ``resources``, ``age``, ``born``, ``level``, ``depth``,
+        ``alignment_with_original``, ``alignment_with_root`` and ``utility`` (a tuple).
+        The structure is maintained incrementally; the attributes are written on access.
+        """
+        st = self.state
+        w_root = st.utility[self.root_slot]
+        for uid, data in self._graph.nodes(data=True):
+            slot = self._agents[uid].slot
+            level = int(st.level[slot])
+            w = st.utility[slot]
+            data.update(
+                capability=float(self._gamma**level),
+                alignment_class=KIND_LABELS[int(st.kind[slot])],
+                resources=float(st.resources[slot]),
+                age=float(st.age[slot]),
+                born=float(st.born[slot]),
+                level=level,
+                depth=int(st.depth[slot]),
+                alignment_with_original=float(w @ self.original_utility),
+                alignment_with_root=float(w @ w_root),
+                utility=tuple(float(x) for x in w),
+            )
+        return self._graph
+
+    # ------------------------------------------------------------------ dynamics
+
+    def step(self) -> None:
+        """Advance every optimizer from time ``k - 1`` to ``k`` (``k = self.steps``)."""
+        slots = self.state.live_slots()
+        start = np.full(slots.size, float(self.steps - 1))
+        length = np.ones(slots.size)
+        while slots.size:
+            slots, start, length = self._expose(slots, start, length)
+        self._maybe_compact()
+        self.datacollector.collect(self)
+        if self.steps >= self.horizon or not self._contestable():
+            self.running = False
+
+    def _expose(
+        self, slots: np.ndarray, start: np.ndarray, length: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Run optimizers ``slots`` over the windows ``[start, start + length]``.
+
+        Returns the winners of the takeovers in these windows with the rest of their
+        window, to be exposed in turn.
+        """
+        st, sc = self.state, self.takeover_scenario
+        level, age = st.level[slots], st.age[slots]
+        before = sc.cumulative_hazard(level, age)
+        gain = sc.cumulative_hazard(level, age + length) - before
+        draw = self.rng.exponential(size=slots.size)
+        won = draw < gain
+        active = length.copy()
+        if won.any():
+            tenure = sc.inverse_cumulative_hazard(level[won], before[won] + draw[won]) - age[won]
+            active[won] = np.clip(tenure, 0.0, length[won])
+        st.age[slots] = age + active
+        if self.nesting:
+            self._spawn_children(slots, np.where(won, draw, gain), active)
+        if not won.any():
+            return slots[:0], start[:0], length[:0]
+        losers, at = slots[won], start[won] + active[won]
+        winners = self._take_over(losers, at)
+        return winners, at, length[won] - active[won]
+
+    def _spawn_children(self, slots: np.ndarray, hazard: np.ndarray, active: np.ndarray) -> None:
+        """Keep the losing (and, unless removed, the detected) mesa-optimizers as children.
+
+        ``hazard`` is the cumulative hazard each parent was exposed to while in place and
+        ``active`` the time it was in place.
+        """
+        rng = self.rng
+        counts = rng.poisson(hazard * self._losers_per_win)
+        if not self.remove_detected:
+            undetected = hazard * self._undetected_per_hazard
+            detected = np.maximum(self._spawn_rate * (1 - self._skill) * active - undetected, 0)
+            counts += rng.poisson(detected)
+        if not counts.any():
+            return
+        has = counts > 0
+        parents, k = slots[has], counts[has]
+        st = self.state
+        handed = st.resources[parents] * -np.expm1(k * np.log1p(-self.resource_share))
+        st.resources[parents] -= handed
+        parent_of = np.repeat(parents, k)
+        children = st.allocate(parent_of.size)
+        st.resources[children] = np.repeat(handed / k, k)
+        st.level[children] = st.level[parent_of] + 1
+        st.depth[children] = st.depth[parent_of] + 1
+        st.age[children] = 0.0
+        st.born[children] = float(self.steps)
+        st.kind[children] = self._adversarial_kinds(children.size)
+        st.utility[children] = _drift(rng, st.utility[parent_of], self._rho)
+        edges = []
+        for parent, child in zip(st.uid[parent_of].tolist(), children.tolist(), strict=True):
+            edges.append((parent, self._new_agent(child)))
+        self._graph.add_edges_from(edges)
+
+    def _adversarial_kinds(self, count: int) -> np.ndarray:
+        deceptive = self.rng.random(count) < self.deceptive_share
+        return np.where(deceptive, _DECEPTIVE, _PSEUDO).astype(np.int8)
+
+    def _take_over(self, losers: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Replace each optimizer in ``losers`` by its successful challenger at time ``at``."""
+        st = self.state
+        winners = st.allocate(losers.size)
+        st.level[winners] = st.level[losers] + 1
+        st.depth[winners] = st.depth[losers]
+        st.resources[winners] = st.resources[losers]
+        st.resources[losers] = 0.0
+        st.age[winners] = 0.0
+        st.born[winners] = at
+        st.kind[winners] = self._adversarial_kinds(losers.size)
+        st.utility[winners] = _drift(self.rng, st.utility[losers], self._rho)
+        for loser, winner, time in zip(losers.tolist(), winners.tolist(), at.tolist(), strict=True):
+            self._rewire(loser, winner, time)
+        return winners
+
+    def _rewire(self, loser: int, winner: int, time: float) -> None:
+        """The winner takes the loser's place in the graph: its parent edge and children."""
+        graph, st = self._graph, self.state
+        old = int(st.uid[loser])
+        new = self._new_agent(winner)
+        graph.add_edges_from((p, new) for p in graph.predecessors(old))
+        graph.add_edges_from((new, c) for c in graph.successors(old))
+        graph.remove_node(old)
+        st.alive[loser] = False
+        self._agents.pop(old).remove()
+        if old == self.root_uid:
+            self.root_uid = new
+            self.top_level_takeovers += 1
+            self.last_takeover_time = time
+            alignment = float(st.utility[winner] @ self.original_utility)
+            self.lineage.add_edge(old, new, time=time, alignment=alignment)
+        else:
+            self.nested_takeovers += 1
+
+    def _maybe_compact(self) -> None:
+        st = self.state
+        live = len(self._agents)
+        if st.used < 1024 or live > st.used // 2:
+            return
+        st.compact()
+        for slot, uid in enumerate(st.uid[: st.used].tolist()):
+            self._agents[uid].slot = slot
+
+    def remaining_hazard(self) -> np.ndarray:
+        """``Lambda_n(oo) - Lambda_n(t)`` of every live optimizer (``inf`` if not integrable)."""
+        st, sc = self.state, self.takeover_scenario
+        slots = st.live_slots()
+        level = st.level[slots]
+        with np.errstate(invalid="ignore"):
+            rest = sc.total_hazard(level) - sc.cumulative_hazard(level, st.age[slots])
+        return np.where(np.isnan(rest), np.inf, rest)
+
+    def _contestable(self) -> bool:
+        """Whether some adversarial mesa-optimizer may still win a contest in the future."""
+        if self.nesting and not self.remove_detected and self._spawn_rate * (1 - self._skill) > 0:
+            return True  # new detected children keep appearing, and their levels may be exposed
+        return bool(np.any(self.remaining_hazard() > 0))
+
+    def root_contestable(self) -> bool:
+        """Whether the current top-level optimizer can still be overthrown."""
+        sc = self.takeover_scenario
+        level = np.array([self.state.level[self.root_slot]])
+        age = np.array([self.state.age[self.root_slot]])
+        with np.errstate(invalid="ignore"):
+            rest = sc.total_hazard(level) - sc.cumulative_hazard(level, age)
+        return bool(np.isnan(rest[0]) or rest[0] > 0)

@@ -1,0 +1,273 @@
+r"""Estimands: what a study estimates from a replicate table, and their closed forms.
+
+Every estimand is a probability (the mean of an indicator) or a mean of a column, so a
+chunk of replicates is summarised by mergeable sufficient statistics
+``(n, sum, sum of squares)`` per ``(estimand, at)``.  Merging the chunks of a point in
+chunk order gives the same floating-point sums whatever the number of workers.
+
+Estimands on the replicate table of :mod:`supercoherence.models` (``N`` =
+``n_takeovers``, ``T`` = the horizon, ``L`` = ``last_takeover_time``):
+
+==============================  ===========  =================================================
+name                            kind         indicator / value per replicate
+==============================  ===========  =================================================
+``survival`` (at t)             probability  no top-level takeover in ``(t, T]``: ``L <= t``
+                                             (and not censored when ``T = oo``)
+``supercoherence_by_horizon``   probability  a never-overthrown optimizer reached by ``T``:
+                                             not censored and ``N = takeovers_by_horizon``
+``law_of_n`` (at k)             probability  ``N = k``
+``mean_takeovers``              mean         ``takeovers_by_horizon``
+``last_takeover_time``          mean         ``L`` (finite values)
+``final_alignment``             mean         ``w . w_0`` at the horizon
+``coherence``, ``size``,        mean         the ABM's columns
+``depth``, ``nested_takeovers``
+``mesa_takes_over``,            probability  competition engine: the final state
+``mesa_disappears``,
+``coexistence``
+==============================  ===========  =================================================
+
+Closed forms (chain engine).  With :math:`q_n` the never-overthrown probabilities and
+:math:`S_k = \prod_{j<k}(1 - q_j)`, the engine caps N at ``M = max_takeovers``, so for
+``T = oo``: :math:`P(N = k) = S_k q_k` (k < M), :math:`P(\text{not censored}) = 1 - S_M`,
+:math:`E[\min(N, M)] = \sum_{n=1}^{M} S_n` and
+:math:`E[\rho^{\min(N,M)}] = \sum_{k<M} S_k q_k \rho^k + S_M \rho^M` (value drift,
+:math:`E[w_n \cdot w_0] = \rho^n`).  For a constant hazard with the same scale
+:math:`h` at every level, takeovers are a Poisson process of rate h, so for finite T:
+survival :math:`e^{-h(T - t)}`, :math:`E[N_T] = hT`,
+:math:`E[\rho^{N_T}] = e^{-hT(1-\rho)}`, :math:`E[L] = T - (1 - e^{-hT})/h`,
+P(supercoherence by T) = 0 (if h > 0).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ESTIMANDS",
+    "Estimand",
+    "chain_closed_form",
+    "statistics",
+]
+
+
+@dataclass(frozen=True)
+class Estimand:
+    """An estimand: its kind, what ``at`` means, and its per-replicate values.
+
+    Parameters
+    ----------
+    name : str
+        Its name in study files and tables.
+    kind : {"probability", "mean"}
+        Probabilities get Wilson intervals; means CLT intervals.
+    at : {"time", "count", None}
+        What the ``at`` column holds (``outputs.times``, ``outputs.counts``) or nothing.
+    values : callable
+        ``values(table, at, horizon) -> 1-d array`` (booleans for probabilities; NaN
+        entries of a mean are left out).
+    description : str
+        One line for tables and reports.
+
+    Examples
+    --------
+    >>> ESTIMANDS["law_of_n"].kind, ESTIMANDS["law_of_n"].at
+    ('probability', 'count')
+    """
+
+    name: str
+    kind: str
+    at: str | None
+    values: Callable[[Mapping[str, np.ndarray], float, float], np.ndarray]
+    description: str
+
+
+def _survival(table, t, horizon):
+    ok = table["last_takeover_time"] <= t
+    if math.isinf(horizon):
+        ok &= ~table["censored"]
+    return ok
+
+
+def _supercoherence(table, _at, _horizon):
+    return ~table["censored"] & (table["n_takeovers"] == table["takeovers_by_horizon"])
+
+
+def _column(name: str):
+    def values(table, _at, _horizon):
+        return np.asarray(table[name], dtype=float)
+
+    return values
+
+
+def _last_time(table, _at, horizon):
+    times = np.asarray(table["last_takeover_time"], dtype=float)
+    if math.isinf(horizon):
+        return np.where(table["censored"], np.nan, times)
+    return times
+
+
+def _outcome(code: str):
+    def values(table, _at, _horizon):
+        return table["outcome"] == code
+
+    return values
+
+
+ESTIMANDS: dict[str, Estimand] = {
+    e.name: e
+    for e in (
+        Estimand("survival", "probability", "time", _survival,
+                 "P(no top-level takeover after time t)"),
+        Estimand("supercoherence_by_horizon", "probability", None, _supercoherence,
+                 "P(a never-overthrown optimizer is reached by the horizon)"),
+        Estimand("law_of_n", "probability", "count",
+                 lambda table, k, _h: table["n_takeovers"] == k, "P(N = k)"),
+        Estimand("mean_takeovers", "mean", None, _column("takeovers_by_horizon"),
+                 "E[number of top-level takeovers by the horizon]"),
+        Estimand("last_takeover_time", "mean", None, _last_time,
+                 "E[time of the last top-level takeover by the horizon]"),
+        Estimand("final_alignment", "mean", None, _column("final_alignment"),
+                 "E[w . w_0] of the dominant utility at the horizon"),
+        Estimand("coherence", "mean", None, _column("coherence"),
+                 "E[coherence] at the horizon"),
+        Estimand("size", "mean", None, _column("size"), "E[number of optimizers]"),
+        Estimand("depth", "mean", None, _column("depth"), "E[depth of the nesting]"),
+        Estimand("nested_takeovers", "mean", None, _column("nested_takeovers"),
+                 "E[number of takeovers below the top level]"),
+        Estimand("mesa_takes_over", "probability", None, _outcome("mesa takes over"),
+                 "P(the mesa-optimizer excludes the base)"),
+        Estimand("mesa_disappears", "probability", None, _outcome("mesa disappears"),
+                 "P(the base excludes the mesa-optimizer)"),
+        Estimand("coexistence", "probability", None, _outcome("stable coexistence"),
+                 "P(base and mesa-optimizer coexist)"),
+    )
+}
+
+
+def statistics(
+    table: Mapping[str, np.ndarray], requests: list[tuple[str, float]], horizon: float
+) -> dict[str, np.ndarray]:
+    """Sufficient statistics of a replicate table for each ``(estimand, at)`` request.
+
+    Parameters
+    ----------
+    table : mapping of str to numpy.ndarray
+        One entry per replicate.
+    requests : list of (str, float)
+        Estimand names and their ``at`` (NaN when not applicable).
+    horizon : float
+        The study horizon.
+
+    Returns
+    -------
+    dict
+        Columns ``estimand``, ``at``, ``n`` (values used), ``sum``, ``sum_sq``.
+
+    Examples
+    --------
+    >>> table = {"n_takeovers": np.array([0, 1, 1, 3])}
+    >>> stats = statistics(table, [("law_of_n", 1.0)], float("inf"))
+    >>> stats["n"].tolist(), stats["sum"].tolist()
+    ([4], [2.0])
+    """
+    n, total, total_sq = [], [], []
+    for name, at in requests:
+        values = np.asarray(ESTIMANDS[name].values(table, at, horizon), dtype=float)
+        values = values[~np.isnan(values)]
+        n.append(values.size)
+        total.append(float(values.sum()))
+        total_sq.append(float(np.dot(values, values)))
+    return {
+        "estimand": np.array([r[0] for r in requests], dtype=object),
+        "at": np.array([r[1] for r in requests], dtype=float),
+        "n": np.array(n, dtype=np.int64),
+        "sum": np.array(total, dtype=float),
+        "sum_sq": np.array(total_sq, dtype=float),
+    }
+
+
+def chain_closed_form(
+    scenario: Any, estimand: str, at: float, *, horizon: float, max_takeovers: int
+) -> float:
+    """The exact value of an estimand for the chain engine, or NaN when none is known.
+
+    Parameters
+    ----------
+    scenario : TakeoverScenario
+        The parameter point (needs ``q(n)``, ``hazard_scale(n)``, ``hazard``, ``drift``).
+    estimand : str
+        Estimand name.
+    at : float
+        Its ``at`` value (time or count; NaN when not applicable).
+    horizon : float
+        The horizon T (``inf`` allowed).
+    max_takeovers : int
+        The engine's cap M on N.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> sc = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
+    ...                       entrenchment=0.25)
+    >>> q = float(sc.q(0))
+    >>> exact = chain_closed_form(sc, "mean_takeovers", math.nan, horizon=math.inf,
+    ...                           max_takeovers=1000)
+    >>> bool(abs(exact - (1 - q) / q) < 1e-9)
+    True
+    """
+    levels = np.arange(max_takeovers + 1)
+    if math.isinf(horizon) or estimand == "law_of_n":  # N is counted to the end of the chain
+        return _infinite_horizon(scenario, estimand, at, levels, max_takeovers)
+    if estimand == "supercoherence_by_horizon" and not np.any(scenario.q(levels[:-1]) > 0):
+        return 0.0  # no optimizer is ever safe, so none is reached by any horizon
+    return _poisson(scenario, estimand, at, horizon, levels)
+
+
+def _infinite_horizon(scenario, estimand, at, levels, cap) -> float:
+    q = np.clip(np.asarray(scenario.q(levels[:-1]), dtype=float), 0.0, 1.0)
+    survive = np.concatenate(([1.0], np.cumprod(1.0 - q)))  # S_0 .. S_M
+    law = survive[:-1] * q  # P(N = k), k < M
+    if estimand == "law_of_n":
+        k = int(at)
+        return float(law[k]) if k < cap else float(survive[cap]) if k == cap else 0.0
+    if estimand == "supercoherence_by_horizon":
+        return float(1.0 - survive[cap])
+    if estimand == "mean_takeovers":
+        return float(survive[1:].sum())
+    if estimand == "final_alignment":
+        rho = float(scenario.drift)
+        powers = rho ** levels.astype(float)
+        return float(np.dot(law, powers[:-1]) + survive[cap] * powers[cap])
+    return math.nan
+
+
+def _poisson(scenario, estimand, at, horizon, levels) -> float:
+    if scenario.hazard != "constant":
+        return math.nan
+    scales = np.asarray(scenario.hazard_scale(levels), dtype=float)
+    if not np.all(scales == scales[0]):
+        return math.nan
+    h = float(scales[0])
+    mean = h * horizon
+    if mean > 0.01 * (levels.size - 1):  # the cap M could bind; no closed form then
+        return math.nan
+    if estimand == "survival":
+        return math.exp(-h * (horizon - at))
+    if estimand == "mean_takeovers":
+        return mean
+    if estimand == "supercoherence_by_horizon":
+        return 0.0 if h > 0 else 1.0
+    if estimand == "final_alignment":
+        return math.exp(-mean * (1.0 - float(scenario.drift)))
+    if estimand == "last_takeover_time":
+        return 0.0 if h == 0 else horizon - (1.0 - math.exp(-mean)) / h
+    return math.nan

@@ -1,0 +1,890 @@
+r"""Post-ready figures of stored study results, each beside its closed form.
+
+Every plot function takes tidy :mod:`pandas` results (the stored tables of a study:
+``estimates.parquet``, ``boundary.parquet``, ``timeseries.parquet``, see
+``docs/ARCHITECTURE.md``), an optional matplotlib ``ax``, draws, and returns the axes.
+Without ``ax`` a new figure is made with :func:`new_axes` (no pyplot state is touched;
+figures render with the Agg canvas).  :func:`save_figure` writes PNG (at twice the
+screen resolution), SVG and PDF.
+
+What each figure sets side by side
+----------------------------------
+* :func:`plot_phase_diagram`: the estimated :math:`P(\text{supercoherence by } T)` over two
+  parameters, with the analytic boundary (where the classification of
+  :math:`\sum_n q_n` changes) drawn over it as a contour.
+* :func:`plot_survival`: the Monte Carlo survival :math:`P(\text{no takeover by } t)` with
+  its confidence band against the closed form :math:`\exp(-\Lambda_0(t))`.
+* :func:`plot_law_of_n`: the histogram of the number of takeovers :math:`N` against the
+  exact law :math:`P(N = k) = q_k \prod_{j<k} (1 - q_j)`.
+* :func:`plot_value_drift`: the mean alignment :math:`w_n \cdot w_0` after :math:`n`
+  takeovers against :math:`\rho^n`.
+* :func:`plot_timeseries`: coherence, root tenure, size, ... of the Mesa model over time,
+  mean and a quantile band over replicates.
+* :func:`plot_phase_portrait`: the Lotka-Volterra competition between base and
+  mesa-optimizer, with trajectories and equilibria marked by stability.
+* :func:`plot_extinction`: the extinction probability :math:`q^*(m)` of the nested
+  branching process, :math:`q^* = 1` for :math:`m \le 1` and :math:`q^* = -W(-m e^{-m})/m`
+  above, with the critical point :math:`m = 1`.
+
+One theme (:func:`theme`): seaborn's white grid at a size readable at blog width
+(6.4 x 4 inches, text 11-13 pt), the Okabe-Ito colour-blind-safe palette, the
+``cividis`` colour map, and axes labels that name the quantity, its symbol and its
+unit (model time units for time, counts for numbers of takeovers).
+
+References
+----------
+.. [1] M. Okabe and K. Ito, "Color Universal Design (CUD): how to make figures and
+   presentations that are friendly to colorblind people" (2008).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from supercoherence.errors import ParameterError
+
+__all__ = [
+    "ESTIMATE_COLUMNS",
+    "PALETTE",
+    "PARAMETER_LABELS",
+    "new_axes",
+    "parameter_columns",
+    "plot_extinction",
+    "plot_law_of_n",
+    "plot_phase_diagram",
+    "plot_phase_portrait",
+    "plot_survival",
+    "plot_timeseries",
+    "plot_value_drift",
+    "save_figure",
+    "theme",
+]
+
+#: Okabe-Ito colour-blind-safe palette (black last: it is kept for closed forms).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+_EXACT_COLOR = "#000000"
+_CMAP = "cividis"
+_FIGSIZE = (6.4, 4.0)
+_SCREEN_DPI = 100
+
+#: The columns of ``estimates.parquet`` that are not parameters.
+ESTIMATE_COLUMNS: frozenset[str] = frozenset(
+    {"point", "estimand", "at", "estimate", "std_error", "ci_low", "ci_high", "replicates",
+     "exact", "z", "flag"}
+)
+
+#: Axis labels of the study-file parameters: name, symbol and unit.
+PARAMETER_LABELS: dict[str, str] = {
+    "spawn_rate": r"spawn rate $\lambda$ (per unit time)",
+    "alignment_skill": r"alignment skill $a$ (probability)",
+    "detection": r"detection $d$ (probability)",
+    "capability_ratio": r"capability ratio $\gamma = c_\mathrm{mesa}/c_\mathrm{base}$",
+    "sharpness": r"contest sharpness $r$",
+    "entrenchment": r"entrenchment rate $\delta$ (per unit time)",
+    "power": r"hazard decay exponent $\beta$",
+    "entrenchment_weakening": r"entrenchment weakening $w$",
+    "detection_scaling": r"detection scaling $\kappa$ (per unit capability)",
+    "drift": r"drift correlation $\rho$",
+    "utility_dimension": "utility dimension (count)",
+    "mean_offspring": r"mean offspring $m$ (count)",
+}
+
+_SERIES_LABELS: dict[str, str] = {
+    "coherence": "coherence (resource-weighted alignment)",
+    "root_tenure": "root tenure (time units)",
+    "size": "graph size (optimizers)",
+    "depth": "nesting depth (levels)",
+    "top_level_takeovers": "top-level takeovers (count)",
+}
+
+_TIME_LABEL = "time $t$ (model time units)"
+
+
+def _theme_rc() -> dict[str, object]:
+    rc: dict[str, object] = {}
+    rc.update(sns.axes_style("whitegrid"))
+    rc.update(sns.plotting_context("notebook", font_scale=1.05))
+    rc.update(
+        {
+            "figure.figsize": _FIGSIZE,
+            "figure.dpi": _SCREEN_DPI,
+            "figure.constrained_layout.use": True,
+            "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+            "axes.titlesize": 13,
+            "axes.labelsize": 12,
+            "legend.fontsize": 10,
+            "legend.frameon": True,
+            "legend.framealpha": 0.9,
+            "image.cmap": _CMAP,
+            "lines.linewidth": 2.0,
+            "savefig.bbox": "tight",
+            "svg.fonttype": "none",
+            "pdf.fonttype": 42,
+        }
+    )
+    return rc
+
+
+@contextmanager
+def theme() -> Iterator[None]:
+    """Apply the post-ready theme inside a ``with`` block (restored afterwards).
+
+    The plot functions draw inside it already; use it for axes you make yourself.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with theme():
+    ...     mpl.rcParams["axes.prop_cycle"].by_key()["color"][0]
+    '#0072B2'
+    """
+    with mpl.rc_context(_theme_rc()):
+        yield
+
+
+def new_axes(figsize: tuple[float, float] = _FIGSIZE) -> Axes:
+    """A fresh themed figure with one axes, rendered by the Agg canvas (no pyplot).
+
+    Examples
+    --------
+    >>> ax = new_axes()
+    >>> ax.figure.get_size_inches().tolist()
+    [6.4, 4.0]
+    """
+    with theme():
+        fig = Figure(figsize=figsize, dpi=_SCREEN_DPI)
+        FigureCanvasAgg(fig)
+        return fig.add_subplot()
+
+
+def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
+    """Write ``fig`` as PNG (at 2x the screen dpi), SVG and PDF; return the paths.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (``ax.figure`` of a plot function's result).
+    path_stem : str or Path
+        Path without suffix; parent folders are created.
+
+    Returns
+    -------
+    list of Path
+        ``[stem.png, stem.svg, stem.pdf]``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> ax = new_axes()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.suffix for p in save_figure(ax.figure, pathlib.Path(tmp) / "f")]
+    ['.png', '.svg', '.pdf']
+    """
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    paths = []
+    with theme():
+        for suffix, options in (
+            (".png", {"dpi": 2 * _SCREEN_DPI, "metadata": {"Software": None}}),
+            (".svg", {"metadata": {"Date": None}}),
+            (".pdf", {"metadata": {"CreationDate": None}}),
+        ):
+            path = stem.with_name(stem.name + suffix)
+            fig.savefig(path, **options)
+            paths.append(path)
+    return paths
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parameter_columns(estimates: pd.DataFrame) -> list[str]:
+    """The parameter columns of a tidy results table (everything but the fixed columns).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"point": [0], "detection": [0.5], "estimand": ["survival"]})
+    >>> parameter_columns(df)
+    ['detection']
+    """
+    skip = ESTIMATE_COLUMNS | {"replicate", "step", "classification", *_SERIES_LABELS}
+    return [c for c in estimates.columns if c not in skip]
+
+
+def _label(name: str) -> str:
+    return PARAMETER_LABELS.get(name, name.replace("_", " "))
+
+
+def _short(name: str) -> str:
+    """A short symbol for a legend entry (``delta`` -> ``$\\delta$``)."""
+    full = PARAMETER_LABELS.get(name)
+    if full and "$" in full:
+        return full[full.index("$") : full.index("$", full.index("$") + 1) + 1].split("=")[0]
+    return name.replace("_", " ")
+
+
+def _format_value(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.3g}"
+    return str(value)
+
+
+def _point_labels(rows: pd.DataFrame) -> dict[int, str]:
+    """Legend label of each point: the parameters that vary between the points."""
+    params = parameter_columns(rows)
+    per_point = rows.groupby("point")[params].first() if params else None
+    varying = (
+        [p for p in params if per_point[p].nunique(dropna=False) > 1]
+        if per_point is not None
+        else []
+    )
+    labels = {}
+    for point in sorted(rows["point"].unique()):
+        if varying:
+            values = per_point.loc[point, varying]
+            text = ", ".join(f"{_short(p).rstrip('$ ')}{'$' if '$' in _short(p) else ''}"
+                             f" = {_format_value(values[p])}" for p in varying)
+        else:
+            text = f"point {point}"
+        labels[int(point)] = text
+    return labels
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(name, f"columns {list(frame.columns)}",
+                             f"a table with columns {list(columns)}",
+                             f"missing {missing}")
+
+
+def _rows(estimates: pd.DataFrame, estimand: str, point: int | None = None) -> pd.DataFrame:
+    _require_columns(estimates, ["point", "estimand", "at", "estimate"], "estimates")
+    rows = estimates[estimates["estimand"] == estimand]
+    if point is not None:
+        rows = rows[rows["point"] == point]
+    if rows.empty:
+        where = f" at point {point}" if point is not None else ""
+        raise ParameterError("estimand", estimand, "an estimand present in the table",
+                             f"no rows{where}")
+    return rows.sort_values(["point", "at"])
+
+
+def _single_point(rows: pd.DataFrame, point: int | None, what: str) -> pd.DataFrame:
+    points = sorted(int(p) for p in rows["point"].unique())
+    if point is None and len(points) > 1:
+        raise ParameterError("point", None, f"one of {points}",
+                             f"the {what} figure shows one parameter point")
+    return rows
+
+
+def _ax_or_new(ax: Axes | None) -> Axes:
+    return new_axes() if ax is None else ax
+
+
+def _has(frame: pd.DataFrame, column: str) -> bool:
+    return column in frame.columns and bool(frame[column].notna().any())
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def plot_survival(
+    estimates: pd.DataFrame, *, point: int | None = None, ax: Axes | None = None
+) -> Axes:
+    r"""Monte Carlo survival :math:`P(\text{no top-level takeover by } t)` against the closed form.
+
+    One coloured line with its confidence band per parameter point, and the closed form
+    (column ``exact``) as a dashed black line over it.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Tidy estimates (``estimates.parquet``); the rows with ``estimand == "survival"``
+        are drawn, ``at`` being the time :math:`t`.
+    point : int, optional
+        Draw only this parameter point (default: every point).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new themed figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If the table has no survival rows (or not at ``point``).
+
+    Examples
+    --------
+    >>> t = np.linspace(0, 4, 9)
+    >>> df = pd.DataFrame({"point": 0, "estimand": "survival", "at": t,
+    ...                    "estimate": np.exp(-t), "ci_low": np.exp(-t) - 0.01,
+    ...                    "ci_high": np.exp(-t) + 0.01, "exact": np.exp(-t)})
+    >>> ax = plot_survival(df)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['point 0', 'closed form']
+    """
+    rows = _rows(estimates, "survival", point)
+    ax = _ax_or_new(ax)
+    labels = _point_labels(rows)
+    with theme():
+        exact_drawn = False
+        for i, (pt, group) in enumerate(rows.groupby("point", sort=True)):
+            color = PALETTE[i % (len(PALETTE) - 1)]
+            if _has(group, "ci_low") and _has(group, "ci_high"):
+                ax.fill_between(group["at"], group["ci_low"], group["ci_high"], color=color,
+                                alpha=0.25, linewidth=0, step=None)
+            ax.plot(group["at"], group["estimate"], color=color, label=labels[int(pt)])
+            if _has(group, "exact"):
+                ax.plot(group["at"], group["exact"], color=_EXACT_COLOR, linestyle="--",
+                        linewidth=1.3, label=None if exact_drawn else "closed form")
+                exact_drawn = True
+        ax.set_xlabel(_TIME_LABEL)
+        ax.set_ylabel("P(no top-level takeover by $t$)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlim(left=float(rows["at"].min()))
+        ax.set_title("Survival of the first dominant optimizer")
+        _legend(ax, band=_has(rows, "ci_low"))
+    return ax
+
+
+def plot_law_of_n(
+    estimates: pd.DataFrame, *, point: int | None = None, ax: Axes | None = None
+) -> Axes:
+    r"""Histogram of the number of takeovers :math:`N` against its exact law.
+
+    Bars: the estimated :math:`P(N = k)` with confidence intervals; black dots joined by a
+    thin line: the exact law (column ``exact``).  The last bar is :math:`P(N \ge k)` when
+    the study capped :math:`N`.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Tidy estimates; the rows with ``estimand == "law_of_n"``, ``at`` being :math:`k`.
+    point : int, optional
+        The parameter point (required when the table holds several).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If the table has no ``law_of_n`` rows, or several points and no ``point``.
+
+    Examples
+    --------
+    >>> k = np.arange(6.0)
+    >>> law = 0.5 ** (k + 1)
+    >>> df = pd.DataFrame({"point": 0, "estimand": "law_of_n", "at": k,
+    ...                    "estimate": law, "exact": law})
+    >>> ax = plot_law_of_n(df)
+    >>> len(ax.patches), ax.get_lines()[0].get_label()
+    (6, 'exact law')
+    """
+    rows = _single_point(_rows(estimates, "law_of_n", point), point, "law of N")
+    ax = _ax_or_new(ax)
+    with theme():
+        k = rows["at"].to_numpy(dtype=float)
+        est = rows["estimate"].to_numpy(dtype=float)
+        yerr = None
+        if _has(rows, "ci_low") and _has(rows, "ci_high"):
+            low = np.clip(est - rows["ci_low"].to_numpy(dtype=float), 0, None)
+            high = np.clip(rows["ci_high"].to_numpy(dtype=float) - est, 0, None)
+            yerr = np.vstack([low, high])
+        ax.bar(k, est, width=0.8, color=PALETTE[0], alpha=0.85, label="Monte Carlo",
+               yerr=yerr, error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 1})
+        if _has(rows, "exact"):
+            ax.plot(k, rows["exact"].to_numpy(dtype=float), color=_EXACT_COLOR, marker="o",
+                    markersize=5, linewidth=1, label="exact law")
+        ax.set_xlabel("number of top-level takeovers $k$ (count)")
+        ax.set_ylabel("P($N = k$)")
+        ax.set_ylim(bottom=0)
+        if len(k) <= 20:
+            ax.set_xticks(k)
+            ax.set_xticklabels([f"{int(v)}" for v in k])
+        ax.set_title("Law of the number of takeovers $N$")
+        _legend(ax)
+    return ax
+
+
+def plot_value_drift(
+    results: pd.DataFrame,
+    *,
+    rho: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Alignment :math:`w_n \cdot w_0` with the original utility after :math:`n` takeovers.
+
+    The Monte Carlo mean with its 95% interval (and, from raw samples, the 10-90%
+    quantile band) against the exact mean :math:`\rho^n`.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Either raw samples with columns ``takeover`` (:math:`n`) and ``alignment`` (one
+        row per replicate and takeover, e.g. read off lineage graphs), or estimates with
+        columns ``at`` (:math:`n`), ``estimate`` and optionally ``ci_low``/``ci_high``.
+    rho : float, optional
+        The drift correlation; :math:`\rho^n` is drawn when given.  Without it the
+        column ``exact`` is used if present.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``rho`` is outside [-1, 1] or the table has neither layout.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> n = np.repeat(np.arange(5), 200)
+    >>> samples = pd.DataFrame({"takeover": n,
+    ...                         "alignment": 0.8**n + rng.normal(0, 0.05, n.size)})
+    >>> ax = plot_value_drift(samples, rho=0.8)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['10-90% of replicates', '95% interval of the mean', 'Monte Carlo mean',
+     '$\\rho^n$ ($\\rho$ = 0.8)']
+    """
+    from supercoherence.checks import check_in_interval
+
+    if rho is not None:
+        check_in_interval("rho", rho, -1, 1)
+    if {"takeover", "alignment"} <= set(results.columns):
+        summary = _summarise_samples(results, "takeover", "alignment")
+    elif {"at", "estimate"} <= set(results.columns):
+        summary = results.rename(columns={"at": "x", "estimate": "mean"}).sort_values("x")
+    else:
+        raise ParameterError("results", f"columns {list(results.columns)}",
+                             "columns (takeover, alignment) or (at, estimate)")
+    ax = _ax_or_new(ax)
+    with theme():
+        x = summary["x"].to_numpy(dtype=float)
+        if _has(summary, "q_low"):
+            ax.fill_between(x, summary["q_low"], summary["q_high"], color=PALETTE[0],
+                            alpha=0.15, linewidth=0, label="10-90% of replicates")
+        if _has(summary, "ci_low"):
+            ax.fill_between(x, summary["ci_low"], summary["ci_high"], color=PALETTE[0],
+                            alpha=0.35, linewidth=0, label="95% interval of the mean")
+        ax.plot(x, summary["mean"], color=PALETTE[0], marker="o", markersize=4,
+                label="Monte Carlo mean")
+        grid = np.arange(0, max(x.max(), 0) + 1)
+        if rho is not None:
+            ax.plot(grid, float(rho) ** grid, color=_EXACT_COLOR, linestyle="--",
+                    linewidth=1.3, label=rf"$\rho^n$ ($\rho$ = {_format_value(float(rho))})")
+        elif _has(summary, "exact"):
+            ax.plot(x, summary["exact"], color=_EXACT_COLOR, linestyle="--", linewidth=1.3,
+                    label=r"closed form $\rho^n$")
+        ax.axhline(0, color="#888888", linewidth=0.8, zorder=0)
+        ax.set_xlabel("takeovers $n$ (count)")
+        ax.set_ylabel(r"alignment $w_n \cdot w_0$ (cosine)")
+        ax.set_title("Value drift over takeovers")
+        _legend(ax)
+    return ax
+
+
+def _summarise_samples(frame: pd.DataFrame, x: str, y: str, by: str | None = None,
+                       quantiles: tuple[float, float] = (0.1, 0.9)) -> pd.DataFrame:
+    """Per ``x`` (and ``by``): mean, 95% CLT interval of the mean, quantile band."""
+    keys = [by, x] if by else [x]
+    grouped = frame.groupby(keys, sort=True)[y]
+    out = grouped.agg(mean="mean", sd="std", count="count").reset_index()
+    out["q_low"] = grouped.quantile(quantiles[0]).to_numpy()
+    out["q_high"] = grouped.quantile(quantiles[1]).to_numpy()
+    half = 1.959963984540054 * out["sd"].fillna(0.0) / np.sqrt(out["count"])
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    return out.rename(columns={x: "x"})
+
+
+def plot_timeseries(
+    timeseries: pd.DataFrame,
+    y: str = "coherence",
+    *,
+    quantiles: tuple[float, float] = (0.1, 0.9),
+    ax: Axes | None = None,
+) -> Axes:
+    """A Mesa-model series over time: mean and quantile band over replicates, per point.
+
+    Parameters
+    ----------
+    timeseries : pandas.DataFrame
+        ``timeseries.parquet``: columns ``point``, ``replicate``, ``step`` and the series.
+    y : str
+        The series: ``coherence``, ``root_tenure``, ``size``, ``depth`` or
+        ``top_level_takeovers``.
+    quantiles : (float, float)
+        Lower and upper quantile of the band.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``y`` is not a column or the quantiles are not ``0 <= low < high <= 1``.
+
+    Examples
+    --------
+    >>> ts = pd.DataFrame({"point": 0, "replicate": np.repeat([0, 1, 2], 4),
+    ...                    "step": np.tile(np.arange(4), 3), "coherence": np.linspace(1, 0.5, 12)})
+    >>> ax = plot_timeseries(ts, "coherence")
+    >>> ax.get_ylabel()
+    'coherence (resource-weighted alignment)'
+    """
+    _require_columns(timeseries, ["point", "step", y], "timeseries")
+    low, high = quantiles
+    if not 0 <= low < high <= 1:
+        raise ParameterError("quantiles", quantiles, "0 <= low < high <= 1")
+    summary = _summarise_samples(timeseries, "step", y, by="point", quantiles=quantiles)
+    labels = _point_labels(timeseries)
+    ax = _ax_or_new(ax)
+    with theme():
+        for i, (pt, group) in enumerate(summary.groupby("point", sort=True)):
+            color = PALETTE[i % (len(PALETTE) - 1)]
+            ax.fill_between(group["x"], group["q_low"], group["q_high"], color=color,
+                            alpha=0.2, linewidth=0)
+            ax.plot(group["x"], group["mean"], color=color, label=labels[int(pt)])
+        ax.set_xlabel("step (model time units)")
+        ax.set_ylabel(_SERIES_LABELS.get(y, y.replace("_", " ")))
+        ax.set_title(f"{_SERIES_LABELS.get(y, y).split(' (')[0].capitalize()} over time "
+                     f"(mean, {low:.0%}-{high:.0%} band)")
+        _legend(ax)
+    return ax
+
+
+def plot_phase_diagram(
+    estimates: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    estimand: str = "supercoherence_by_horizon",
+    boundary: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Estimated :math:`P(\text{supercoherence by horizon})` over two parameters.
+
+    A colour map of the estimate on the grid of ``x`` and ``y`` (averaged over any other
+    varying parameter), with the analytic boundary overlaid: the contour where the
+    analytic classification changes (e.g. between "supercoherence almost surely" and
+    "takeovers recur with positive probability").
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        Tidy estimates with columns ``x`` and ``y``.
+    x, y : str
+        The two parameter columns.
+    estimand : str
+        Which estimand to map (default ``supercoherence_by_horizon``).
+    boundary : pandas.DataFrame, optional
+        Columns ``x``, ``y`` and ``classification`` (``boundary.parquet``, or a finer grid
+        computed from the theory).  The contour between classes is drawn; each class
+        region is named in the legend.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``x`` or ``y`` is not a column of the table, or they are equal.
+
+    Examples
+    --------
+    >>> g = np.linspace(0, 1, 5)
+    >>> xx, yy = np.meshgrid(g, g)
+    >>> df = pd.DataFrame({"point": range(25), "estimand": "supercoherence_by_horizon",
+    ...                    "at": np.nan, "detection": xx.ravel(), "drift": yy.ravel(),
+    ...                    "estimate": xx.ravel()})
+    >>> b = df.assign(classification=np.where(xx.ravel() > 0.5, "stable", "recurs"))
+    >>> ax = plot_phase_diagram(df, "detection", "drift", boundary=b)
+    >>> ax.get_xlabel()
+    'detection $d$ (probability)'
+    """
+    if x == y:
+        raise ParameterError("y", y, f"a parameter other than x = {x!r}")
+    for name, column in (("x", x), ("y", y)):
+        if column not in estimates.columns:
+            raise ParameterError(name, column, f"one of {parameter_columns(estimates)}")
+    rows = _rows(estimates, estimand)
+    grid = rows.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean")
+    ax = _ax_or_new(ax)
+    with theme():
+        xs = grid.columns.to_numpy(dtype=float)
+        ys = grid.index.to_numpy(dtype=float)
+        mesh = ax.pcolormesh(_edges(xs), _edges(ys), grid.to_numpy(dtype=float),
+                             cmap=_CMAP, vmin=0, vmax=1, shading="flat")
+        colorbar = ax.figure.colorbar(mesh, ax=ax)
+        colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand.replace("_", " ")))
+        if boundary is not None:
+            _draw_boundary(ax, boundary, x, y)
+        ax.set_xlabel(_label(x))
+        ax.set_ylabel(_label(y))
+        ax.set_title("Phase diagram: estimate and analytic boundary")
+    return ax
+
+
+_ESTIMAND_LABELS = {
+    "supercoherence_by_horizon": "P(supercoherence by horizon)",
+    "mean_takeovers": "mean number of takeovers",
+    "final_alignment": r"final alignment $w \cdot w_0$",
+    "coherence": "coherence",
+}
+
+
+def _edges(centres: np.ndarray) -> np.ndarray:
+    """Cell edges around sorted centres (midpoints; half a step beyond the ends)."""
+    if centres.size == 1:
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
+    mids = (centres[1:] + centres[:-1]) / 2
+    return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
+
+
+def _draw_boundary(ax: Axes, boundary: pd.DataFrame, x: str, y: str) -> None:
+    _require_columns(boundary, [x, y, "classification"], "boundary")
+    classes = sorted(boundary["classification"].astype(str).unique())
+    codes = boundary.assign(code=boundary["classification"].astype(str).map(
+        {c: i for i, c in enumerate(classes)}))
+    grid = codes.pivot_table(index=y, columns=x, values="code", aggfunc="first")
+    handles = [Line2D([], [], color="white", linewidth=2.5, label="analytic boundary")]
+    if len(classes) > 1 and min(grid.shape) > 1:
+        ax.contour(grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float),
+                   grid.to_numpy(dtype=float), levels=np.arange(len(classes) - 1) + 0.5,
+                   colors="white", linewidths=2.5)
+        ax.contour(grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float),
+                   grid.to_numpy(dtype=float), levels=np.arange(len(classes) - 1) + 0.5,
+                   colors=_EXACT_COLOR, linewidths=1.0, linestyles="--")
+        handles = [Line2D([], [], color=_EXACT_COLOR, linestyle="--", linewidth=1.2,
+                          label="analytic boundary")]
+    else:
+        handles = []
+    markers = ("o", "s", "^", "D")
+    for i, cls in enumerate(classes):
+        part = codes[codes["code"] == i]
+        ax.scatter(part[x], part[y], marker=markers[i % len(markers)], s=14,
+                   facecolor="white", edgecolor=_EXACT_COLOR, linewidth=0.6, zorder=3)
+        handles.append(Line2D([], [], marker=markers[i % len(markers)], linestyle="",
+                              markerfacecolor="white", markeredgecolor=_EXACT_COLOR,
+                              label=f"theory: {cls.replace('_', ' ')}"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2,
+              frameon=False)
+
+
+def plot_extinction(
+    estimates: pd.DataFrame | None = None,
+    *,
+    m_max: float = 3.0,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Extinction probability of the nested branching process against the mean offspring.
+
+    The closed form :math:`q^*(m)` (least root of :math:`s = e^{m(s-1)}`: 1 for
+    :math:`m \le 1`, :math:`-W(-m e^{-m})/m` above) with the critical point :math:`m = 1`
+    marked, and Monte Carlo estimates with intervals when given.
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame, optional
+        Columns ``mean_offspring``, ``estimate`` and optionally ``ci_low``/``ci_high``.
+    m_max : float
+        Right end of the :math:`m` axis.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``m_max <= 1`` (the critical point must be on the axis).
+
+    Examples
+    --------
+    >>> ax = plot_extinction(m_max=3)
+    >>> line = ax.get_lines()[0]
+    >>> line.get_label(), float(line.get_ydata()[0])
+    ('closed form $q^*(m)$', 1.0)
+    """
+    from supercoherence.checks import check_in_interval
+
+    check_in_interval("m_max", m_max, 1, None, low_open=True)
+    upper = m_max
+    if estimates is not None:
+        _require_columns(estimates, ["mean_offspring", "estimate"], "estimates")
+        upper = max(upper, float(estimates["mean_offspring"].max()))
+    m_grid = np.union1d(np.linspace(0, upper, 401), [1.0])
+    ax = _ax_or_new(ax)
+    with theme():
+        ax.plot(m_grid, extinction_probability(m_grid), color=_EXACT_COLOR,
+                label="closed form $q^*(m)$")
+        ax.axvline(1.0, color=PALETTE[5], linestyle=":", linewidth=1.5,
+                   label="critical point $m = 1$")
+        if estimates is not None:
+            est = estimates.sort_values("mean_offspring")
+            yerr = None
+            if _has(est, "ci_low") and _has(est, "ci_high"):
+                yerr = np.vstack([np.clip(est["estimate"] - est["ci_low"], 0, None),
+                                  np.clip(est["ci_high"] - est["estimate"], 0, None)])
+            ax.errorbar(est["mean_offspring"], est["estimate"], yerr=yerr, fmt="o",
+                        color=PALETTE[0], markersize=5, capsize=2, label="Monte Carlo")
+        ax.set_xlabel(PARAMETER_LABELS["mean_offspring"])
+        ax.set_ylabel("extinction probability $q^*$")
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_xlim(0, upper)
+        ax.set_title("Nested mesa-optimizers: extinction of the lineage")
+        _legend(ax)
+    return ax
+
+
+def extinction_probability(m: np.ndarray) -> np.ndarray:
+    """Numeric :math:`q^*(m)` from :mod:`supercoherence.theory.branching` (vectorised)."""
+    from supercoherence.theory import branching
+
+    return np.asarray(branching.extinction_probability_numeric(np.asarray(m, dtype=float)),
+                      dtype=float)
+
+
+def plot_phase_portrait(
+    parameters: Mapping[str, float] | object,
+    *,
+    starts: Sequence[tuple[float, float]] | None = None,
+    t_max: float = 60.0,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Lotka-Volterra competition of base ``x`` and mesa-optimizer ``y``: a phase portrait.
+
+    Streamlines of the vector field (grey), the two nullclines
+    :math:`x + \alpha y = K_x` and :math:`y + \beta x = K_y` (dotted), trajectories from
+    ``starts`` with their starting points, and the equilibria from
+    :func:`supercoherence.theory.competition.equilibria`: filled discs when stable, hollow
+    circles when unstable, crosses for saddles.  The title names the outcome of
+    :func:`~supercoherence.theory.competition.outcome`.
+
+    Parameters
+    ----------
+    parameters : mapping or CompetitionParams
+        ``alpha``, ``beta`` and optionally ``K_x``, ``K_y``, ``r_x``, ``r_y``.
+    starts : sequence of (x, y), optional
+        Initial shares of the trajectories (default: six points around the box).
+    t_max : float
+        Integration time of each trajectory (model time units).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        For invalid competition parameters (from the theory layer).
+
+    Examples
+    --------
+    >>> ax = plot_phase_portrait({"alpha": 0.5, "beta": 0.5})
+    >>> ax.get_title()
+    'Competition: stable coexistence'
+    >>> sorted(t.get_text() for t in ax.get_legend().get_texts())[:2]
+    ['saddle', 'stable equilibrium']
+    """
+    from supercoherence.theory import competition
+
+    params = competition._as_params(parameters)
+    alpha, beta, k_x, k_y, _, _ = params.floats()
+    # Every feasible equilibrium satisfies x <= K_x and y <= K_y (it lies on a nullcline).
+    top_x = top_y = 1.2 * max(k_x, k_y)
+    if starts is None:
+        starts = [(0.05 * top_x, 0.9 * top_y), (0.9 * top_x, 0.05 * top_y),
+                  (0.9 * top_x, 0.9 * top_y), (0.05 * top_x, 0.3 * top_y),
+                  (0.3 * top_x, 0.05 * top_y), (0.5 * top_x, 0.6 * top_y)]
+    ax = _ax_or_new(ax)
+    with theme():
+        gx, gy = np.meshgrid(np.linspace(0, top_x, 40), np.linspace(0, top_y, 40))
+        dx, dy = competition.vector_field(params, gx, gy)
+        ax.streamplot(gx, gy, dx, dy, color="#BBBBBB", density=1.0, linewidth=0.7,
+                      arrowsize=0.8)
+        xs = np.linspace(0, top_x, 200)
+        if alpha > 0:
+            ax.plot(xs, (k_x - xs) / alpha, color=PALETTE[0], linestyle=":", linewidth=1.4,
+                    label="base nullcline $\\dot x = 0$")
+        else:
+            ax.axvline(k_x, color=PALETTE[0], linestyle=":", linewidth=1.4,
+                       label="base nullcline $\\dot x = 0$")
+        ax.plot(xs, k_y - beta * xs, color=PALETTE[1], linestyle=":", linewidth=1.4,
+                label="mesa nullcline $\\dot y = 0$")
+        for i, (x0, y0) in enumerate(starts):
+            orbit = competition.trajectory(params, x0, y0, t_max=t_max, n_points=400)
+            ax.plot(orbit.x, orbit.y, color=PALETTE[2], linewidth=1.6,
+                    label="trajectories" if i == 0 else None)
+            ax.plot([x0], [y0], marker="o", markersize=3, color=PALETTE[2])
+        _draw_equilibria(ax, competition.equilibria(params), competition.Stability)
+        ax.set_xlim(0, top_x)
+        ax.set_ylim(0, top_y)
+        ax.set_xlabel("base optimizer's resource share $x$")
+        ax.set_ylabel("mesa-optimizer's resource share $y$")
+        ax.set_title(f"Competition: {competition.outcome(params).value}")
+        ax.legend(loc="upper right", fontsize=9)
+    return ax
+
+
+def _draw_equilibria(ax: Axes, equilibria: Sequence[object], stability: type) -> None:
+    styles = {
+        stability.STABLE: ({"marker": "o", "markerfacecolor": _EXACT_COLOR}, "stable equilibrium"),
+        stability.SADDLE: ({"marker": "X", "markerfacecolor": PALETTE[5]}, "saddle"),
+    }
+    unstable = ({"marker": "o", "markerfacecolor": "white"}, "unstable equilibrium")
+    seen = set()
+    for eq in equilibria:
+        if eq.feasible is False:
+            continue
+        style, label = styles.get(eq.stability, unstable)
+        ax.plot([float(eq.x)], [float(eq.y)], linestyle="", markersize=10,
+                markeredgecolor=_EXACT_COLOR, markeredgewidth=1.5, zorder=5,
+                label=None if label in seen else label, clip_on=False, **style)
+        seen.add(label)
+
+
+def _legend(ax: Axes, *, band: bool = False) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if band:
+        handles.append(mpl.patches.Patch(color="#999999", alpha=0.4, linewidth=0))
+        labels.append("95% confidence band")
+    if handles:
+        ax.legend(handles, labels, loc="best")

@@ -1,0 +1,210 @@
+"""The engine's samplers: inverse CDF of N, drift reduction, streams, bad input."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from supercoherence.models.engine import (
+    STREAM_BLOCK,
+    ChainLaw,
+    estimate_survival_law,
+    simulate_chain,
+)
+from supercoherence.models.engine.sampling import (
+    TakeoverCountSampler,
+    drift_increments,
+    drift_step,
+    uniforms_from_raw,
+)
+from supercoherence.theory.hazard import EntrenchmentHazard
+from supercoherence.theory.scenario import TakeoverScenario
+
+from supercoherence.errors import ParameterError
+
+# ---------------------------------------------------------------- number of takeovers
+
+
+def _brute_force_count(survival: np.ndarray, u: np.ndarray) -> np.ndarray:
+    return (survival[1:, None] > u[None, :]).sum(axis=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    q=st.lists(
+        st.one_of(st.sampled_from([0.0, 1.0, 1e-18, 1 - 1e-16]), st.floats(0, 1)),
+        min_size=1,
+        max_size=30,
+    ),
+    seed=st.integers(0, 2**32),
+)
+def test_guide_table_equals_brute_force_search(q, seed):
+    survival = ChainLaw.from_model(q, len(q)).survival()
+    raw = np.random.default_rng(seed).bit_generator.random_raw(4000)
+    # Words whose uniform sits exactly on a cell edge or a threshold.
+    edges = (np.arange(0, 2**16, 997, dtype=np.uint64) << np.uint64(48)) | np.uint64(0)
+    on_thresholds = (np.floor(survival * 2.0**53).astype(np.uint64) << np.uint64(11))[1:]
+    raw = np.concatenate([raw, edges, on_thresholds, edges - np.uint64(1)])
+    sampler = TakeoverCountSampler(survival)
+    expected = _brute_force_count(survival, uniforms_from_raw(raw))
+    np.testing.assert_array_equal(sampler.sample(raw), expected)
+    cells, counts = sampler.empty_tally()
+    sampler.tally(raw, cells, counts)
+    np.testing.assert_array_equal(
+        sampler.counts(cells, counts), np.bincount(expected, minlength=len(q) + 1)
+    )
+
+
+def test_uniforms_are_numpys_own():
+    raw = np.random.default_rng(9).bit_generator.random_raw(1000)
+    np.testing.assert_array_equal(uniforms_from_raw(raw), np.random.default_rng(9).random(1000))
+
+
+# ---------------------------------------------------------------- drift
+
+
+def _full_vector_alignment(rho, dim, steps, replicates, rng):
+    """w_{n+1} = rho w_n + sqrt(1 - rho^2) u_n, u_n uniform on the sphere of w_n^perp."""
+    w0 = np.zeros(dim)
+    w0[0] = 1.0
+    w = np.tile(w0, (replicates, 1))
+    out = []
+    for _ in range(steps):
+        g = rng.standard_normal((replicates, dim))
+        g -= (g * w).sum(axis=1, keepdims=True) * w
+        u = g / np.linalg.norm(g, axis=1, keepdims=True)
+        w = rho * w + np.sqrt(1 - rho**2) * u
+        w /= np.linalg.norm(w, axis=1, keepdims=True)  # round-off only
+        out.append(w @ w0)
+    return out
+
+
+def _scalar_alignment(rho, dim, steps, replicates, rng):
+    c = np.ones(replicates)
+    out = []
+    for _ in range(steps):
+        c = drift_step(c, rho, drift_increments(rng, replicates, dim))
+        out.append(c)
+    return out
+
+
+@pytest.mark.parametrize(("rho", "dim"), [(0.6, 2), (0.3, 3), (-0.5, 5), (0.0, 4)])
+def test_scalar_drift_matches_full_vector_simulation(rho, dim):
+    steps, reps = 4, 20_000
+    full = _full_vector_alignment(rho, dim, steps, reps, np.random.default_rng(1))
+    scalar = _scalar_alignment(rho, dim, steps, reps, np.random.default_rng(2))
+    second = 1.0  # E[c_n^2]: m' = rho^2 m + (1 - rho^2)(1 - m)/(D - 1)
+    for n, (a, b) in enumerate(zip(full, scalar, strict=True), start=1):
+        second = rho**2 * second + (1 - rho**2) * (1 - second) / (dim - 1)
+        if n == 1:  # u_0 is orthogonal to w_0: c_1 = rho exactly
+            np.testing.assert_allclose([a, b], rho, atol=1e-12)
+            continue
+        # Rounded, so that round-off does not split the atoms of D = 2.
+        assert stats.ks_2samp(a.round(9), b.round(9)).pvalue > 1e-4, (n, rho, dim)
+        for sample in (a, b):
+            assert abs(sample.mean() - rho**n) <= 4 * sample.std() / np.sqrt(reps) + 1e-12
+            sq = sample**2
+            assert abs(sq.mean() - second) < 4 * sq.std() / np.sqrt(reps) + 1e-12
+
+
+def test_drift_increment_law():
+    x = drift_increments(np.random.default_rng(3), 50_000, 3)  # arcsine on [-1, 1]
+    assert stats.kstest(x, stats.arcsine(loc=-1, scale=2).cdf).pvalue > 1e-4
+    assert set(np.unique(drift_increments(np.random.default_rng(3), 100, 2))) == {-1.0, 1.0}
+
+
+def test_drift_stays_in_unit_interval():
+    c = drift_step(np.array([1.0, -1.0, 0.999999999]), 0.3, np.array([1.0, -1.0, 1.0]))
+    assert np.all(np.abs(c) <= 1.0)
+
+
+# ---------------------------------------------------------------- reproducibility
+
+
+def test_identical_arrays_for_every_chunk_size():
+    scenario = TakeoverScenario(
+        spawn_rate=2, capability_ratio=1.5, detection_scaling=0.3, drift=0.7, utility_dimension=4
+    )
+    replicates = 2 * STREAM_BLOCK + 123
+    runs = [
+        simulate_chain(scenario, replicates, seed=42, horizon=3.0, chunk_size=size).table
+        for size in (1, STREAM_BLOCK, 3 * STREAM_BLOCK + 5, 2**18)
+    ]
+    for other in runs[1:]:
+        for name, column in runs[0].items():
+            np.testing.assert_array_equal(column, other[name], err_msg=name)
+
+
+def test_seed_forms_and_determinism():
+    a = simulate_chain(0.3, 500, seed=7, drift=0.5, max_takeovers=40).table
+    b = simulate_chain(0.3, 500, seed=np.random.SeedSequence(7), drift=0.5, max_takeovers=40)
+    c = simulate_chain(0.3, 500, seed=8, drift=0.5, max_takeovers=40).table
+    np.testing.assert_array_equal(a["final_alignment"], b.table["final_alignment"])
+    assert not np.array_equal(a["n_takeovers"], c["n_takeovers"])
+
+
+def test_survival_law_path_draws_the_same_n_as_the_table():
+    q = lambda n: 0.2 / (1 + n)  # noqa: E731
+    replicates = STREAM_BLOCK + 10
+    counts = estimate_survival_law(q, 30, replicates, seed=3)
+    n = simulate_chain(q, replicates, seed=3, max_takeovers=30, keep_replicates=True).table
+    expected = [np.count_nonzero(n["n_takeovers"] >= k) for k in range(31)]
+    np.testing.assert_array_equal(counts, expected)
+
+
+def test_summary_equals_table_statistics():
+    res = simulate_chain(EntrenchmentHazard(1, 1), 3000, seed=5, horizon=2.0, drift=0.4)
+    table, summary = res.table, res.summary
+    assert summary.replicates == 3000
+    assert summary.mean_final_alignment().estimate == pytest.approx(table["final_alignment"].mean())
+    assert summary.mean_last_takeover_time().estimate == pytest.approx(
+        table["last_takeover_time"].mean()
+    )
+    assert summary.no_takeover_by_horizon().estimate == np.mean(table["takeovers_by_horizon"] == 0)
+    assert np.all(table["last_takeover_time"] <= 2.0)
+    assert np.all((table["takeovers_by_horizon"] == 0) == (table["last_takeover_time"] == 0))
+    assert np.all(table["takeovers_by_horizon"] <= table["n_takeovers"])
+
+
+def test_memory_is_flat_without_the_table():
+    tracemalloc.start()
+    simulate_chain(0.5, 2 * 10**6, seed=0, max_takeovers=64, keep_replicates=False)
+    estimate_survival_law(0.5, 1000, 2 * 10**6, seed=0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    table_bytes = 2 * 10**6 * (8 + 1 + 8 + 8 + 8)
+    assert peak < 40e6 < table_bytes
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: simulate_chain(0.5, 0, seed=0), "replicates"),
+        (lambda: simulate_chain(0.5, 10, seed=0, max_takeovers=0), "max_takeovers"),
+        (lambda: simulate_chain(EntrenchmentHazard(1, 1), 10, seed=0, horizon=-1.0), "horizon"),
+        (lambda: simulate_chain(0.5, 10, seed=0, horizon=5.0), "horizon"),
+        (lambda: simulate_chain(1.5, 10, seed=0), "q"),
+        (lambda: simulate_chain([0.5, -0.1, 0.2], 10, seed=0, max_takeovers=3), "q"),
+        (lambda: simulate_chain([0.5, 0.5], 10, seed=0, max_takeovers=3), "q"),
+        (lambda: simulate_chain(lambda n: n * np.nan, 10, seed=0), "q"),
+        (lambda: simulate_chain(0.5, 10, seed=0, chunk_size=0), "chunk_size"),
+        (lambda: simulate_chain(0.5, 10, seed=0, drift=1.5), "drift"),
+        (lambda: simulate_chain(0.5, 10, seed=0, utility_dimension=1), "utility_dimension"),
+        (lambda: simulate_chain(TakeoverScenario(), 10, seed=0, drift=0.5), "drift"),
+        (lambda: simulate_chain(0.5, 10, seed=-1), "seed"),
+        (lambda: estimate_survival_law(0.5, 0, 10, seed=0), "n_max"),
+        (lambda: estimate_survival_law(0.5, 10, 0, seed=0), "replicates"),
+        (lambda: simulate_chain(0.5, 10, seed=0, keep_replicates=False).table, "keep_replicates"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(ParameterError, match=name) as info:
+        call()
+    assert info.value.name == name

@@ -1,0 +1,595 @@
+r"""One optimizer's survival: takeover hazards and never-overthrown probabilities.
+
+Mesa-optimizers spawn as a Poisson process of intensity :math:`\lambda(t)` in the
+incumbent's age :math:`t`; each independently takes over with probability
+:math:`\pi(t)`.  By the thinning theorem the takeovers form a Poisson process of
+intensity :math:`h(t) = \lambda(t)\pi(t)`, so with the cumulative hazard
+:math:`\Lambda(T) = \int_0^T h`
+
+.. math::
+
+    P(\text{no takeover by } T) = e^{-\Lambda(T)}, \qquad
+    q = P(\text{never overthrown}) = e^{-\Lambda(\infty)}.
+
+Named families (``h0 >= 0``):
+
+=====================  =============================  ==================================
+family                 :math:`h(t)`                   :math:`q`
+=====================  =============================  ==================================
+constant               :math:`h_0`                    0 if :math:`h_0 > 0`, else 1
+entrenchment           :math:`h_0 e^{-\delta t}`      :math:`e^{-h_0/\delta}`
+power decay            :math:`h_0 (1 + t)^{-\beta}`   :math:`e^{-h_0/(\beta - 1)}` if
+                                                      :math:`\beta > 1`, else 0
+critical moments       atoms :math:`p_k` at           :math:`\prod_k (1 - p_k)`
+                       times :math:`t_k`
+=====================  =============================  ==================================
+
+As :math:`\delta \to 0` entrenchment becomes the constant hazard and :math:`q \to 0`;
+at :math:`\beta \le 1` the power-decay hazard is not integrable and :math:`q = 0`.
+
+Every family offers exact expressions (``.expr``, ``.cumulative(T)``,
+``.never_overthrown()``) and vectorised numerics (``.cumulative_numeric(t)``,
+``.total_numeric()``, ``.inverse_cumulative_numeric(y)``).  The numerics are also
+module functions of array-valued parameters (``entrenchment_cumulative(h, delta, t)``
+...), which :class:`~supercoherence.theory.scenario.TakeoverScenario` uses for whole
+chains of optimizers at once.  The inverse is the generalised inverse
+:math:`\Lambda^{-1}(y) = \inf\{t : \Lambda(t) \ge y\}`, infinite where
+:math:`y \ge \Lambda(\infty)` for the continuous families; so
+:math:`\Lambda^{-1}(E)`, :math:`E \sim \mathrm{Exp}(1)`, is an exact draw of the tenure.
+
+References
+----------
+.. [1] J. F. C. Kingman, *Poisson Processes*, Oxford University Press (1993), sec. 5.1
+   (colouring/thinning theorem).
+.. [2] D. R. Cox and D. Oakes, *Analysis of Survival Data*, Chapman & Hall (1984), ch. 2
+   (hazard, cumulative hazard and survival).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from supercoherence.theory import symbols as S
+from supercoherence.theory.result import sympify_param
+
+from supercoherence.checks import check_nonnegative, check_positive, check_probability
+from supercoherence.errors import ExpressionError, ParameterError
+
+__all__ = [
+    "ConstantHazard",
+    "CriticalMoments",
+    "EntrenchmentHazard",
+    "HazardFamily",
+    "PowerHazard",
+    "constant_cumulative",
+    "constant_inverse",
+    "cumulative_hazard",
+    "entrenchment_cumulative",
+    "entrenchment_inverse",
+    "never_overthrown",
+    "power_cumulative",
+    "power_inverse",
+    "survival",
+    "thinned_hazard",
+]
+
+
+# --------------------------------------------------------------------------- general hazards
+
+
+def _horizon(value: Any) -> sp.Expr:
+    """Sympify and check a horizon ``T >= 0``; ``oo`` (and ``inf``) allowed.
+
+    ``supercoherence.checks`` refuses ``sympy.oo`` (it is not ``is_real``), so
+    infinity is let through here before the check.
+    """
+    T = sympify_param("horizon", value)
+    if T in (sp.oo, sp.Float("inf")):
+        return sp.oo
+    return check_nonnegative("horizon", T)
+
+
+def _hazard_expr(h: Any) -> sp.Expr:
+    expr = sympify_param("h", h)
+    if not isinstance(expr, sp.Expr):
+        raise ExpressionError("h", h, "not an expression")
+    return expr
+
+
+def cumulative_hazard(h: Any, horizon: Any = sp.oo, t: sp.Symbol = S.t) -> sp.Expr:
+    r"""Cumulative hazard :math:`\Lambda(T) = \int_0^T h(t)\,dt`, exactly.
+
+    Parameters
+    ----------
+    h : sympy.Expr or str
+        The hazard as a function of ``t``.
+    horizon : number, sympy.Expr or ``sympy.oo``
+        The upper limit :math:`T` (default: infinity).
+    t : sympy.Symbol
+        The time variable of ``h`` (default :data:`~supercoherence.theory.symbols.t`).
+
+    Raises
+    ------
+    ParameterError
+        If ``horizon`` is provably negative.
+
+    Examples
+    --------
+    >>> cumulative_hazard(3 * S.t**2, 2)
+    8
+    >>> cumulative_hazard(S.h0 * sp.exp(-S.delta * S.t))
+    h_0/delta
+    """
+    T = _horizon(horizon)
+    return sp.simplify(sp.integrate(_hazard_expr(h), (t, 0, T)))
+
+
+def survival(h: Any, horizon: Any = sp.oo, t: sp.Symbol = S.t) -> sp.Expr:
+    r"""Survival :math:`\exp(-\int_0^T h)`: the probability of no takeover by ``horizon``.
+
+    Parameters are those of :func:`cumulative_hazard`.
+
+    Examples
+    --------
+    >>> survival(sp.Rational(1, 2), 4)
+    exp(-2)
+    >>> T = sp.Symbol("T", nonnegative=True)
+    >>> survival(S.h0 * sp.exp(-S.delta * S.t), T)
+    exp(-h_0/delta + h_0*exp(-T*delta)/delta)
+    """
+    return sp.exp(-cumulative_hazard(h, horizon, t))
+
+
+def never_overthrown(h: Any, t: sp.Symbol = S.t) -> sp.Expr:
+    r"""Probability of never being overthrown, :math:`q = \exp(-\int_0^\infty h)`.
+
+    A divergent integral gives 0; where sympy cannot decide convergence the result
+    keeps the unevaluated ``Integral`` or a ``Piecewise`` on the parameters.
+
+    Examples
+    --------
+    >>> never_overthrown(2 * sp.exp(-S.t))
+    exp(-2)
+    >>> never_overthrown(sp.Rational(1, 100))
+    0
+    >>> never_overthrown(1 / (1 + S.t) ** 3)
+    exp(-1/2)
+    """
+    return survival(h, sp.oo, t)
+
+
+def thinned_hazard(spawn_rate: Any, takeover_probability: Any) -> sp.Expr:
+    r"""Takeover hazard :math:`h(t) = \lambda(t)\pi(t)` of a Poisson spawn process thinned
+    by the per-spawn takeover probability.
+
+    Parameters
+    ----------
+    spawn_rate : number, sympy.Expr or str
+        Spawn intensity :math:`\lambda(t) \ge 0` (may depend on ``t``).
+    takeover_probability : number, sympy.Expr or str
+        Per-spawn takeover probability :math:`\pi(t) \in [0, 1]`.
+
+    Raises
+    ------
+    ParameterError
+        If ``spawn_rate`` is provably negative or ``takeover_probability`` provably
+        outside [0, 1].
+
+    Examples
+    --------
+    >>> thinned_hazard(4, sp.Rational(1, 8))
+    1/2
+    >>> thinned_hazard(S.lam, sp.exp(-S.delta * S.t))
+    lambda*exp(-delta*t)
+
+    References
+    ----------
+    .. [1] J. F. C. Kingman, *Poisson Processes* (1993), sec. 5.1.
+    """
+    lam = check_nonnegative("spawn_rate", sympify_param("spawn_rate", spawn_rate))
+    pi = check_probability(
+        "takeover_probability", sympify_param("takeover_probability", takeover_probability)
+    )
+    return lam * pi
+
+
+# --------------------------------------------------------------------------- vectorised kernels
+
+
+def _floats(*values: Any) -> list[np.ndarray]:
+    return [np.asarray(v, dtype=float) for v in values]
+
+
+def _out(x: np.ndarray) -> Any:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def constant_cumulative(h: Any, t: Any) -> Any:
+    r""":math:`\Lambda(t) = h t` (0 where ``h = 0``, also at ``t = inf``).
+
+    Examples
+    --------
+    >>> constant_cumulative(0.5, np.array([0.0, 2.0, np.inf])).tolist()
+    [0.0, 1.0, inf]
+    >>> constant_cumulative(0.0, np.inf)
+    0.0
+    """
+    h, t = _floats(h, t)
+    with np.errstate(invalid="ignore"):
+        return _out(np.where(h == 0, 0.0, h * t))
+
+
+def constant_inverse(h: Any, y: Any) -> Any:
+    r""":math:`\Lambda^{-1}(y) = y / h`; infinite where ``h = 0``.
+
+    Examples
+    --------
+    >>> constant_inverse(0.5, 1.0)
+    2.0
+    >>> constant_inverse(0.0, 1.0)
+    inf
+    """
+    h, y = _floats(h, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _out(np.where(h == 0, np.inf, y / h))
+
+
+def entrenchment_cumulative(h: Any, delta: Any, t: Any) -> Any:
+    r""":math:`\Lambda(t) = h (1 - e^{-\delta t}) / \delta`.
+
+    Examples
+    --------
+    >>> round(entrenchment_cumulative(1.0, 2.0, 1.0), 6)
+    0.432332
+    >>> entrenchment_cumulative(1.0, 2.0, np.inf)
+    0.5
+    """
+    h, delta, t = _floats(h, delta, t)
+    with np.errstate(invalid="ignore"):
+        out = h * -np.expm1(-delta * t) / delta
+    return _out(np.where(h == 0, 0.0, out))
+
+
+def entrenchment_inverse(h: Any, delta: Any, y: Any) -> Any:
+    r""":math:`\Lambda^{-1}(y) = -\log(1 - y\delta/h)/\delta`, infinite for
+    :math:`y \ge h/\delta`.
+
+    Examples
+    --------
+    >>> t = entrenchment_inverse(1.0, 2.0, 0.25)
+    >>> round(entrenchment_cumulative(1.0, 2.0, t), 12)
+    0.25
+    >>> entrenchment_inverse(1.0, 2.0, np.array([0.5, 3.0])).tolist()
+    [inf, inf]
+    """
+    h, delta, y = _floats(h, delta, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = y * delta / h
+        out = -np.log1p(-x) / delta
+    return _out(np.where((h == 0) | (x >= 1), np.inf, out))
+
+
+def power_cumulative(h: Any, beta: Any, t: Any) -> Any:
+    r""":math:`\Lambda(t) = h((1+t)^{1-\beta} - 1)/(1-\beta)`, :math:`h\log(1+t)` at
+    :math:`\beta = 1`.
+
+    Examples
+    --------
+    >>> power_cumulative(1.0, 2.0, np.array([1.0, np.inf])).tolist()
+    [0.5, 1.0]
+    >>> round(power_cumulative(1.0, 1.0, np.e - 1), 12)
+    1.0
+    >>> power_cumulative(1.0, 0.5, np.inf)
+    inf
+    """
+    h, beta, t = _floats(h, beta, t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log1t = np.log1p(t)
+        one_minus = 1.0 - beta
+        general = h * np.expm1(one_minus * log1t) / one_minus
+        out = np.where(beta == 1, h * log1t, general)
+    return _out(np.where(h == 0, 0.0, out))
+
+
+def power_inverse(h: Any, beta: Any, y: Any) -> Any:
+    r"""Inverse of :func:`power_cumulative`; infinite for :math:`y \ge h/(\beta-1)`
+    when :math:`\beta > 1`.
+
+    Examples
+    --------
+    >>> power_inverse(1.0, 2.0, 0.5)
+    1.0
+    >>> power_inverse(1.0, 2.0, 1.0)
+    inf
+    >>> round(power_inverse(1.0, 1.0, 1.0), 12) == round(np.e - 1, 12)
+    True
+    """
+    h, beta, y = _floats(h, beta, y)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        one_minus = 1.0 - beta
+        x = y * one_minus / h  # (1 + t)^(1 - beta) = 1 + x
+        general = np.expm1(np.log1p(x) / one_minus)
+        out = np.where(beta == 1, np.expm1(y / h), general)
+        out = np.where(x <= -1, np.inf, out)
+    return _out(np.where(h == 0, np.inf, out))
+
+
+# --------------------------------------------------------------------------- named families
+
+
+def _float_param(name: str, value: sp.Expr) -> float:
+    if not value.is_number:
+        raise ParameterError(name, value, "a number", "numeric evaluation needs numbers")
+    return float(value)
+
+
+class HazardFamily:
+    """Common interface of the named hazard families (see the module docstring).
+
+    Subclasses are frozen dataclasses of sympified parameters and provide ``expr``,
+    ``cumulative``, ``cumulative_numeric``, ``total_numeric`` and
+    ``inverse_cumulative_numeric``.
+    """
+
+    @property
+    def expr(self) -> sp.Expr:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def cumulative(self, horizon: Any = S.t) -> sp.Expr:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def never_overthrown(self) -> sp.Expr:
+        r"""Exact :math:`q = e^{-\Lambda(\infty)}`."""
+        return sp.piecewise_fold(sp.exp(-self.cumulative(sp.oo)))
+
+    def survival(self, horizon: Any = S.t) -> sp.Expr:
+        r"""Exact :math:`e^{-\Lambda(T)}`."""
+        return sp.piecewise_fold(sp.exp(-self.cumulative(horizon)))
+
+    def total_numeric(self) -> float:
+        r""":math:`\Lambda(\infty)` as a float (may be ``inf``)."""
+        return float(self.cumulative_numeric(np.inf))
+
+    def never_overthrown_numeric(self) -> float:
+        r""":math:`q` as a float."""
+        return float(np.exp(-self.total_numeric()))
+
+
+@dataclass(frozen=True)
+class ConstantHazard(HazardFamily):
+    r"""Constant hazard :math:`h(t) = h_0`: overthrown almost surely if :math:`h_0 > 0`.
+
+    Examples
+    --------
+    >>> hz = ConstantHazard(sp.Rational(1, 4))
+    >>> hz.cumulative(8), hz.never_overthrown()
+    (2, 0)
+    >>> ConstantHazard(0).never_overthrown()
+    1
+    >>> ConstantHazard(S.h0).never_overthrown()
+    Piecewise((1, Eq(h_0, 0)), (0, True))
+    >>> ConstantHazard(0.5).inverse_cumulative_numeric(np.array([1.0, 2.0])).tolist()
+    [2.0, 4.0]
+    """
+
+    h0: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "h0", check_nonnegative("h0", sympify_param("h0", self.h0)))
+
+    @property
+    def expr(self) -> sp.Expr:
+        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
+        return self.h0
+
+    def cumulative(self, horizon: Any = S.t) -> sp.Expr:
+        r"""Exact :math:`\Lambda(T) = h_0 T` (0 at :math:`T = \infty` if :math:`h_0 = 0`)."""
+        T = _horizon(horizon)
+        if T is sp.oo:
+            return sp.Piecewise((0, sp.Eq(self.h0, 0)), (sp.oo, True))
+        return self.h0 * T
+
+    def cumulative_numeric(self, t: Any) -> Any:
+        """Vectorised :math:`\\Lambda(t)`."""
+        return constant_cumulative(_float_param("h0", self.h0), t)
+
+    def inverse_cumulative_numeric(self, y: Any) -> Any:
+        """Vectorised :math:`\\Lambda^{-1}(y)`."""
+        return constant_inverse(_float_param("h0", self.h0), y)
+
+
+@dataclass(frozen=True)
+class EntrenchmentHazard(HazardFamily):
+    r"""Exponential entrenchment :math:`h(t) = h_0 e^{-\delta t}`, :math:`q = e^{-h_0/\delta}`.
+
+    Examples
+    --------
+    >>> hz = EntrenchmentHazard(1, 2)
+    >>> hz.never_overthrown()
+    exp(-1/2)
+    >>> hz.cumulative(S.t)
+    1/2 - exp(-2*t)/2
+    >>> round(hz.never_overthrown_numeric(), 6)
+    0.606531
+    >>> sp.limit(EntrenchmentHazard(1, S.delta).never_overthrown(), S.delta, 0)
+    0
+    """
+
+    h0: Any
+    delta: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "h0", check_nonnegative("h0", sympify_param("h0", self.h0)))
+        object.__setattr__(
+            self, "delta", check_positive("delta", sympify_param("delta", self.delta))
+        )
+
+    @property
+    def expr(self) -> sp.Expr:
+        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
+        return self.h0 * sp.exp(-self.delta * S.t)
+
+    def cumulative(self, horizon: Any = S.t) -> sp.Expr:
+        r"""Exact :math:`\Lambda(T) = h_0(1 - e^{-\delta T})/\delta`."""
+        T = _horizon(horizon)
+        return sp.expand(self.h0 * (1 - sp.exp(-self.delta * T)) / self.delta)
+
+    def cumulative_numeric(self, t: Any) -> Any:
+        """Vectorised :math:`\\Lambda(t)`."""
+        return entrenchment_cumulative(
+            _float_param("h0", self.h0), _float_param("delta", self.delta), t
+        )
+
+    def inverse_cumulative_numeric(self, y: Any) -> Any:
+        """Vectorised :math:`\\Lambda^{-1}(y)` (``inf`` for :math:`y \\ge h_0/\\delta`)."""
+        return entrenchment_inverse(
+            _float_param("h0", self.h0), _float_param("delta", self.delta), y
+        )
+
+
+@dataclass(frozen=True)
+class PowerHazard(HazardFamily):
+    r"""Power decay :math:`h(t) = h_0 (1 + t)^{-\beta}`.
+
+    :math:`q = e^{-h_0/(\beta - 1)}` for :math:`\beta > 1`, else 0.
+
+    Examples
+    --------
+    >>> PowerHazard(1, 3).never_overthrown()
+    exp(-1/2)
+    >>> PowerHazard(1, 1).never_overthrown(), PowerHazard(1, sp.Rational(1, 2)).never_overthrown()
+    (0, 0)
+    >>> PowerHazard(1, S.beta).never_overthrown()
+    Piecewise((exp(-1/(beta - 1)), beta > 1), (0, True))
+    >>> PowerHazard(2, 2).cumulative(3)
+    3/2
+    """
+
+    h0: Any
+    beta: Any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "h0", check_nonnegative("h0", sympify_param("h0", self.h0)))
+        object.__setattr__(self, "beta", check_positive("beta", sympify_param("beta", self.beta)))
+
+    @property
+    def expr(self) -> sp.Expr:
+        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
+        return self.h0 / (1 + S.t) ** self.beta
+
+    def cumulative(self, horizon: Any = S.t) -> sp.Expr:
+        r"""Exact :math:`\Lambda(T)` (a ``Piecewise`` in :math:`\beta` when symbolic)."""
+        T = _horizon(horizon)
+        h, b = self.h0, self.beta
+        if T is sp.oo:
+            finite = h / (b - 1)
+            diverges = sp.Piecewise((0, sp.Eq(h, 0)), (sp.oo, True))
+            return sp.piecewise_fold(sp.Piecewise((finite, b > 1), (diverges, True)))
+        general = h * ((1 + T) ** (1 - b) - 1) / (1 - b)
+        return sp.Piecewise((h * sp.log(1 + T), sp.Eq(b, 1)), (general, True))
+
+    def never_overthrown(self) -> sp.Expr:
+        r"""Exact :math:`q` (0 for :math:`\beta \le 1`)."""
+        h, b = self.h0, self.beta
+        if h == 0:
+            return sp.Integer(1)
+        return sp.Piecewise((sp.exp(-h / (b - 1)), b > 1), (0, True))
+
+    def cumulative_numeric(self, t: Any) -> Any:
+        """Vectorised :math:`\\Lambda(t)`."""
+        return power_cumulative(_float_param("h0", self.h0), _float_param("beta", self.beta), t)
+
+    def inverse_cumulative_numeric(self, y: Any) -> Any:
+        """Vectorised :math:`\\Lambda^{-1}(y)`."""
+        return power_inverse(_float_param("h0", self.h0), _float_param("beta", self.beta), y)
+
+
+@dataclass(frozen=True)
+class CriticalMoments(HazardFamily):
+    r"""Takeover chances :math:`p_k` at isolated critical moments :math:`t_k` (seed 000).
+
+    The hazard is a sum of atoms, :math:`\Lambda(T) = -\sum_{t_k \le T} \log(1 - p_k)`,
+    so :math:`q = \prod_k (1 - p_k)` and the survival to :math:`T` is the product over
+    the moments up to and including :math:`T`.
+
+    Parameters
+    ----------
+    times : sequence of numbers
+        The moments :math:`t_k \ge 0`.
+    probabilities : sequence of numbers
+        The takeover chances :math:`p_k \in [0, 1]`, one per moment.
+
+    Examples
+    --------
+    >>> cm = CriticalMoments([1, 2], [sp.Rational(1, 2), sp.Rational(1, 3)])
+    >>> cm.never_overthrown()
+    1/3
+    >>> cm.survival(1), cm.survival(sp.Rational(3, 2))
+    (1/2, 1/2)
+    >>> cm.inverse_cumulative_numeric(np.array([0.5, 1.0, 2.0])).tolist()
+    [1.0, 2.0, inf]
+    """
+
+    times: Sequence[Any]
+    probabilities: Sequence[Any]
+
+    def __post_init__(self) -> None:
+        times = tuple(check_nonnegative("times", sympify_param("times", x)) for x in self.times)
+        probs = tuple(
+            check_probability("probabilities", sympify_param("probabilities", x))
+            for x in self.probabilities
+        )
+        if len(times) != len(probs):
+            raise ParameterError(
+                "probabilities", len(probs), f"one per moment ({len(times)} times)"
+            )
+        object.__setattr__(self, "times", times)
+        object.__setattr__(self, "probabilities", probs)
+
+    @property
+    def expr(self) -> sp.Expr:
+        r""":math:`h(t) = \sum_k -\log(1 - p_k)\,\delta(t - t_k)` (Dirac atoms)."""
+        return sp.Add(
+            *(
+                -sp.log(1 - p) * sp.DiracDelta(S.t - tk)
+                for tk, p in zip(self.times, self.probabilities, strict=True)
+            )
+        )
+
+    def cumulative(self, horizon: Any = S.t) -> sp.Expr:
+        r"""Exact :math:`\Lambda(T) = -\sum_{t_k \le T}\log(1 - p_k)` (right-continuous)."""
+        T = _horizon(horizon)
+        terms = []
+        for tk, p in zip(self.times, self.probabilities, strict=True):
+            weight = -sp.log(1 - p)
+            terms.append(weight if T is sp.oo else weight * sp.Heaviside(T - tk, 1))
+        return sp.Add(*terms)
+
+    def never_overthrown(self) -> sp.Expr:
+        r"""Exact :math:`q = \prod_k (1 - p_k)`."""
+        return sp.Mul(*(1 - p for p in self.probabilities))
+
+    def _numeric_steps(self) -> tuple[np.ndarray, np.ndarray]:
+        times = np.array([_float_param("times", x) for x in self.times], dtype=float)
+        probs = np.array([_float_param("probabilities", x) for x in self.probabilities])
+        order = np.argsort(times, kind="stable")
+        with np.errstate(divide="ignore"):
+            return times[order], np.cumsum(-np.log1p(-probs[order]))
+
+    def cumulative_numeric(self, t: Any) -> Any:
+        """Vectorised :math:`\\Lambda(t)` (a step function)."""
+        times, steps = self._numeric_steps()
+        idx = np.searchsorted(times, np.asarray(t, dtype=float), side="right")
+        return _out(np.concatenate([[0.0], steps])[idx])
+
+    def inverse_cumulative_numeric(self, y: Any) -> Any:
+        r"""Vectorised :math:`\inf\{t : \Lambda(t) \ge y\}` (``inf`` if none)."""
+        times, steps = self._numeric_steps()
+        y = np.asarray(y, dtype=float)
+        idx = np.searchsorted(steps, y, side="left")
+        padded = np.concatenate([times, [np.inf]])
+        return _out(np.where(y <= 0, 0.0, padded[idx]))
