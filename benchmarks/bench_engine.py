@@ -23,6 +23,7 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
+
 from supercoherence.models.engine import STREAM_BLOCK, estimate_survival_law, simulate_chain
 from supercoherence.theory.scenario import TakeoverScenario
 

@@ -166,11 +166,15 @@ def estimate_table(study, merged: pd.DataFrame, engine, level: float = 0.95) -> 
     mean, m_se, m_low, m_high = mean_interval(n, merged["sum"], merged["sum_sq"], level)
     estimate = np.where(is_prob, p, mean)
     std_error = np.where(is_prob, np.sqrt(p * (1 - p) / np.maximum(n, 1)), m_se)
-    exact = np.array([
-        engine.exact(study.points[pt], name, at, horizon=study.horizon,
-                     options=study.engine_options)
-        for pt, name, at in zip(merged["point"], merged["estimand"], merged["at"], strict=True)
-    ], dtype=float)
+    exact = np.array(
+        [
+            engine.exact(
+                study.points[pt], name, at, horizon=study.horizon, options=study.engine_options
+            )
+            for pt, name, at in zip(merged["point"], merged["estimand"], merged["at"], strict=True)
+        ],
+        dtype=float,
+    )
     z = z_scores(estimate, exact, std_error, kind, n)
     params = pd.DataFrame([study.points[pt] for pt in merged["point"]])
     table = pd.concat(
@@ -212,8 +216,15 @@ def boundary_table(study, estimates: pd.DataFrame, engine, estimand: str) -> pd.
     rows["classification"] = [
         engine.classify(study.points[pt], options=study.engine_options) for pt in rows["point"]
     ]
-    keep = ["point", *study.parameters, "classification", "estimand", "estimate", "ci_low",
-            "ci_high"]
+    keep = [
+        "point",
+        *study.parameters,
+        "classification",
+        "estimand",
+        "estimate",
+        "ci_low",
+        "ci_high",
+    ]
     return rows[keep].reset_index(drop=True)
 
 
@@ -237,15 +248,21 @@ def sobol_indices(study, estimates: pd.DataFrame, estimands) -> pd.DataFrame:
         subset = estimates[estimates["estimand"] == name]
         for at, group in subset.groupby("at", dropna=False, sort=True):
             y = group.sort_values("point")["estimate"].to_numpy(dtype=float)
-            result = sobol.analyze(problem, y, calc_second_order=False, print_to_console=False,
-                                   seed=study.seed)
+            result = sobol.analyze(
+                problem, y, calc_second_order=False, print_to_console=False, seed=study.seed
+            )
             for i, param in enumerate(names):
-                rows.append({
-                    "estimand": name, "at": float(at) if not _isnan(at) else math.nan,
-                    "parameter": param, "S1": float(result["S1"][i]),
-                    "S1_conf": float(result["S1_conf"][i]), "ST": float(result["ST"][i]),
-                    "ST_conf": float(result["ST_conf"][i]),
-                })
+                rows.append(
+                    {
+                        "estimand": name,
+                        "at": float(at) if not _isnan(at) else math.nan,
+                        "parameter": param,
+                        "S1": float(result["S1"][i]),
+                        "S1_conf": float(result["S1_conf"][i]),
+                        "ST": float(result["ST"][i]),
+                        "ST_conf": float(result["ST_conf"][i]),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

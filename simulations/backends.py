@@ -151,8 +151,11 @@ class DaskBackend(Backend):
         if address == "local":
             n = check_positive_int("workers", workers or os.cpu_count() or 1)
             self._cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=processes,
-                dashboard_address=None, silence_logs=logging.ERROR,
+                n_workers=n,
+                threads_per_worker=1,
+                processes=processes,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
             )
             self._client = Client(self._cluster)
             self.description = f"dask LocalCluster ({n} workers)"

@@ -87,14 +87,24 @@ class Engine:
         raise NotImplementedError
 
     def simulate(
-        self, point: dict[str, Any], replicates: int, seed: np.random.SeedSequence, *,
-        horizon: float, options: dict[str, Any],
+        self,
+        point: dict[str, Any],
+        replicates: int,
+        seed: np.random.SeedSequence,
+        *,
+        horizon: float,
+        options: dict[str, Any],
     ) -> dict[str, np.ndarray]:
         """The replicate table of ``replicates`` independent runs at ``point``."""
         raise NotImplementedError
 
     def exact(
-        self, point: dict[str, Any], estimand: str, at: float, *, horizon: float,
+        self,
+        point: dict[str, Any],
+        estimand: str,
+        at: float,
+        *,
+        horizon: float,
         options: dict[str, Any],
     ) -> float:
         """Closed-form value of ``estimand`` at ``point``, NaN when none is known."""
@@ -137,16 +147,18 @@ class ChainEngine(_ScenarioEngine):
     def simulate(self, point, replicates, seed, *, horizon, options):
         from supercoherence.models.engine import simulate_chain
 
-        result = simulate_chain(self.scenario(point), replicates, seed=seed, horizon=horizon,
-                                **options)
+        result = simulate_chain(
+            self.scenario(point), replicates, seed=seed, horizon=horizon, **options
+        )
         return result.table
 
     def exact(self, point, estimand, at, *, horizon, options):
         from supercoherence.simulations.estimands import chain_closed_form
 
         cap = options.get("max_takeovers", 1000)
-        return chain_closed_form(self.scenario(point), estimand, at, horizon=horizon,
-                                 max_takeovers=cap)
+        return chain_closed_form(
+            self.scenario(point), estimand, at, horizon=horizon, max_takeovers=cap
+        )
 
 
 class AbmEngine(_ScenarioEngine):
@@ -162,8 +174,9 @@ class AbmEngine(_ScenarioEngine):
     def simulate(self, point, replicates, seed, *, horizon, options):
         from supercoherence.models.nested import simulate_abm
 
-        result = simulate_abm(self.scenario(point), replicates, seed=seed, horizon=horizon,
-                              **options)
+        result = simulate_abm(
+            self.scenario(point), replicates, seed=seed, horizon=horizon, **options
+        )
         return result.table
 
 
@@ -175,8 +188,14 @@ def _classify_q(q_expr) -> str:
 
 
 _COMPETITION_DEFAULTS = {
-    "alpha": 0.5, "beta": 0.5, "K_x": 1.0, "K_y": 1.0, "r_x": 1.0, "r_y": 1.0,
-    "alignment": 0.0, "initial_mesa": 1.0,
+    "alpha": 0.5,
+    "beta": 0.5,
+    "K_x": 1.0,
+    "K_y": 1.0,
+    "r_x": 1.0,
+    "r_y": 1.0,
+    "alignment": 0.0,
+    "initial_mesa": 1.0,
 }
 _EXCLUDED = 1e-3
 
@@ -220,7 +239,9 @@ class CompetitionEngine(Engine):
         base_gone = x < _EXCLUDED * p["K_x"]
         mesa_gone = y < _EXCLUDED * p["K_y"]
         outcome = np.where(
-            mesa_gone, "mesa disappears", np.where(base_gone, "mesa takes over", "stable coexistence")
+            mesa_gone,
+            "mesa disappears",
+            np.where(base_gone, "mesa takes over", "stable coexistence"),
         )
         total = np.where(x + y > 0, x + y, 1.0)
         coherence = (x + p["alignment"] * y) / total
@@ -251,8 +272,10 @@ _ESTIMAND_OUTCOME = {
 
 def _runge_kutta(p, x, y, horizon, dt):
     def field(x, y):
-        return (p["r_x"] * x * (1.0 - (x + p["alpha"] * y) / p["K_x"]),
-                p["r_y"] * y * (1.0 - (y + p["beta"] * x) / p["K_y"]))
+        return (
+            p["r_x"] * x * (1.0 - (x + p["alpha"] * y) / p["K_x"]),
+            p["r_y"] * y * (1.0 - (y + p["beta"] * x) / p["K_y"]),
+        )
 
     steps = max(1, math.ceil(horizon / dt))
     h = horizon / steps

@@ -39,8 +39,20 @@ from supercoherence.simulations.study import Study, load_study
 
 __all__ = ["StudyResults", "evaluate_units", "load_results", "run_study", "unit_seed"]
 
-_DEPENDENCIES = ("numpy", "scipy", "pandas", "pyarrow", "sympy", "networkx", "mesa",
-                 "dask", "distributed", "salib", "typer", "rich")
+_DEPENDENCIES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "sympy",
+    "networkx",
+    "mesa",
+    "dask",
+    "distributed",
+    "salib",
+    "typer",
+    "rich",
+)
 _MAX_TASK_REPLICATES = 250_000
 
 
@@ -97,8 +109,12 @@ def _requests(study: Study) -> list[tuple[str, float]]:
 
 
 def evaluate_units(
-    engine: str, horizon: float, options: dict[str, Any], requests: list[tuple[str, float]],
-    seed: int, jobs: list[tuple[int, dict[str, Any], int, int]],
+    engine: str,
+    horizon: float,
+    options: dict[str, Any],
+    requests: list[tuple[str, float]],
+    seed: int,
+    jobs: list[tuple[int, dict[str, Any], int, int]],
 ) -> list[tuple[int, int, dict[str, np.ndarray]]]:
     """Evaluate units of a study (runs in a worker).
 
@@ -124,8 +140,9 @@ def evaluate_units(
     model = get_engine(engine)
     out = []
     for index, point, chunk, size in jobs:
-        table = model.simulate(point, size, unit_seed(seed, index, chunk), horizon=horizon,
-                               options=options)
+        table = model.simulate(
+            point, size, unit_seed(seed, index, chunk), horizon=horizon, options=options
+        )
         stats = statistics(table, requests, horizon)
         stats["request"] = np.arange(len(requests), dtype=np.int64)
         out.append((index, chunk, stats))
@@ -193,11 +210,16 @@ def run_study(
     manifest = _manifest(study, store, resumed)
     try:
         store.write_text("study.toml", study.text or _toml_placeholder(study))
-        store.write_table("points", pd.DataFrame(study.points).assign(
-            point=range(len(study.points))))
+        store.write_table(
+            "points", pd.DataFrame(study.points).assign(point=range(len(study.points)))
+        )
         missing = _missing_units(study, store)
-        log.info("study %s: %d units to compute, %d stored", study.name, len(missing),
-                 len(study.points) * study.n_chunks - len(missing))
+        log.info(
+            "study %s: %d units to compute, %d stored",
+            study.name,
+            len(missing),
+            len(study.points) * study.n_chunks - len(missing),
+        )
         own_backend = backend is None and bool(missing)
         active = make_backend(workers, dask) if own_backend else backend
         manifest["backend"] = active.description if active else "none (all units stored)"
@@ -246,7 +268,7 @@ def _tasks(study: Study, missing, workers: int, task_units: int | None):
         task_units = min(task_units, max(1, _MAX_TASK_REPLICATES // study.chunk))
     requests = _requests(study)
     for start in range(0, len(missing), task_units):
-        jobs = [(i, study.points[i], j, size) for i, j, size in missing[start:start + task_units]]
+        jobs = [(i, study.points[i], j, size) for i, j, size in missing[start : start + task_units]]
         yield (study.engine, study.horizon, study.engine_options, requests, study.seed, jobs)
 
 
@@ -276,13 +298,23 @@ class _progress:
     def __enter__(self):
         if not self.show:
             return lambda n: None
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self._bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} replicates/s"), TimeElapsedColumn(),
-            TextColumn("left"), TimeRemainingColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} replicates/s"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
         )
         self._bar.start()
         task = self._bar.add_task(self.name, total=self.total, rate="-")
@@ -307,16 +339,22 @@ def _analyse(study: Study, store: ResultStore) -> StudyResults:
     merged = (
         units.sort_values(["point", "request", "chunk"], kind="stable")
         .groupby(["point", "request"], sort=True)
-        .agg(estimand=("estimand", "first"), at=("at", "first"), n=("n", "sum"),
-             sum=("sum", "sum"), sum_sq=("sum_sq", "sum"))
+        .agg(
+            estimand=("estimand", "first"),
+            at=("at", "first"),
+            n=("n", "sum"),
+            sum=("sum", "sum"),
+            sum_sq=("sum_sq", "sum"),
+        )
         .reset_index()
     )
     estimates = estimate_table(study, merged, engine)
     store.write_table("estimates", estimates)
     boundary = sensitivity = None
     if study.outputs.boundary:
-        primary = "supercoherence_by_horizon" if study.engine != "competition" else (
-            "mesa_takes_over")
+        primary = (
+            "supercoherence_by_horizon" if study.engine != "competition" else ("mesa_takes_over")
+        )
         if primary in study.outputs.estimands:
             boundary = boundary_table(study, estimates, engine, primary)
             store.write_table("boundary", boundary)
@@ -411,8 +449,14 @@ def _manifest(study: Study, store: ResultStore, resumed: bool) -> dict[str, Any]
 def _git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                              text=True, timeout=5, check=False)
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None

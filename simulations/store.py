@@ -107,7 +107,8 @@ class ResultStore:
             return False
         if manifest.get("fingerprint") != fingerprint:
             raise StudyFileError(
-                self.directory, "",
+                self.directory,
+                "",
                 "holds results of a different study (the study file changed); "
                 "choose another output folder or remove this one",
             )

@@ -282,7 +282,7 @@ def parse_study(
     >>> parse_study({"study": {"name": "x", "engine": "chian"}})
     Traceback (most recent call last):
     ...
-    supercoherence.errors.StudyFileError: <dict>: study.engine: unknown engine 'chian' (did you mean 'chain'?)
+    supercoherence.errors.StudyFileError: <dict>: study.engine: ... (did you mean 'chain'?)
     """
     _check_keys(source, "", data, _TABLES)
     table = _table(source, data, "study")
@@ -310,7 +310,9 @@ def parse_study(
     if not horizon > 0:
         raise StudyFileError(source, "study.horizon", f"must be > 0 (or inf), got {horizon}")
     if math.isinf(horizon) and not engine.allows_infinite_horizon:
-        raise StudyFileError(source, "study.horizon", f"engine {engine_name!r} needs a finite horizon")
+        raise StudyFileError(
+            source, "study.horizon", f"engine {engine_name!r} needs a finite horizon"
+        )
     design = table.get("design", "factorial")
     if design not in DESIGNS:
         raise StudyFileError(
@@ -388,7 +390,9 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
     for name in estimands:
         if name not in ESTIMANDS:
             raise StudyFileError(
-                source, "outputs.estimands", f"unknown estimand {name!r}{did_you_mean(name, ESTIMANDS)}"
+                source,
+                "outputs.estimands",
+                f"unknown estimand {name!r}{did_you_mean(name, ESTIMANDS)}",
             )
         if name not in engine.estimands:
             raise StudyFileError(
@@ -400,10 +404,14 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
     times = tuple(_numbers(source, "outputs.times", table.get("times", [])))
     for t in times:
         if not 0 <= t <= horizon:
-            raise StudyFileError(source, "outputs.times", f"time {t} is outside [0, horizon={horizon}]")
+            raise StudyFileError(
+                source, "outputs.times", f"time {t} is outside [0, horizon={horizon}]"
+            )
     if "survival" in estimands and not times:
         raise StudyFileError(source, "outputs.times", "estimand 'survival' needs times = [...]")
-    counts = tuple(int(k) for k in _numbers(source, "outputs.counts", table.get("counts", [0, 1, 2])))
+    counts = tuple(
+        int(k) for k in _numbers(source, "outputs.counts", table.get("counts", [0, 1, 2]))
+    )
     if any(k < 0 for k in counts):
         raise StudyFileError(source, "outputs.counts", "counts k must be >= 0")
     sensitivity = tuple(table.get("sensitivity", []))

@@ -64,8 +64,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from scipy.special import expit
-from supercoherence.theory import symbols as S
-from supercoherence.theory.result import Derived, derived, sympify_param
 
 from supercoherence.checks import (
     check_in_interval,
@@ -74,6 +72,8 @@ from supercoherence.checks import (
     check_probability,
 )
 from supercoherence.errors import ParameterError
+from supercoherence.theory import symbols as S
+from supercoherence.theory.result import Derived, derived, sympify_param
 
 __all__ = [
     "expected_duration",

@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from supercoherence.theory import symbols as S
-from supercoherence.theory.result import Derived, derived, sympify_param
 
 from supercoherence.checks import check_in_interval, check_positive_int, check_probability
 from supercoherence.errors import ExpressionError
+from supercoherence.theory import symbols as S
+from supercoherence.theory.result import Derived, derived, sympify_param
 
 __all__ = [
     "expected_alignment",

@@ -53,11 +53,11 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from supercoherence.theory import symbols as S
-from supercoherence.theory.result import sympify_param
 
 from supercoherence.checks import check_nonnegative, check_positive, check_probability
 from supercoherence.errors import ExpressionError, ParameterError
+from supercoherence.theory import symbols as S
+from supercoherence.theory.result import sympify_param
 
 __all__ = [
     "ConstantHazard",

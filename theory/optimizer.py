@@ -32,8 +32,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from supercoherence.theory import contest
-from supercoherence.theory.result import sympify_param
 
 from supercoherence.checks import (
     check_in_interval,
@@ -42,6 +40,8 @@ from supercoherence.checks import (
     check_probability,
 )
 from supercoherence.errors import ParameterError
+from supercoherence.theory import contest
+from supercoherence.theory.result import sympify_param
 
 __all__ = [
     "TRANS_TOLERANCE",

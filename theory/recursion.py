@@ -318,7 +318,9 @@ class _Verdict:
 
 def _rational_verdict(expr: sp.Expr, form: _RationalForm) -> _Verdict:
     if form.scale == 0:
-        return _Verdict(sp.S.Zero, False, "q_n = 1 for every n: the first optimizer is never overthrown")
+        return _Verdict(
+            sp.S.Zero, False, "q_n = 1 for every n: the first optimizer is never overthrown"
+        )
     for zero in form.zeros:
         if _nonnegative_integer(zero):
             return _Verdict(
@@ -341,7 +343,9 @@ def _rational_verdict(expr: sp.Expr, form: _RationalForm) -> _Verdict:
     excess_is_zero = sp.simplify(sp.Eq(excess, 0))
     if scale_is_one is sp.false:
         return _Verdict(
-            sp.S.Zero, False, f"term test: q_n -> {sp.simplify(1 - form.scale)} > 0, so sum q_n = oo"
+            sp.S.Zero,
+            False,
+            f"term test: q_n -> {sp.simplify(1 - form.scale)} > 0, so sum q_n = oo",
         )
     if scale_is_one is sp.true and excess_is_zero is sp.true:
         return _Verdict(
@@ -479,9 +483,13 @@ def _certified_product(expr: sp.Expr, rtol: float, max_terms: int) -> CertifiedV
         if not _decreasing_from(expr, terms):
             head = math.exp(log_head + slack)
             return CertifiedValue(
-                head, 0.0, head, None,
+                head,
+                0.0,
+                head,
+                None,
                 f"partial product of {terms} terms; tail not certified (q_n not provably "
-                "decreasing), so only the upper bound is rigorous", terms,
+                "decreasing), so only the upper bound is rigorous",
+                terms,
             )
         integral, error, how = _tail_integral(expr, terms)
         q_k = float(q_values[terms])
@@ -490,8 +498,7 @@ def _certified_product(expr: sp.Expr, rtol: float, max_terms: int) -> CertifiedV
         if upper - lower <= rtol * upper or 4 * terms > max_terms:
             value = min(max(math.exp(log_head - integral - q_k / 2), lower), upper)
             method = (
-                f"partial product of {terms} terms times integral-test bounds on the tail "
-                f"({how})"
+                f"partial product of {terms} terms times integral-test bounds on the tail ({how})"
             )
             if upper - lower > rtol * upper:
                 method += f"; relative width {(upper - lower) / upper:.1e} > rtol at max_terms"
@@ -583,7 +590,9 @@ def _q_values(law: sp.Expr | tuple[sp.Expr, ...], count: int) -> np.ndarray:
         return values
     if law.free_symbols - {S.n}:
         raise ParameterError(
-            str(sorted(law.free_symbols - {S.n}, key=str)[0]), None, "a number",
+            str(sorted(law.free_symbols - {S.n}, key=str)[0]),
+            None,
+            "a number",
             "substitute the parameters of q_n before evaluating numerically",
         )
     f = sp.lambdify(S.n, law, modules="numpy")
@@ -664,8 +673,11 @@ def _expression_verdict(
         if exact is None:
             nan = math.nan
             return CertifiedValue(nan, nan, nan, None, "symbolic parameters"), converges, reason
-        return CertifiedValue.from_exact(exact, "closed form (limit of the partial product)"), \
-            converges, reason
+        return (
+            CertifiedValue.from_exact(exact, "closed form (limit of the partial product)"),
+            converges,
+            reason,
+        )
     converges, reason = _series_test(expr)
     if converges is False:
         return CertifiedValue.from_exact(0, "sum q_n = oo"), False, reason
@@ -679,8 +691,11 @@ def _expression_verdict(
     closed = _closed_partial_product(expr)
     exact = _limit(closed) if closed is not None else None
     if exact is not None and exact.is_finite:
-        return CertifiedValue.from_exact(exact, "closed form (limit of the partial product)"), \
-            converges, reason
+        return (
+            CertifiedValue.from_exact(exact, "closed form (limit of the partial product)"),
+            converges,
+            reason,
+        )
     return _certified_product(expr, rtol, max_terms), converges, reason
 
 
@@ -864,8 +879,9 @@ def expected_takeovers(q: Any, *, max_terms: int = 2**20) -> CertifiedValue:
     -------
     CertifiedValue
         Exact when sympy sums :math:`P(N \ge n)`; otherwise a partial sum with a
-        rigorous tail bound when :math:`q_n` is eventually nondecreasing (the tail is
-        then at most :math:`P(N \ge K+1)/q_K`), else with ``upper = inf``.
+        rigorous tail bound when :math:`q_k \ge q_* > 0` is certified on the tail
+        (:math:`q` monotone there; the tail is then at most :math:`P(N \ge K+1)/q_*`),
+        else with ``upper = inf``.
 
     Examples
     --------
@@ -907,18 +923,30 @@ def _constant_mean(q_value: sp.Expr) -> CertifiedValue:
     return CertifiedValue.from_exact(sp.simplify(mean), "geometric law: (1 - q)/q")
 
 
+def _tail_lower_bound(law: sp.Expr, start: int, q_start: float) -> float:
+    """A lower bound on ``q_k`` for ``k >= start`` (0 when none is certified)."""
+    g = law.subs(S.n, _X)
+    tail = sp.Interval(start, sp.oo)
+    try:
+        if sp.is_increasing(g, tail):
+            return q_start
+        if sp.is_decreasing(g, tail):
+            limit = _limit(law)
+            return float(limit) if limit is not None and limit.is_real else 0.0
+    except (NotImplementedError, ValueError, TypeError):
+        pass
+    return 0.0
+
+
 def _numeric_mean(law: sp.Expr, max_terms: int) -> CertifiedValue:
     q_values = _q_values(law, max_terms + 1)
     survival = np.cumprod(1.0 - q_values)  # survival[i] = P(N >= i + 1)
     partial = math.fsum(survival[:max_terms])
     slack = 8 * _EPS * max_terms * partial
-    q_tail = float(q_values[max_terms])
-    try:
-        increasing = bool(sp.is_increasing(law.subs(S.n, _X), sp.Interval(max_terms, sp.oo)))
-    except (NotImplementedError, ValueError, TypeError):
-        increasing = False
-    if increasing and q_tail > 0:
-        upper = partial + slack + survival[max_terms] / q_tail
+    q_low = _tail_lower_bound(law, max_terms, float(q_values[max_terms]))
+    if q_low > 0:
+        # sum_{n > K} P(N >= n) <= P(N >= K + 1) sum_j (1 - q_low)^j
+        upper = partial + slack + float(survival[max_terms]) / q_low
         method = f"partial sum of {max_terms} terms with a geometric tail bound"
         return CertifiedValue(partial, partial - slack, upper, None, method, max_terms)
     method = f"partial sum of {max_terms} terms; tail not certified"
@@ -1160,8 +1188,9 @@ def _grid_tail(
     return np.asarray(tail)
 
 
-def escalation_report(scenario: Any, horizon: float, *, levels: int = 200, grid: int = 4000
-                      ) -> EscalationReport:
+def escalation_report(
+    scenario: Any, horizon: float, *, levels: int = 200, grid: int = 4000
+) -> EscalationReport:
     r"""Classify a :class:`~supercoherence.theory.scenario.TakeoverScenario` and report
     the finite-horizon behaviour that the infinite-time classification hides.
 
@@ -1204,13 +1233,22 @@ def escalation_report(scenario: Any, horizon: float, *, levels: int = 200, grid:
         tail = _grid_tail(scenario.cumulative_hazard, levels, horizon, grid)
     regime = _regime(classification, scenario)
     return EscalationReport(
-        classification, q_expr, h, q_values, median, mean, horizon, tail,
-        float(math.fsum(tail[1:])), regime,
+        classification,
+        q_expr,
+        h,
+        q_values,
+        median,
+        mean,
+        horizon,
+        tail,
+        float(math.fsum(tail[1:])),
+        regime,
     )
 
 
-def _mean_tenures(scenario: Any, index: np.ndarray, h: np.ndarray, q_values: np.ndarray
-                  ) -> np.ndarray:
+def _mean_tenures(
+    scenario: Any, index: np.ndarray, h: np.ndarray, q_values: np.ndarray
+) -> np.ndarray:
     """``E[tau_n]``: ``1/h_n`` for constant hazards, ``inf`` where ``q_n > 0``, exact
     for power decay with ``beta = 1``, else ``int_0^oo exp(-Lambda_n(t)) dt`` by vector
     quadrature (power decay with ``beta < 1``: a stretched exponential, finite)."""

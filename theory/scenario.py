@@ -37,7 +37,6 @@ from :meth:`TakeoverScenario.q_expr`.
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from collections.abc import Mapping
@@ -46,10 +45,6 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from supercoherence.theory import contest, hazard
-from supercoherence.theory import symbols as S
-from supercoherence.theory.optimizer import Optimizer
-from supercoherence.theory.result import sympify_param
 
 from supercoherence.checks import (
     check_in_interval,
@@ -58,17 +53,16 @@ from supercoherence.checks import (
     check_positive_int,
     check_probability,
 )
-from supercoherence.errors import ParameterError
+from supercoherence.errors import ParameterError, did_you_mean
+from supercoherence.theory import contest, hazard
+from supercoherence.theory import symbols as S
+from supercoherence.theory.optimizer import Optimizer
+from supercoherence.theory.result import sympify_param
 
 __all__ = ["HAZARD_SHAPES", "TakeoverScenario"]
 
 HAZARD_SHAPES = ("constant", "entrenchment", "power")
 """The allowed values of :attr:`TakeoverScenario.hazard`."""
-
-
-def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def _out(x: Any) -> Any:
@@ -170,7 +164,7 @@ class TakeoverScenario:
             check(name, value)
             object.__setattr__(self, name, value)
         if not isinstance(self.hazard, str) or self.hazard not in HAZARD_SHAPES:
-            hint = _did_you_mean(str(self.hazard), HAZARD_SHAPES)
+            hint = did_you_mean(str(self.hazard), HAZARD_SHAPES)
             raise ParameterError("hazard", self.hazard, ", ".join(HAZARD_SHAPES), hint)
         dim = check_positive_int("utility_dimension", self.utility_dimension, minimum=2)
         object.__setattr__(self, "utility_dimension", dim)
@@ -204,15 +198,12 @@ class TakeoverScenario:
         >>> TakeoverScenario.from_mapping({"detecton": 0.5})
         Traceback (most recent call last):
         ...
-        supercoherence.errors.ParameterError: detecton = 0.5 is out of range: allowed one of the \
-scenario parameters (unknown parameter; did you mean 'detection'?)
+        supercoherence.errors.ParameterError: unknown parameter 'detecton'; did you mean ...
         """
         names = cls.parameter_names()
         for key, value in mapping.items():
             if key not in names:
-                hint = _did_you_mean(str(key), names)
-                reason = "unknown parameter" + (f"; {hint}" if hint else "")
-                raise ParameterError(str(key), value, "one of the scenario parameters", reason)
+                raise ParameterError.unknown(str(key), value, names)
         return cls(**dict(mapping))
 
     def to_mapping(self) -> dict[str, Any]:

@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from scipy.special import expit, logit
-from supercoherence.theory.result import Derived, derived, sympify_param
 
 from supercoherence.checks import check_in_interval, check_nonnegative
+from supercoherence.theory.result import Derived, derived, sympify_param
 
 __all__ = [
     "candidate_rate",

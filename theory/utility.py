@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 import sympy.stats as st
-from supercoherence.theory.result import sympify_param
 
 from supercoherence.checks import check_in_interval, check_positive_int
 from supercoherence.errors import ExpressionError, ParameterError
 from supercoherence.randomness import Seed, as_generator
+from supercoherence.theory.result import sympify_param
 
 __all__ = [
     "alignment",

@@ -46,6 +46,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from supercoherence.checks import check_nonnegative, check_positive_int
+from supercoherence.errors import ParameterError
 from supercoherence.models.engine.law import ChainLaw
 from supercoherence.models.engine.sampling import (
     STREAM_BLOCK,
@@ -54,9 +57,6 @@ from supercoherence.models.engine.sampling import (
     drift_increments,
     drift_step,
 )
-
-from supercoherence.checks import check_nonnegative, check_positive_int
-from supercoherence.errors import ParameterError
 from supercoherence.randomness import Seed
 
 __all__ = [

@@ -102,10 +102,11 @@ from supercoherence.models.nested.graphs import (
     validate_nesting,
 )
 from supercoherence.randomness import Seed, as_generator
+from supercoherence.theory import hazard
 from supercoherence.theory.contest import success_numeric
 from supercoherence.theory.scenario import TakeoverScenario
 
-__all__ = ["NestedOptimizerModel", "OptimizerState"]
+__all__ = ["LevelHazards", "NestedOptimizerModel", "OptimizerState"]
 
 _BASE, _ROBUST, _PSEUDO, _DECEPTIVE = range(4)
 
@@ -129,6 +130,7 @@ class OptimizerState:
     uid: np.ndarray = field(init=False)
     level: np.ndarray = field(init=False)
     age: np.ndarray = field(init=False)
+    spent: np.ndarray = field(init=False)
     born: np.ndarray = field(init=False)
     resources: np.ndarray = field(init=False)
     depth: np.ndarray = field(init=False)
@@ -136,8 +138,11 @@ class OptimizerState:
     alive: np.ndarray = field(init=False)
     utility: np.ndarray = field(init=False)
 
-    _COLUMNS = ("uid", "level", "age", "born", "resources", "depth", "kind", "alive")
-    _DTYPES = (np.int64, np.int64, np.float64, np.float64, np.float64, np.int64, np.int8, np.bool_)
+    _COLUMNS = ("uid", "level", "age", "spent", "born", "resources", "depth", "kind", "alive")
+    _DTYPES = (
+        np.int64, np.int64, np.float64, np.float64, np.float64, np.float64, np.int64, np.int8,
+        np.bool_,
+    )
 
     def __post_init__(self) -> None:
         for name, dtype in zip(self._COLUMNS, self._DTYPES, strict=True):
@@ -175,6 +180,83 @@ class OptimizerState:
         self.alive[keep.size : self.used] = False
         self.used = keep.size
         return keep
+
+
+class LevelHazards:
+    r"""The scenario's :math:`\Lambda_n(t)`, its inverse and :math:`\Lambda_n(\infty)`, cached by level.
+
+    The per-level parameters (:math:`h_n`, :math:`\delta_n`, :math:`\beta`) are read
+    once per level from the scenario (``hazard_scale``, ``entrenchment_at``, ``power``)
+    and fed to the kernels of :mod:`supercoherence.theory.hazard` that the scenario
+    itself uses, so every value equals the scenario's (tested) without paying the
+    scenario's argument checks on every step.
+
+    Parameters
+    ----------
+    scenario : TakeoverScenario
+
+    Raises
+    ------
+    ParameterError
+        If the scenario's hazard family is not one this model knows.
+
+    Examples
+    --------
+    >>> sc = TakeoverScenario(hazard="power", power=3.0)
+    >>> cache = LevelHazards(sc)
+    >>> n, t = np.array([0, 4]), np.array([1.5, 2.0])
+    >>> bool(np.array_equal(cache.cumulative(n, t), sc.cumulative_hazard(n, t)))
+    True
+    """
+
+    FAMILIES = ("constant", "entrenchment", "power")
+
+    def __init__(self, scenario: TakeoverScenario) -> None:
+        if scenario.hazard not in self.FAMILIES:
+            raise ParameterError("hazard", scenario.hazard, ", ".join(self.FAMILIES))
+        self.scenario = scenario
+        self.family = scenario.hazard
+        self._scale = np.zeros(0)
+        self._shape = np.zeros(0)
+        self._total = np.zeros(0)
+
+    def _ensure(self, level: np.ndarray) -> None:
+        top = int(level.max(initial=0)) + 1
+        if top <= self._scale.size:
+            return
+        levels = np.arange(max(top, 2 * self._scale.size, 16))
+        sc = self.scenario
+        self._scale = np.asarray(sc.hazard_scale(levels), dtype=float)
+        if self.family == "entrenchment":
+            self._shape = np.asarray(sc.entrenchment_at(levels), dtype=float)
+        else:
+            self._shape = np.full(levels.size, float(sc.power))
+        self._total = np.asarray(sc.total_hazard(levels), dtype=float)
+
+    def cumulative(self, level: np.ndarray, t: np.ndarray) -> np.ndarray:
+        r""":math:`\Lambda_n(t)` elementwise."""
+        self._ensure(level)
+        h = self._scale[level]
+        if self.family == "constant":
+            return np.asarray(hazard.constant_cumulative(h, t))
+        if self.family == "entrenchment":
+            return np.asarray(hazard.entrenchment_cumulative(h, self._shape[level], t))
+        return np.asarray(hazard.power_cumulative(h, self._shape[level], t))
+
+    def inverse(self, level: np.ndarray, y: np.ndarray) -> np.ndarray:
+        r""":math:`\Lambda_n^{-1}(y)` elementwise (``inf`` beyond :math:`\Lambda_n(\infty)`)."""
+        self._ensure(level)
+        h = self._scale[level]
+        if self.family == "constant":
+            return np.asarray(hazard.constant_inverse(h, y))
+        if self.family == "entrenchment":
+            return np.asarray(hazard.entrenchment_inverse(h, self._shape[level], y))
+        return np.asarray(hazard.power_inverse(h, self._shape[level], y))
+
+    def total(self, level: np.ndarray) -> np.ndarray:
+        r""":math:`\Lambda_n(\infty)` elementwise (``inf`` when not integrable)."""
+        self._ensure(level)
+        return self._total[level]
 
 
 def _unit_orthogonal(rng: np.random.Generator, w: np.ndarray) -> np.ndarray:
@@ -217,6 +299,9 @@ class NestedOptimizerModel(mesa.Model):
         Probability that an adversarial mesa-optimizer is deceptive rather than pseudo.
     collect_agents : bool
         Also record per-agent data every step (memory grows with size x steps).
+    collect_model : bool
+        Record the model reporters every step (a few numbers per step); switch off for
+        replicate runs that only need the final state.
 
     Attributes
     ----------
@@ -260,6 +345,7 @@ class NestedOptimizerModel(mesa.Model):
         resource_share: float = 0.1,
         deceptive_share: float = 0.5,
         collect_agents: bool = False,
+        collect_model: bool = True,
     ) -> None:
         if not isinstance(scenario, TakeoverScenario):
             raise ParameterError("scenario", scenario, "a TakeoverScenario")
@@ -272,6 +358,7 @@ class NestedOptimizerModel(mesa.Model):
         self.remove_detected = bool(remove_detected)
         self._read_scenario(scenario)
         self.state = OptimizerState(dimension=self._dimension)
+        self.hazards = LevelHazards(scenario)
         self.top_level_takeovers = 0
         self.nested_takeovers = 0
         self.last_takeover_time = 0.0
@@ -280,10 +367,12 @@ class NestedOptimizerModel(mesa.Model):
         self.lineage = nx.DiGraph()
         self._place_initial(self._resolve_graph(graph))
         self.datacollector = mesa.DataCollector(
-            model_reporters=dict(reporters.MODEL_REPORTERS),
+            model_reporters=dict(reporters.MODEL_REPORTERS) if collect_model else None,
             agent_reporters=dict(reporters.AGENT_REPORTERS) if collect_agents else None,
         )
-        self.datacollector.collect(self)
+        self._collecting = collect_model or collect_agents
+        if self._collecting:
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ set-up
 
@@ -326,6 +415,7 @@ class NestedOptimizerModel(mesa.Model):
         st.age[slots] = [nesting.nodes[v]["age"] for v in nodes]
         st.resources[slots] = [nesting.nodes[v]["resources"] for v in nodes]
         st.born[slots] = -st.age[slots]
+        st.spent[slots] = self.hazards.cumulative(st.level[slots], st.age[slots])
         st.kind[slots] = _BASE
         depth = nx.single_source_shortest_path_length(nesting, 0)
         st.depth[slots] = [depth[v] for v in nodes]
@@ -399,7 +489,8 @@ class NestedOptimizerModel(mesa.Model):
         while slots.size:
             slots, start, length = self._expose(slots, start, length)
         self._maybe_compact()
-        self.datacollector.collect(self)
+        if self._collecting:
+            self.datacollector.collect(self)
         if self.steps >= self.horizon or not self._contestable():
             self.running = False
 
@@ -411,17 +502,18 @@ class NestedOptimizerModel(mesa.Model):
         Returns the winners of the takeovers in these windows with the rest of their
         window, to be exposed in turn.
         """
-        st, sc = self.state, self.takeover_scenario
-        level, age = st.level[slots], st.age[slots]
-        before = sc.cumulative_hazard(level, age)
-        gain = sc.cumulative_hazard(level, age + length) - before
+        st, hz = self.state, self.hazards
+        level, age, before = st.level[slots], st.age[slots], st.spent[slots]
+        after = hz.cumulative(level, age + length)
+        gain = after - before
         draw = self.rng.exponential(size=slots.size)
         won = draw < gain
         active = length.copy()
         if won.any():
-            tenure = sc.inverse_cumulative_hazard(level[won], before[won] + draw[won]) - age[won]
+            tenure = hz.inverse(level[won], before[won] + draw[won]) - age[won]
             active[won] = np.clip(tenure, 0.0, length[won])
         st.age[slots] = age + active
+        st.spent[slots] = after  # only the survivors' rows stay alive
         if self.nesting:
             self._spawn_children(slots, np.where(won, draw, gain), active)
         if not won.any():
@@ -455,6 +547,7 @@ class NestedOptimizerModel(mesa.Model):
         st.level[children] = st.level[parent_of] + 1
         st.depth[children] = st.depth[parent_of] + 1
         st.age[children] = 0.0
+        st.spent[children] = 0.0
         st.born[children] = float(self.steps)
         st.kind[children] = self._adversarial_kinds(children.size)
         st.utility[children] = _drift(rng, st.utility[parent_of], self._rho)
@@ -476,6 +569,7 @@ class NestedOptimizerModel(mesa.Model):
         st.resources[winners] = st.resources[losers]
         st.resources[losers] = 0.0
         st.age[winners] = 0.0
+        st.spent[winners] = 0.0  # Lambda_n(0) = 0 for every family
         st.born[winners] = at
         st.kind[winners] = self._adversarial_kinds(losers.size)
         st.utility[winners] = _drift(self.rng, st.utility[losers], self._rho)
@@ -511,14 +605,17 @@ class NestedOptimizerModel(mesa.Model):
         for slot, uid in enumerate(st.uid[: st.used].tolist()):
             self._agents[uid].slot = slot
 
-    def remaining_hazard(self) -> np.ndarray:
-        """``Lambda_n(oo) - Lambda_n(t)`` of every live optimizer (``inf`` if not integrable)."""
-        st, sc = self.state, self.takeover_scenario
-        slots = st.live_slots()
-        level = st.level[slots]
+    def remaining_hazard(self, slots: np.ndarray | None = None) -> np.ndarray:
+        r"""``Lambda_n(oo) - Lambda_n(t)`` of live optimizers (``inf`` if not integrable).
+
+        Zero means that no mesa-optimizer can ever overthrow that optimizer (or that the
+        rest lies below floating-point resolution of :math:`\Lambda_n(\infty)`).
+        """
+        st = self.state
+        slots = st.live_slots() if slots is None else slots
         with np.errstate(invalid="ignore"):
-            rest = sc.total_hazard(level) - sc.cumulative_hazard(level, st.age[slots])
-        return np.where(np.isnan(rest), np.inf, rest)
+            rest = self.hazards.total(st.level[slots]) - st.spent[slots]
+        return np.where(np.isnan(rest), np.inf, np.maximum(rest, 0.0))
 
     def _contestable(self) -> bool:
         """Whether some adversarial mesa-optimizer may still win a contest in the future."""
@@ -528,9 +625,4 @@ class NestedOptimizerModel(mesa.Model):
 
     def root_contestable(self) -> bool:
         """Whether the current top-level optimizer can still be overthrown."""
-        sc = self.takeover_scenario
-        level = np.array([self.state.level[self.root_slot]])
-        age = np.array([self.state.age[self.root_slot]])
-        with np.errstate(invalid="ignore"):
-            rest = sc.total_hazard(level) - sc.cumulative_hazard(level, age)
-        return bool(np.isnan(rest[0]) or rest[0] > 0)
+        return bool(self.remaining_hazard(np.array([self.root_slot]))[0] > 0)

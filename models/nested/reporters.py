@@ -23,8 +23,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from supercoherence.models.nested.model import NestedOptimizerModel
 
@@ -164,5 +162,3 @@ AGENT_REPORTERS = {
     "alignment_class": "alignment_label",
     "alignment_with_original": "alignment_with_original",
 }
-
-_ = np  # numpy is used through the model's arrays; keep the import explicit for readers

@@ -84,6 +84,10 @@ def check_in_interval(
     right = ")" if high_open else "]"
     allowed = f"{left}{'-oo' if low is None else low}, {'oo' if high is None else high}{right}"
     if isinstance(value, sp.Basic):
+        if value in (sp.oo, -sp.oo):  # infinite horizons and bounds: compare, don't refuse
+            if (value == sp.oo and high is None) or (value == -sp.oo and low is None):
+                return value
+            raise ParameterError(name, value, allowed)
         if value.is_real is False:
             raise ParameterError(name, value, allowed, "not a real number")
         if value.has(sp.nan):

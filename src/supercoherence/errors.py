@@ -10,7 +10,11 @@ catches ``ValueError`` keeps working.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
+    "did_you_mean",
     "ExpressionError",
     "GraphError",
     "ParameterError",
@@ -18,6 +22,20 @@ __all__ = [
     "StudyFileError",
     "SupercoherenceError",
 ]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'?"`` for the closest of ``choices`` (difflib), or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("detecton", ["detection", "drift"])
+    "did you mean 'detection'?"
+    >>> did_you_mean("zzz", ["detection"])
+    ''
+    """
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 class SupercoherenceError(Exception):
@@ -47,17 +65,34 @@ class ParameterError(SupercoherenceError, ValueError):
     ('detection', '[0, 1]')
     """
 
-    def __init__(self, name: str, value: object, allowed: str, reason: str = "") -> None:
+    def __init__(
+        self, name: str, value: object, allowed: str, reason: str = "", *, message: str = ""
+    ) -> None:
         self.name = name
         self.value = value
         self.allowed = allowed
         self.reason = reason
-        message = f"{name} = {value!r} is out of range: allowed {allowed}"
-        if isinstance(value, float | int):
-            message = f"{name} = {value} is out of range: allowed {allowed}"
-        if reason:
-            message += f" ({reason})"
+        if not message:
+            shown = value if isinstance(value, float | int) else repr(value)
+            message = f"{name} = {shown} is out of range: allowed {allowed}"
+            if reason:
+                message += f" ({reason})"
         super().__init__(message)
+
+    @classmethod
+    def unknown(cls, name: str, value: object, choices: Iterable[str]) -> ParameterError:
+        """An error for a parameter name that is not one of ``choices``.
+
+        Examples
+        --------
+        >>> str(ParameterError.unknown("detecton", 0.5, ["detection", "drift"]))
+        "unknown parameter 'detecton'; did you mean 'detection'?"
+        """
+        choices = list(choices)
+        hint = did_you_mean(name, choices) or f"allowed: {', '.join(choices)}"
+        return cls(
+            name, value, f"one of {choices}", message=f"unknown parameter {name!r}; {hint}"
+        )
 
 
 class ExpressionError(SupercoherenceError, ValueError):

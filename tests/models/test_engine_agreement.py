@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from supercoherence.models.engine import ChainLaw, estimate_survival_law, simulate_chain
 from supercoherence.theory import symbols as S
 from supercoherence.theory.recursion import (

@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+
+from supercoherence.errors import ParameterError
 from supercoherence.models.engine import (
     STREAM_BLOCK,
     ChainLaw,
@@ -23,8 +25,6 @@ from supercoherence.models.engine.sampling import (
 )
 from supercoherence.theory.hazard import EntrenchmentHazard
 from supercoherence.theory.scenario import TakeoverScenario
-
-from supercoherence.errors import ParameterError
 
 # ---------------------------------------------------------------- number of takeovers
 

@@ -15,12 +15,25 @@ from supercoherence.simulations import load_results, parse_study, run_study
 from supercoherence.simulations.backends import DaskBackend
 
 CHAIN = {
-    "study": {"name": "tiny", "engine": "chain", "replicates": 1200, "chunk": 300,
-              "horizon": math.inf, "seed": 11},
-    "parameters": {"spawn_rate": {"values": [0.5, 2.0]}, "entrenchment": 0.5, "drift": 0.8,
-                   "hazard": {"values": ["entrenchment", "power"]}},
-    "outputs": {"estimands": ["supercoherence_by_horizon", "law_of_n", "mean_takeovers",
-                              "final_alignment"], "counts": [0, 1, 3], "boundary": True},
+    "study": {
+        "name": "tiny",
+        "engine": "chain",
+        "replicates": 1200,
+        "chunk": 300,
+        "horizon": math.inf,
+        "seed": 11,
+    },
+    "parameters": {
+        "spawn_rate": {"values": [0.5, 2.0]},
+        "entrenchment": 0.5,
+        "drift": 0.8,
+        "hazard": {"values": ["entrenchment", "power"]},
+    },
+    "outputs": {
+        "estimands": ["supercoherence_by_horizon", "law_of_n", "mean_takeovers", "final_alignment"],
+        "counts": [0, 1, 3],
+        "boundary": True,
+    },
 }
 
 
@@ -32,8 +45,20 @@ def reference(tmp_path_factory):
 
 def test_estimates_reload_with_pandas_and_match_the_contract(reference):
     frame = pd.read_parquet(reference.directory / "estimates.parquet")
-    for column in ("point", "spawn_rate", "estimand", "at", "estimate", "std_error", "ci_low",
-                   "ci_high", "replicates", "exact", "z", "flag"):
+    for column in (
+        "point",
+        "spawn_rate",
+        "estimand",
+        "at",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "replicates",
+        "exact",
+        "z",
+        "flag",
+    ):
         assert column in frame.columns
     assert (frame["replicates"] == 1200).all()
     assert (frame["ci_low"] <= frame["estimate"]).all()
@@ -90,14 +115,28 @@ def test_rerun_reuses_units_and_refuses_another_study(reference):
 
 
 def test_poisson_closed_forms_at_a_finite_horizon(tmp_path):
-    study = parse_study({
-        "study": {"name": "poisson", "engine": "chain", "replicates": 4000, "horizon": 5.0,
-                  "seed": 3},
-        "parameters": {"hazard": "constant", "spawn_rate": 1.0, "drift": 0.5},
-        "outputs": {"estimands": ["survival", "mean_takeovers", "last_takeover_time",
-                                  "final_alignment", "supercoherence_by_horizon"],
-                    "times": [2.0, 4.5]},
-    })
+    study = parse_study(
+        {
+            "study": {
+                "name": "poisson",
+                "engine": "chain",
+                "replicates": 4000,
+                "horizon": 5.0,
+                "seed": 3,
+            },
+            "parameters": {"hazard": "constant", "spawn_rate": 1.0, "drift": 0.5},
+            "outputs": {
+                "estimands": [
+                    "survival",
+                    "mean_takeovers",
+                    "last_takeover_time",
+                    "final_alignment",
+                    "supercoherence_by_horizon",
+                ],
+                "times": [2.0, 4.5],
+            },
+        }
+    )
     frame = run_study(study, tmp_path, workers=1).estimates
     assert frame["exact"].notna().all()
     assert (frame["z"].abs() < 4).all(), frame
@@ -107,14 +146,26 @@ def test_poisson_closed_forms_at_a_finite_horizon(tmp_path):
 
 
 def test_competition_engine_matches_the_invasion_analysis(tmp_path):
-    study = parse_study({
-        "study": {"name": "lv", "engine": "competition", "replicates": 200, "horizon": 60.0,
-                  "seed": 2},
-        "parameters": {"alpha": {"values": [0.5, 2.0]}, "beta": {"values": [0.5, 2.0]},
-                       "alignment": 0.2},
-        "outputs": {"estimands": ["mesa_takes_over", "mesa_disappears", "coexistence",
-                                  "coherence"], "boundary": True},
-    })
+    study = parse_study(
+        {
+            "study": {
+                "name": "lv",
+                "engine": "competition",
+                "replicates": 200,
+                "horizon": 60.0,
+                "seed": 2,
+            },
+            "parameters": {
+                "alpha": {"values": [0.5, 2.0]},
+                "beta": {"values": [0.5, 2.0]},
+                "alignment": 0.2,
+            },
+            "outputs": {
+                "estimands": ["mesa_takes_over", "mesa_disappears", "coexistence", "coherence"],
+                "boundary": True,
+            },
+        }
+    )
     results = run_study(study, tmp_path, workers=1)
     frame = results.estimates
     decided = frame[frame["exact"].notna()]
@@ -125,13 +176,23 @@ def test_competition_engine_matches_the_invasion_analysis(tmp_path):
 
 
 def test_sobol_indices_from_a_saltelli_design(tmp_path):
-    study = parse_study({
-        "study": {"name": "sa", "engine": "chain", "replicates": 200, "seed": 9,
-                  "design": "saltelli", "samples": 8},
-        "parameters": {"spawn_rate": {"distribution": "uniform", "low": 0.1, "high": 3.0},
-                       "drift": {"distribution": "uniform", "low": -1.0, "high": 1.0}},
-        "outputs": {"estimands": ["mean_takeovers"], "sensitivity": ["mean_takeovers"]},
-    })
+    study = parse_study(
+        {
+            "study": {
+                "name": "sa",
+                "engine": "chain",
+                "replicates": 200,
+                "seed": 9,
+                "design": "saltelli",
+                "samples": 8,
+            },
+            "parameters": {
+                "spawn_rate": {"distribution": "uniform", "low": 0.1, "high": 3.0},
+                "drift": {"distribution": "uniform", "low": -1.0, "high": 1.0},
+            },
+            "outputs": {"estimands": ["mean_takeovers"], "sensitivity": ["mean_takeovers"]},
+        }
+    )
     results = run_study(study, tmp_path, workers=1)
     sens = results.sensitivity.set_index("parameter")
     assert len(results.points) == 8 * 4
@@ -143,7 +204,7 @@ def test_command_line_run_summarize_compare_and_errors(tmp_path, capsys):
     path = tmp_path / "s.toml"
     path.write_text(
         '[study]\nname = "cli"\nengine = "chain"\nreplicates = 300\nseed = 1\n'
-        '[parameters]\nspawn_rate = { values = [1.0, 2.0] }\n'
+        "[parameters]\nspawn_rate = { values = [1.0, 2.0] }\n"
         '[outputs]\nestimands = ["mean_takeovers"]\n'
     )
     out = tmp_path / "out"

@@ -63,16 +63,21 @@ def test_unknown_engine_estimand_and_distribution():
 
 def test_estimand_from_another_engine_and_times_beyond_horizon():
     assert "not produced" in _error(_study(outputs={"estimands": ["coherence"]})).problem
-    err = _error(_study(study={"horizon": 5.0},
-                        outputs={"estimands": ["survival"], "times": [10.0]}))
+    err = _error(
+        _study(study={"horizon": 5.0}, outputs={"estimands": ["survival"], "times": [10.0]})
+    )
     assert err.key == "outputs.times"
 
 
 def test_sensitivity_needs_saltelli_and_sobol_needs_power_of_two():
     err = _error(_study(outputs={"sensitivity": ["mean_takeovers"]}))
     assert "saltelli" in err.problem
-    err = _error(_study(study={"design": "sobol", "samples": 6},
-                        parameters={"drift": {"distribution": "uniform", "low": 0, "high": 1}}))
+    err = _error(
+        _study(
+            study={"design": "sobol", "samples": 6},
+            parameters={"drift": {"distribution": "uniform", "low": 0, "high": 1}},
+        )
+    )
     assert err.key == "study.samples"
 
 
@@ -92,11 +97,19 @@ def test_shipped_studies_validate(name):
 
 
 def test_grids_are_a_factorial_product_in_file_order():
-    specs = {"a": parse_parameter("a", {"values": [1, 2]}),
-             "b": parse_parameter("b", {"values": ["x", "y", "z"]})}
+    specs = {
+        "a": parse_parameter("a", {"values": [1, 2]}),
+        "b": parse_parameter("b", {"values": ["x", "y", "z"]}),
+    }
     points = design_points(specs)
     assert [(p["a"], p["b"]) for p in points] == [
-        (1, "x"), (1, "y"), (1, "z"), (2, "x"), (2, "y"), (2, "z")]
+        (1, "x"),
+        (1, "y"),
+        (1, "z"),
+        (2, "x"),
+        (2, "y"),
+        (2, "z"),
+    ]
 
 
 @pytest.mark.parametrize("design", ["random", "lhs", "sobol"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from supercoherence.theory import contest as C
-from supercoherence.theory import symbols as S
 
 from supercoherence.errors import ParameterError
 from supercoherence.randomness import as_generator
+from supercoherence.theory import contest as C
+from supercoherence.theory import symbols as S
 
 R = sp.Rational
 

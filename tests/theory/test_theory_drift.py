@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from supercoherence.theory import drift as D
-from supercoherence.theory import symbols as S
-from supercoherence.theory.utility import drift_step, random_unit_vector
 
 from supercoherence.errors import ExpressionError, ParameterError
 from supercoherence.randomness import as_generator
+from supercoherence.theory import drift as D
+from supercoherence.theory import symbols as S
+from supercoherence.theory.utility import drift_step, random_unit_vector
 
 R = sp.Rational
 

@@ -6,6 +6,8 @@ import dataclasses
 
 import pytest
 import sympy as sp
+
+from supercoherence.errors import ParameterError
 from supercoherence.theory import symbols as S
 from supercoherence.theory.optimizer import (
     TRANS_TOLERANCE,
@@ -15,8 +17,6 @@ from supercoherence.theory.optimizer import (
     Optimizer,
     capability_class,
 )
-
-from supercoherence.errors import ParameterError
 
 R = sp.Rational
 

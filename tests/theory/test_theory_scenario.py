@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from supercoherence.theory import symbols as S
-from supercoherence.theory.optimizer import Optimizer
-from supercoherence.theory.scenario import HAZARD_SHAPES, TakeoverScenario
 
 from supercoherence.errors import ParameterError
 from supercoherence.randomness import as_generator
+from supercoherence.theory import symbols as S
+from supercoherence.theory.optimizer import Optimizer
+from supercoherence.theory.scenario import HAZARD_SHAPES, TakeoverScenario
 
 R = sp.Rational
 BASE = {"spawn_rate": 1.0, "alignment_skill": 0.0, "detection": 0.0}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from supercoherence.theory import training as T
 
 from supercoherence.errors import ParameterError
+from supercoherence.theory import training as T
 
 R = sp.Rational
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import sympy as sp
 import sympy.stats as st
-from supercoherence.theory import utility as U
 
 from supercoherence.errors import ExpressionError, ParameterError
 from supercoherence.randomness import as_generator
+from supercoherence.theory import utility as U
 
 
 def test_alignment_cosine_by_hand():

@@ -28,6 +28,7 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from supercoherence.errors import ExpressionError, ParameterError
 
@@ -59,18 +60,25 @@ class ResultSpec:
 
 
 def _symbols() -> dict[str, sp.Symbol]:
-    from supercoherence.theory import competition
+    from supercoherence.theory import competition, training
     from supercoherence.theory import symbols as S
 
     local: dict[str, Any] = {nm: getattr(S, nm) for nm in S.__all__}
     local.update(oo=sp.oo, inf=sp.oo, pi=sp.pi, E=sp.E)
     for nm in ("alpha", "K_x", "K_y", "r_x", "r_y", "omega", "x", "y"):
         local[nm] = getattr(competition, nm)
+    local.update(
+        nu=training.candidate_rate,
+        theta_c=training.theta_c,
+        theta_s=training.theta_s,
+        dK=training.dK,
+        dT=training.dT,
+    )
     return local
 
 
 #: Parameters whose value is a list (of rows).
-_LIST_PARAMS = frozenset({"matrix"})
+_LIST_PARAMS = frozenset({"matrix", "P"})
 
 
 def _parse(name: str, text: str) -> Any:
@@ -225,6 +233,56 @@ def _duration(p: dict[str, sp.Expr]) -> Derivation:
     return Derivation("gambler's ruin: expected number of rounds", exact)
 
 
+def _drift(p: dict[str, sp.Expr]) -> Derivation:
+    from supercoherence.theory.drift import expected_alignment
+
+    return Derivation(
+        "expected alignment E[w_n . w_0] = rho^n", expected_alignment(p["n"], p["rho"])
+    )
+
+
+def _final_alignment(p: dict[str, sp.Expr]) -> Derivation:
+    from supercoherence.theory.drift import expected_final_alignment
+
+    exact = expected_final_alignment(p["q"], p["rho"])
+    return Derivation("expected final alignment E[rho^N]", exact)
+
+
+def _spawn_rate(p: dict[str, sp.Expr]) -> Derivation:
+    from supercoherence.theory import training
+
+    args = (p["theta_c"], p["dK"], p["theta_s"], p["dT"], p["p"])
+    details = {"P(mesa)": sp.sstr(training.mesa_probability(*args))}
+    return Derivation(
+        "mesa spawn rate lambda = nu P(mesa)", training.spawn_rate(p["nu"], *args), details
+    )
+
+
+def _absorption(p: dict[str, sp.Expr]) -> Derivation:
+    from supercoherence.theory.markov import AbsorbingChain
+
+    rows = p["P"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ParameterError("P", sp.sstr(rows), "a list of rows, e.g. [[1, 0], [1/2, 1/2]]")
+    chain = AbsorbingChain(rows)
+    start, target = (int(_integer(name, p[name])) for name in ("start", "target"))
+    exact = sp.sympify(chain.absorption_probability(start, target))
+    details = {
+        "transient states": ", ".join(map(str, chain.transient_states)),
+        "absorbing states": ", ".join(map(str, chain.absorbing_states)),
+    }
+    if start in chain.transient_states:
+        steps = chain.expected_steps[chain.transient_states.index(start)]
+        details["expected steps to absorption"] = sp.sstr(sp.sympify(steps))
+    return Derivation(f"P(absorbed in {target} | start in {start})", exact, details)
+
+
+def _integer(name: str, value: sp.Expr) -> sp.Expr:
+    if not (isinstance(value, sp.Basic) and value.is_Integer):
+        raise ParameterError(name, sp.sstr(value), "a state index (integer)")
+    return value
+
+
 RESULTS: dict[str, ResultSpec] = {
     "success": ResultSpec(
         "Tullock contest success s(gamma) = gamma^r / (1 + gamma^r)",
@@ -319,6 +377,39 @@ RESULTS: dict[str, ResultSpec] = {
         },
         _duration,
     ),
+    "drift": ResultSpec(
+        "expected alignment with the original utility after n takeovers, rho^n",
+        {"rho": "drift correlation per takeover in [-1, 1]", "n": "number of takeovers"},
+        _drift,
+    ),
+    "final-alignment": ResultSpec(
+        "expected final alignment E[rho^N] (stationary: q / (1 - (1 - q) rho))",
+        {"q": "never-overthrown probability: a constant or q_n in n", "rho": "in [-1, 1]"},
+        _final_alignment,
+    ),
+    "spawn-rate": ResultSpec(
+        "mesa spawn rate from training pressure, nu sigma(theta_c dK - theta_s dT + logit p)",
+        {
+            "nu": "candidate rate (>= 0)",
+            "theta_c": "simplicity pressure (>= 0)",
+            "dK": "description-length saving of an optimizer",
+            "theta_s": "speed pressure (>= 0)",
+            "dT": "extra run time of an optimizer",
+            "p": "proxy advantage in (0, 1)",
+        },
+        _spawn_rate,
+        defaults={"p": "1/2"},
+    ),
+    "absorption": ResultSpec(
+        "absorbing Markov chain over optimizer types: P(absorbed in target | start)",
+        {
+            "P": "transition matrix, a list of rows summing to 1 (required)",
+            "start": "starting state index (required)",
+            "target": "absorbing state index (required)",
+        },
+        _absorption,
+        required=("P", "start", "target"),
+    ),
 }
 
 
@@ -409,15 +500,20 @@ def _record(derivation: Derivation) -> dict[str, Any]:
 
 
 def _print_panel(derivation: Derivation) -> None:
-    console = Console(highlight=False, soft_wrap=True)
     value = _value(derivation.exact)
-    lines = [
-        f"[bold]exact[/]  {sp.sstr(derivation.exact)}",
-        f"[bold]value[/]  {'(symbolic)' if value is None else repr(value)}",
-        f"[bold]LaTeX[/]  {sp.latex(derivation.exact)}",
+    if value is None:
+        shown = "undefined" if derivation.exact.has(sp.nan) else "(symbolic)"
+    else:
+        shown = repr(value)
+    rows = [
+        ("exact", sp.sstr(derivation.exact)),
+        ("value", shown),
+        ("LaTeX", sp.latex(derivation.exact)),
+        *derivation.details.items(),
     ]
-    lines += [f"[bold]{key}[/]  {text}" for key, text in derivation.details.items()]
-    console.print(Panel("\n".join(lines), title=derivation.name, expand=False))
+    body = Text("\n").join(Text.assemble((key, "bold"), "  ", text) for key, text in rows)
+    title = Text(derivation.name)
+    Console(highlight=False).print(Panel(body, title=title, expand=False))
 
 
 def _print_list() -> None:
@@ -431,7 +527,7 @@ def _print_list() -> None:
             default = f" [default {spec.defaults[pname]}]" if pname in spec.defaults else ""
             described.append(f"{pname}: {text}{default}")
         table.add_row(name, spec.summary, "\n".join(described))
-    Console(soft_wrap=False, width=160).print(table)
+    Console(highlight=False).print(table)
 
 
 def _command(

@@ -70,8 +70,9 @@ def summarize(directory: Path = typer.Argument(..., help="A study's output folde
             table.add_column(column)
         for row in results.boundary.itertuples(index=False):
             values = row._asdict()
-            table.add_row(*(_fmt(values[c]) for c in ("point", *varied, "classification",
-                                                      "estimate")))
+            table.add_row(
+                *(_fmt(values[c]) for c in ("point", *varied, "classification", "estimate"))
+            )
         _console.print(table)
 
 
@@ -90,8 +91,13 @@ def compare(
     for row in joined.itertuples(index=False):
         values = row._asdict()
         style = "bold red" if abs(values["z"]) > 4 else None
-        table.add_row(*(_fmt(values[c]) for c in ("point", "estimand", "at", "estimate_1",
-                                                  "estimate_2", "difference", "z")), style=style)
+        table.add_row(
+            *(
+                _fmt(values[c])
+                for c in ("point", "estimand", "at", "estimate_1", "estimate_2", "difference", "z")
+            ),
+            style=style,
+        )
     _console.print(table)
     _console.print(f"{int((joined['z'].abs() > 4).sum())} of {len(joined)} rows differ by > 4 SE")
 
@@ -144,8 +150,9 @@ def list_() -> None:
         table.add_column(column)
     for name in list_studies():
         study = load_study(name, check_points=False)
-        table.add_row(name, study.engine, str(len(study.points)), str(study.replicates),
-                      study.description)
+        table.add_row(
+            name, study.engine, str(len(study.points)), str(study.replicates), study.description
+        )
     _console.print(table)
 
 
@@ -156,8 +163,9 @@ def _print_estimates(estimates: pd.DataFrame, varied: list[str], title: str) -> 
         table.add_column(column)
     for row in estimates.itertuples(index=False):
         values = row._asdict()
-        table.add_row(*(_fmt(values[c]) for c in columns),
-                      style="bold red" if values["flag"] else None)
+        table.add_row(
+            *(_fmt(values[c]) for c in columns), style="bold red" if values["flag"] else None
+        )
     _console.print(table)
 
 

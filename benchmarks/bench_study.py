@@ -1,0 +1,101 @@
+"""Benchmarks of the study runner: parallel speed-up, Dask overhead, a large chain study.
+
+Cases (``cases(quick)``):
+
+- the same study on 2 processes vs 1 (target >= 1.7x on 2 cores);
+- the Dask LocalCluster backend vs the process pool, both with 2 workers (target: Dask
+  within 15%, i.e. ratio pool/dask >= 0.85);
+- a 20-point study of 10^6 replicates per point on the chain engine, end to end with
+  storage (quick: 10^5), reported as replicates per second.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from supercoherence.simulations import parse_study, run_study
+from supercoherence.simulations.backends import DaskBackend, ProcessPoolBackend
+
+
+def _study(points: int, replicates: int, chunk: int):
+    return parse_study(
+        {
+            "study": {
+                "name": "bench",
+                "engine": "chain",
+                "replicates": replicates,
+                "chunk": chunk,
+                "horizon": float("inf"),
+                "seed": 1,
+            },
+            "parameters": {
+                "spawn_rate": {"linspace": [0.2, 2.0, points]},
+                "entrenchment": 0.5,
+                "drift": 0.9,
+            },
+            "outputs": {
+                "estimands": ["supercoherence_by_horizon", "mean_takeovers", "final_alignment"]
+            },
+        }
+    )
+
+
+def _timed(study, **kwargs) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        run_study(study, Path(folder) / "run", **kwargs)
+        return time.perf_counter() - start
+
+
+def _row(case, seconds, baseline, baseline_seconds, target, extra):
+    return {
+        "benchmark": "study",
+        "case": case,
+        "seconds": seconds,
+        "baseline": baseline,
+        "baseline_seconds": baseline_seconds,
+        "ratio": baseline_seconds / seconds,
+        "target": target,
+        "extra": extra,
+    }
+
+
+def cases(quick: bool) -> list[dict]:
+    """Benchmark rows (see benchmarks/README.md)."""
+    replicates = 100_000 if quick else 400_000
+    study = _study(8, replicates, 50_000)
+    one = _timed(study, workers=1)
+    with ProcessPoolBackend(2) as pool:
+        _timed(study, backend=pool)  # warm the workers
+        two = _timed(study, backend=pool)
+    with DaskBackend("local", 2) as dask:
+        _timed(study, backend=dask)
+        on_dask = _timed(study, backend=dask)
+    size = {"points": 8, "replicates": replicates}
+    rows = [
+        _row("2 processes vs 1", two, "1 process", one, ">= 1.7x", size),
+        _row(
+            "dask LocalCluster vs process pool", on_dask, "process pool (2)", two, ">= 0.85x", size
+        ),
+    ]
+    big_replicates = 100_000 if quick else 1_000_000
+    big = _study(20, big_replicates, 100_000)
+    seconds = _timed(big, workers=2)
+    rows.append(
+        _row(
+            f"20 points x {big_replicates} replicates, chain, stored",
+            seconds,
+            "none",
+            seconds,
+            "",
+            {"replicates_per_second": 20 * big_replicates / seconds},
+        )
+    )
+    return rows
+
+
+if __name__ == "__main__":  # pragma: no cover
+    for row in cases(quick=True):
+        print(row)
