@@ -167,10 +167,37 @@ def _is_zero(expr: Any) -> bool:
     expr = sp.sympify(expr)
     if expr == 0:
         return True
-    for transform in (sp.simplify, lambda e: sp.simplify(sp.expand(sp.powsimp(e)))):
+    for transform in (
+        sp.simplify,
+        lambda e: sp.simplify(sp.expand(sp.powsimp(e))),
+        _atomize_powers,
+    ):
         if transform(expr) == 0:
             return True
     return expr.equals(0) is True
+
+
+def _atomize_powers(expr: sp.Expr) -> sp.Expr:
+    """Cancel ``expr`` as a rational function of its symbolic powers.
+
+    Each power ``b**(e + c)`` with a symbolic part ``e`` and an integer part ``c``
+    becomes ``A * b**c`` with a fresh symbol ``A`` standing for ``b**e``.  If the
+    result cancels to 0 as a rational function, ``expr`` is 0 for every value of the
+    exponents: the replacement only forgets relations between the atoms.
+    """
+    atoms: dict[sp.Expr, sp.Dummy] = {}
+
+    def atom(base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+        constant, rest = exponent.as_coeff_Add()
+        if not constant.is_integer:
+            constant, rest = sp.Integer(0), exponent
+        key = sp.Pow(base, rest, evaluate=False)
+        symbol = atoms.setdefault(key, sp.Dummy(f"atom{len(atoms)}", positive=True))
+        return symbol * base**constant
+
+    powers = [a for a in sp.expand(expr).atoms(sp.Pow) if a.exp.free_symbols]
+    replaced = sp.expand(expr).xreplace({a: atom(a.base, a.exp) for a in powers})
+    return sp.cancel(sp.together(replaced))
 
 
 def _sample_value(symbol: sp.Symbol, i: int) -> sp.Expr:

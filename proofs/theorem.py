@@ -38,8 +38,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 from supercoherence.errors import ProofError
 from supercoherence.proofs.checkers import Check, Outcome
@@ -51,6 +53,7 @@ __all__ = [
     "StepReport",
     "Theorem",
     "TheoremReport",
+    "mean_of",
 ]
 
 
@@ -139,34 +142,42 @@ class MonteCarloCheck:
     ----------
     description : str
         What is estimated, in words (Markdown).
-    scenario : Mapping
-        Study-file keys of a :class:`~supercoherence.theory.scenario.TakeoverScenario`.
+    model : Mapping or float or callable
+        What :func:`supercoherence.models.engine.simulate_chain` simulates: a mapping
+        of study-file keys (turned into a
+        :class:`~supercoherence.theory.scenario.TakeoverScenario`), a constant ``q`` or
+        a vectorised callable ``n -> q_n``.
     estimator : callable
         ``table -> (estimate, std_error)`` from the engine's replicate table.
     exact : float
-        The closed-form value of the theorem at this scenario.
+        The closed-form value of the theorem for this model.
     replicates : int
         Replicates to simulate (small: the fast test tier runs this).
     seed : int
         Seed of the run.
     tolerance : float
         Allowed ``|estimate - exact| / std_error``.
+    max_takeovers : int
+        The engine's censoring level.
+    options : Mapping
+        Extra keyword arguments of ``simulate_chain`` (``drift``, ``horizon``, ...).
 
     Examples
     --------
-    >>> check = MonteCarloCheck("E[N]", {"spawn_rate": 1.0}, lambda t: (0.0, 1.0), 0.0)
+    >>> check = MonteCarloCheck("E[N]", 0.5, lambda table: (1.0, 0.01), 1.0)
     >>> check.tolerance
     4.0
     """
 
     description: str
-    scenario: Mapping[str, Any]
+    model: Any
     estimator: Callable[[Mapping[str, Any]], tuple[float, float]]
     exact: float
     replicates: int = 20_000
     seed: int = 20240601
     tolerance: float = 4.0
     max_takeovers: int = 1000
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     def run(self) -> MonteCarloOutcome:
         """Simulate with :func:`supercoherence.models.engine.simulate_chain` and compare.
@@ -185,19 +196,46 @@ class MonteCarloCheck:
                 "unavailable", math.nan, math.nan, self.exact, math.nan, self.tolerance, 0,
                 0.0, f"engine not available: {exc}",
             )
-        scenario = TakeoverScenario.from_mapping(dict(self.scenario))
+        model = self.model
+        if isinstance(model, Mapping):
+            model = TakeoverScenario.from_mapping(dict(model))
         result = simulate_chain(
-            scenario, self.replicates, seed=self.seed, max_takeovers=self.max_takeovers
+            model,
+            self.replicates,
+            seed=self.seed,
+            max_takeovers=self.max_takeovers,
+            **dict(self.options),
         )
         estimate, std_error = self.estimator(result.table)
-        z = (estimate - self.exact) / std_error if std_error > 0 else (
-            0.0 if estimate == self.exact else math.inf
-        )
+        if std_error > 0:
+            z = (estimate - self.exact) / std_error
+        else:
+            z = 0.0 if estimate == self.exact else math.inf
         status = "agrees" if abs(z) <= self.tolerance else "disagrees"
         return MonteCarloOutcome(
             status, float(estimate), float(std_error), float(self.exact), float(z),
             self.tolerance, self.replicates, time.perf_counter() - start,
         )
+
+
+def mean_of(column: str, transform: Callable[[Any], Any] | None = None) -> Callable:
+    """Estimator of the mean of a table column (optionally transformed) and its SE.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est = mean_of("n_takeovers")
+    >>> est({"n_takeovers": np.array([0, 2, 4])})
+    (2.0, 1.1547005383792515)
+    """
+
+    def estimate(table: Mapping[str, Any]) -> tuple[float, float]:
+        values = np.asarray(table[column], dtype=float)
+        if transform is not None:
+            values = np.asarray(transform(values), dtype=float)
+        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
+
+    return estimate
 
 
 @dataclass(frozen=True)

@@ -115,9 +115,10 @@ def z_scores(estimate, exact, std_error, kind, n):
 
     Examples
     --------
-    >>> z_scores(np.array([0.5]), np.array([0.4]), np.array([0.05]), np.array(["mean"]),
-    ...          np.array([100])).tolist()
-    [2.0000000000000004]
+    >>> z = z_scores(np.array([0.5]), np.array([0.4]), np.array([0.05]), np.array(["mean"]),
+    ...              np.array([100]))
+    >>> z.round(12).tolist()
+    [2.0]
     >>> z_scores(np.array([0.0]), np.array([0.0]), np.array([0.0]),
     ...          np.array(["probability"]), np.array([10])).tolist()
     [0.0]

@@ -414,6 +414,10 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
     )
     if any(k < 0 for k in counts):
         raise StudyFileError(source, "outputs.counts", "counts k must be >= 0")
+    if table.get("timeseries", False):
+        raise StudyFileError(
+            source, "outputs.timeseries", "per-step time series are not produced yet"
+        )
     sensitivity = tuple(table.get("sensitivity", []))
     for name in sensitivity:
         if name not in estimands:

@@ -79,8 +79,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
-from supercoherence.theory import symbols as S
-from supercoherence.theory.result import Derived, sympify_param
 
 from supercoherence.checks import (
     check_in_interval,
@@ -89,6 +87,8 @@ from supercoherence.checks import (
     check_positive_int,
 )
 from supercoherence.errors import ParameterError
+from supercoherence.theory import symbols as S
+from supercoherence.theory.result import Derived, sympify_param
 
 __all__ = [
     "K_x",

@@ -798,7 +798,9 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
     if isinstance(law, tuple):
         value = _finite_product(law)
         reason = f"finite sequence of {len(law)} levels; q_n = 0 after it"
-        return Classification(_outcome_of(value.exact), reason, value, True)
+        outcome = _outcome_of(value.exact)
+        conditions = _conditions(value.exact) if outcome is Outcome.UNDECIDED else {}
+        return Classification(outcome, reason, value, True, conditions)
     value, converges, reason = _expression_verdict(law, rtol, max_terms)
     if value.exact is not None:
         outcome = _outcome_of(value.exact)
@@ -901,17 +903,27 @@ def expected_takeovers(q: Any, *, max_terms: int = 2**20) -> CertifiedValue:
             return CertifiedValue.from_exact(sp.oo, "P(N = oo) > 0")
     if recurrence is not None and recurrence.exact is None and recurrence.lower > 0:
         return CertifiedValue.from_exact(sp.oo, "P(N = oo) > 0 (certified lower bound)")
-    if isinstance(law, tuple):
-        survival = np.cumprod([1, *[1 - v for v in law]], dtype=object)[1:]
-        return CertifiedValue.from_exact(sp.nsimplify(sum(survival)), "finite sum")
     if _is_constant(law):
         return _constant_mean(law)
+    if isinstance(law, tuple):
+        survival = np.cumprod([1, *[1 - v for v in law]], dtype=object)[1:]
+        total = sp.simplify(sum(survival, sp.S.Zero))
+        return _unless_recurrent(total, recurrence, "finite sum")
     closed = _closed_partial_product(law)
     if closed is not None:
         total = sp.simplify(sp.summation(closed, (S.n, 1, sp.oo)))
         if not total.has(sp.Sum):
-            return CertifiedValue.from_exact(total, "closed form (sympy summation)")
+            return _unless_recurrent(total, recurrence, "closed form (sympy summation)")
     return _numeric_mean(law, max_terms)
+
+
+def _unless_recurrent(total: sp.Expr, recurrence: CertifiedValue, method: str) -> CertifiedValue:
+    """``total`` if ``P(N = oo) = 0``; ``oo`` where it is positive (symbolic: Piecewise)."""
+    product = recurrence.exact
+    if product is None or product == 0:
+        return CertifiedValue.from_exact(total, method)
+    mean = sp.Piecewise((total, sp.Eq(product, 0)), (sp.oo, True))
+    return CertifiedValue.from_exact(mean, method + "; infinite where P(N = oo) > 0")
 
 
 def _is_constant(law: sp.Expr | tuple[sp.Expr, ...]) -> bool:
@@ -1209,6 +1221,16 @@ def escalation_report(
     Returns
     -------
     EscalationReport
+
+    Examples
+    --------
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> sc = TakeoverScenario(hazard="constant", detection_scaling=1.0, capability_ratio=2.0)
+    >>> report = escalation_report(sc, 10.0, levels=50)
+    >>> report.classification.outcome.name, report.regime
+    ('RECURSION_ALMOST_SURELY', 'recurs forever at a vanishing rate')
+    >>> round(report.expected_by_horizon, 4), report.mean_tenures[:2].round(2).tolist()
+    (1.0723, [6.0, 16.31])
 
     Notes
     -----

@@ -234,14 +234,18 @@ def _number(node, name: str, value, *, low: float, high: float = math.inf) -> fl
 def _root_of(graph: nx.DiGraph, where: str) -> object:
     if graph.number_of_nodes() == 0:
         raise GraphError(f"{where}the graph is empty: a nesting needs a root")
-    cycle = next(iter(nx.simple_cycles(graph)), None) if not nx.is_directed_acyclic_graph(
-        graph
-    ) else None
+    cycle = (
+        next(iter(nx.simple_cycles(graph)), None)
+        if not nx.is_directed_acyclic_graph(graph)
+        else None
+    )
     if cycle is not None:
         raise GraphError(f"{where}the graph has a cycle {cycle!r}; a nesting must be a tree")
     roots = [v for v, deg in graph.in_degree() if deg == 0]
     if len(roots) != 1:
-        raise GraphError(f"{where}a nesting has exactly one root; found {len(roots)}: {roots[:5]!r}")
+        raise GraphError(
+            f"{where}a nesting has exactly one root; found {len(roots)}: {roots[:5]!r}"
+        )
     for node, deg in graph.in_degree():
         if deg > 1:
             parents = list(graph.predecessors(node))
@@ -310,7 +314,9 @@ def validate_nesting(graph: nx.Graph, *, source: str = "") -> nx.DiGraph:
         if isinstance(level, float) and level.is_integer():
             level = int(level)
         if isinstance(level, bool) or not isinstance(level, numbers.Integral) or level < 0:
-            raise GraphError(f"{where}node {old!r}: attribute 'level' = {level!r} must be an int >= 0")
+            raise GraphError(
+                f"{where}node {old!r}: attribute 'level' = {level!r} must be an int >= 0"
+            )
         out.add_node(
             new[old],
             label=str(old),
@@ -318,8 +324,11 @@ def validate_nesting(graph: nx.Graph, *, source: str = "") -> nx.DiGraph:
             level=int(level),
             age=_number(old, "age", data.get("age", 0.0), low=0.0),
             alignment_with_original=_number(
-                old, "alignment_with_original", data.get("alignment_with_original", 1.0),
-                low=-1.0, high=1.0,
+                old,
+                "alignment_with_original",
+                data.get("alignment_with_original", 1.0),
+                low=-1.0,
+                high=1.0,
             ),
         )
     out.add_edges_from((new[u], new[v]) for u, v in graph.edges())

@@ -140,7 +140,14 @@ class OptimizerState:
 
     _COLUMNS = ("uid", "level", "age", "spent", "born", "resources", "depth", "kind", "alive")
     _DTYPES = (
-        np.int64, np.int64, np.float64, np.float64, np.float64, np.float64, np.int64, np.int8,
+        np.int64,
+        np.int64,
+        np.float64,
+        np.float64,
+        np.float64,
+        np.float64,
+        np.int64,
+        np.int8,
         np.bool_,
     )
 
@@ -183,7 +190,7 @@ class OptimizerState:
 
 
 class LevelHazards:
-    r"""The scenario's :math:`\Lambda_n(t)`, its inverse and :math:`\Lambda_n(\infty)`, cached by level.
+    r"""The scenario's :math:`\Lambda_n(t)`, its inverse and :math:`\Lambda_n(\infty)` by level.
 
     The per-level parameters (:math:`h_n`, :math:`\delta_n`, :math:`\beta`) are read
     once per level from the scenario (``hazard_scale``, ``entrenchment_at``, ``power``)
@@ -324,7 +331,7 @@ class NestedOptimizerModel(mesa.Model):
     Examples
     --------
     >>> from supercoherence.theory.scenario import TakeoverScenario
-    >>> scenario = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5)
+    >>> scenario = TakeoverScenario(spawn_rate=1.0, hazard="constant")
     >>> model = NestedOptimizerModel(scenario, seed=7, horizon=50)
     >>> model.run_model()
     >>> model.steps, model.top_level_takeovers == model.lineage.number_of_edges()
@@ -398,7 +405,9 @@ class NestedOptimizerModel(mesa.Model):
             return load_graphml(spec)
         if callable(spec):
             return validate_nesting(spec(self.rng), source="graph callable")
-        raise ParameterError("graph", spec, "None, a networkx DiGraph, a GraphML path or rng -> graph")
+        raise ParameterError(
+            "graph", spec, "None, a networkx DiGraph, a GraphML path or rng -> graph"
+        )
 
     def _place_initial(self, nesting: nx.DiGraph) -> None:
         rng = self.rng

@@ -48,10 +48,10 @@ def top_level_takeovers(model: NestedOptimizerModel) -> int:
     --------
     >>> from supercoherence.models.nested.model import NestedOptimizerModel
     >>> from supercoherence.theory.scenario import TakeoverScenario
-    >>> model = NestedOptimizerModel(TakeoverScenario(spawn_rate=0.0), seed=1, horizon=3)
+    >>> model = NestedOptimizerModel(TakeoverScenario(hazard="constant"), seed=1, horizon=3)
     >>> model.run_model()
     >>> top_level_takeovers(model), nested_takeovers(model), root_tenure(model)
-    (0, 0, 3.0)
+    (1, 0, 0.76...)
     """
     return model.top_level_takeovers
 

@@ -15,11 +15,11 @@ import warnings
 import numpy as np
 import pytest
 import sympy as sp
-from supercoherence.theory import branching as B
-from supercoherence.theory.symbols import s
 
 from supercoherence.errors import ExpressionError, ParameterError
 from supercoherence.randomness import as_generator
+from supercoherence.theory import branching as B
+from supercoherence.theory.symbols import s
 
 
 def test_the_briefs_quadratic_pgf_is_exact() -> None:

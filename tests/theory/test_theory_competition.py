@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from supercoherence.theory import competition as C
-from supercoherence.theory.competition import Outcome, Stability
 
 from supercoherence.errors import ParameterError
 from supercoherence.randomness import as_generator
+from supercoherence.theory import competition as C
+from supercoherence.theory.competition import Outcome, Stability
 
 # One hand-picked point per outcome (K_x = 2, K_y = 1, r_x = 1, r_y = 3/2).
 CASES = {

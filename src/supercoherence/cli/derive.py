@@ -194,8 +194,10 @@ def _perron(p: dict[str, sp.Expr]) -> Derivation:
 
 
 def _competition(p: dict[str, sp.Expr]) -> Derivation:
+    from supercoherence.checks import check_in_interval
     from supercoherence.theory import competition as C
 
+    omega = check_in_interval("omega", p["omega"], -1, 1)
     params = C.CompetitionParams(
         **{k: _number(k, p[k]) for k in ("alpha", "beta", "K_x", "K_y", "r_x", "r_y")}
     )
@@ -211,7 +213,7 @@ def _competition(p: dict[str, sp.Expr]) -> Derivation:
     attractors = C.stable_equilibria(params)
     if len(attractors) == 1:
         eq = attractors[0]
-        exact = C.coherence(eq.x, eq.y, p["omega"])
+        exact = C.coherence(eq.x, eq.y, omega)
         details["coherence at"] = f"({sp.sstr(eq.x)}, {sp.sstr(eq.y)})"
     else:
         exact = sp.nan

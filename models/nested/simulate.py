@@ -1,0 +1,198 @@
+r"""Replicate runs of the nested-optimizer model, in the engines' common table format.
+
+:func:`simulate_abm` runs ``replicates`` independent copies of
+:class:`~supercoherence.models.nested.model.NestedOptimizerModel` to a horizon ``T``;
+replicate ``i`` is seeded with ``spawn_seeds(seed, replicates)[i]``, so a replicate's
+result does not depend on how replicates are split over workers.  Per replicate the
+table holds (docs/ARCHITECTURE.md):
+
+* ``n_takeovers`` = ``takeovers_by_horizon`` = :math:`N_T`, top-level takeovers at times
+  :math:`\le T` (the model cannot look beyond its horizon);
+* ``censored``: the top-level optimizer at :math:`T` can still be overthrown
+  (remaining hazard :math:`\Lambda_n(\infty) - \Lambda_n(\text{age}) > 0`);
+* ``last_takeover_time`` (exact, not rounded to steps; 0 if none), ``final_alignment``
+  :math:`w_\text{root} \cdot w_0` at :math:`T`;
+* ``coherence``, ``root_tenure``, ``size``, ``depth``, ``nested_takeovers`` at :math:`T`.
+
+With ``nesting=False`` and the default single root the top-level process is exactly the
+engine's recursion, so :math:`P(N_T = 0) = e^{-\Lambda_0(T)}` and, for a horizon long
+enough that the remaining hazard is negligible, :math:`P(N \ge n) = \prod_{k<n}(1-q_k)`
+and :math:`E[w_N \cdot w_0] = E[\rho^N]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from supercoherence.checks import check_positive_int
+from supercoherence.models.nested.graphs import GraphSpec
+from supercoherence.models.nested.model import NestedOptimizerModel
+from supercoherence.models.nested.reporters import coherence, depth, root_tenure
+from supercoherence.randomness import Seed, spawn_seeds
+from supercoherence.theory.scenario import TakeoverScenario
+
+__all__ = ["TABLE_COLUMNS", "TIMESERIES_COLUMNS", "AbmResult", "simulate_abm"]
+
+#: Columns of :attr:`AbmResult.table` and their dtypes.
+TABLE_COLUMNS: dict[str, type] = {
+    "n_takeovers": np.int64,
+    "censored": np.bool_,
+    "takeovers_by_horizon": np.int64,
+    "last_takeover_time": np.float64,
+    "final_alignment": np.float64,
+    "coherence": np.float64,
+    "root_tenure": np.float64,
+    "size": np.int64,
+    "depth": np.int64,
+    "nested_takeovers": np.int64,
+}
+
+#: Columns of :attr:`AbmResult.timeseries` (the study layer adds ``point``).
+TIMESERIES_COLUMNS = (
+    "replicate",
+    "step",
+    "coherence",
+    "root_tenure",
+    "size",
+    "depth",
+    "top_level_takeovers",
+    "nested_takeovers",
+    "alignment_with_original",
+)
+
+
+@dataclass(frozen=True)
+class AbmResult:
+    """Replicate table (and optional per-step time series) of :func:`simulate_abm`.
+
+    Attributes
+    ----------
+    table : dict of str to numpy.ndarray
+        One 1-d array per column of :data:`TABLE_COLUMNS`, one entry per replicate.
+    timeseries : pandas.DataFrame or None
+        Columns :data:`TIMESERIES_COLUMNS`, one row per replicate and step (step 0 is
+        the initial state); ``None`` unless asked for.
+    horizon : int
+        The horizon the replicates ran to (or stopped early before).
+    """
+
+    table: dict[str, np.ndarray]
+    timeseries: pd.DataFrame | None
+    horizon: int
+
+    @property
+    def replicates(self) -> int:
+        """Number of replicates."""
+        return int(self.table["n_takeovers"].size)
+
+
+def _row(model: NestedOptimizerModel) -> tuple:
+    n = model.top_level_takeovers
+    return (
+        n,
+        model.root_contestable(),
+        n,
+        model.last_takeover_time,
+        float(model.state.utility[model.root_slot] @ model.original_utility),
+        coherence(model),
+        root_tenure(model),
+        len(model.agents),
+        depth(model),
+        model.nested_takeovers,
+    )
+
+
+def _series(model: NestedOptimizerModel, replicate: int) -> pd.DataFrame:
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "step", np.arange(len(frame), dtype=np.int64))
+    frame.insert(0, "replicate", np.int64(replicate))
+    return frame[list(TIMESERIES_COLUMNS)]
+
+
+def simulate_abm(
+    scenario: TakeoverScenario,
+    replicates: int,
+    *,
+    seed: Seed,
+    horizon: int,
+    graph: GraphSpec = None,
+    nesting: bool = False,
+    timeseries: bool = False,
+    remove_detected: bool = True,
+    resource_share: float = 0.1,
+    deceptive_share: float = 0.5,
+) -> AbmResult:
+    """Run independent replicates of the nested-optimizer model to a horizon.
+
+    Parameters
+    ----------
+    scenario : TakeoverScenario
+        The parameter point.
+    replicates : int
+        Number of independent runs (>= 1).
+    seed : int, Generator, SeedSequence or None
+        Root seed; replicate ``i`` uses ``spawn_seeds(seed, replicates)[i]``.
+    horizon : int
+        Steps per run (>= 1).
+    graph : None, networkx.DiGraph, str, path-like or callable
+        Initial nesting (see :class:`NestedOptimizerModel`); a callable is called with
+        each replicate's generator, so random initial graphs differ across replicates.
+    nesting : bool
+        Keep losing mesa-optimizers as nested optimizers.
+    timeseries : bool
+        Also return the per-step reporters of every replicate.
+    remove_detected, resource_share, deceptive_share
+        As in :class:`NestedOptimizerModel`.
+
+    Returns
+    -------
+    AbmResult
+
+    Raises
+    ------
+    ParameterError
+        If ``replicates`` or ``horizon`` is not a positive integer, or an option is out
+        of range.
+    GraphError
+        If the initial graph is not a valid nesting.
+
+    Examples
+    --------
+    >>> sc = TakeoverScenario(spawn_rate=2.0, alignment_skill=0.0, detection=0.0,
+    ...                       hazard="constant", drift=0.0)
+    >>> res = simulate_abm(sc, 4, seed=1, horizon=3)
+    >>> res.table["n_takeovers"].tolist() == simulate_abm(sc, 4, seed=1, horizon=3).table[
+    ...     "n_takeovers"].tolist()
+    True
+    >>> bool(res.table["censored"].all()), res.table["size"].tolist()
+    (True, [1, 1, 1, 1])
+    """
+    replicates = check_positive_int("replicates", replicates)
+    horizon = check_positive_int("horizon", horizon)
+    rows, frames = [], []
+    for i, child in enumerate(spawn_seeds(seed, replicates)):
+        model = NestedOptimizerModel(
+            scenario,
+            seed=child,
+            horizon=horizon,
+            graph=graph,
+            nesting=nesting,
+            remove_detected=remove_detected,
+            resource_share=resource_share,
+            deceptive_share=deceptive_share,
+            collect_model=timeseries,
+        )
+        model.run_model()
+        rows.append(_row(model))
+        if timeseries:
+            frames.append(_series(model, i))
+    columns = list(zip(*rows, strict=True))
+    table = {
+        name: np.asarray(values, dtype=dtype)
+        for (name, dtype), values in zip(TABLE_COLUMNS.items(), columns, strict=True)
+    }
+    series = pd.concat(frames, ignore_index=True) if timeseries else None
+    return AbmResult(table=table, timeseries=series, horizon=horizon)
