@@ -305,6 +305,9 @@ class Identity(Check):
         Rewrites applied (after ``expand(powsimp(expand(.)))``) to ``lhs - rhs``
         before simplifying: the defining relation of a special function, e.g.
         :math:`e^{-W(z)} = W(z)/z`.  They are shown in the step's LaTeX.
+    name : str, optional
+        LaTeX of what ``lhs`` is (``"s(1)"``) when ``lhs`` is a library function's
+        result; shown as ``name = lhs = rhs`` (``name = rhs`` when the two print alike).
 
     Examples
     --------
@@ -319,6 +322,7 @@ class Identity(Check):
     lhs: Any
     rhs: Any
     given: tuple[tuple[Any, Any], ...] = ()
+    name: str = ""
     kind = "identity"
 
     def _decide(self) -> tuple[bool, str]:
@@ -332,7 +336,10 @@ class Identity(Check):
 
     @property
     def latex(self) -> str:
-        text = f"{_latex(self.lhs)} = {_latex(self.rhs)}"
+        lhs, rhs = _latex(self.lhs), _latex(self.rhs)
+        sides = [self.name] if self.name else []
+        sides += [lhs] if lhs == rhs else [lhs, rhs]
+        text = " = ".join(sides) if len(sides) > 1 else f"{lhs} = {rhs}"
         if self.given:
             using = ", ".join(f"{_latex(o)} = {_latex(n)}" for o, n in self.given)
             text += rf"\quad\text{{using }} {using}"
@@ -427,7 +434,7 @@ class Limit(Check):
 
     def _decide(self) -> tuple[bool, str]:
         value = sp.limit(self.expr, self.var, self.point, self.direction)
-        if _is_zero(value - self.expected):
+        if value == self.expected or _is_zero(value - self.expected):
             return True, f"sympy.limit gives {sp.sstr(value)}"
         return False, f"sympy.limit gives {sp.sstr(value)}, not {sp.sstr(self.expected)}"
 
@@ -706,7 +713,7 @@ def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
     ----------
     expr : sympy.Basic
         Rationals, symbols, ``+``, ``*``, integer powers, ``Abs``, relations,
-        ``And``, ``Or``, ``Not``, ``Implies``.
+        ``And``, ``Or``, ``Not``, ``Implies``, ``Equivalent``.
     env : dict
         Symbol name -> z3 variable; filled in as symbols are met.
 
@@ -772,6 +779,9 @@ def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
         return z3.Not(rec(expr.args[0]))
     if isinstance(expr, sp.Implies):
         return z3.Implies(rec(expr.args[0]), rec(expr.args[1]))
+    if isinstance(expr, sp.Equivalent):
+        first, *rest = [rec(a) for a in expr.args]
+        return z3.And([first == other for other in rest])
     raise ProofError(f"z3 takes real arithmetic only; {sp.sstr(expr)} is not (use a sympy step)")
 
 

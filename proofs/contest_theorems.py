@@ -56,7 +56,7 @@ def _contest_tie() -> Theorem:
         family="contest",
         steps=(
             Step(
-                Identity(contest.success(1, S.r), _HALF),
+                Identity(contest.success(1, S.r), _HALF, name="s(1)"),
                 "$1^r = 1$, so $s(1) = 1/(1+1)$.",
             ),
         ),
@@ -103,7 +103,11 @@ def _contest_symmetry() -> Theorem:
         family="contest",
         steps=(
             Step(
-                Identity(contest.success(S.gamma, S.r) + contest.success(1 / S.gamma, S.r), 1),
+                Identity(
+                    contest.success(S.gamma, S.r) + contest.success(1 / S.gamma, S.r),
+                    1,
+                    name=r"s(\gamma) + s(1/\gamma)",
+                ),
                 "Multiply numerator and denominator of $s(1/\\gamma)$ by $\\gamma^r$: "
                 "$s(1/\\gamma) = 1/(1+\\gamma^r)$.",
             ),
@@ -161,7 +165,7 @@ def _contest_sharp_limit() -> Theorem:
                 "For $\\gamma = 1/(1+u) < 1$, $\\gamma^r \\to 0$.",
             ),
             Step(
-                Identity(contest.success(1, S.r), _HALF),
+                Identity(contest.success(1, S.r), _HALF, name="s(1)"),
                 "At $\\gamma = 1$ the value is $1/2$ for every $r$ (theorem contest-tie).",
             ),
             Step(
@@ -169,6 +173,7 @@ def _contest_sharp_limit() -> Theorem:
                     sp.Matrix([contest.success_limit(1 + _u), contest.success_limit(1),
                                contest.success_limit(1 / (1 + _u))]),
                     sp.Matrix([1, _HALF, 0]),
+                    name=r"\lim_{r\to\infty} s \text{ at } \gamma = 1+u,\ 1,\ \tfrac{1}{1+u}",
                 ),
                 "The library's `success_limit` returns the same three values.",
             ),
@@ -194,7 +199,11 @@ def _embedded_agency_bound() -> Theorem:
         family="contest",
         steps=(
             Step(
-                Identity(pi, ((1 - S.a) * (1 - S.d) * _x / (1 + _x)).subs(_x, S.gamma**S.r)),
+                Identity(
+                    pi,
+                    ((1 - S.a) * (1 - S.d) * _x / (1 + _x)).subs(_x, S.gamma**S.r),
+                    name=r"\pi(a, d, \gamma, r)",
+                ),
                 "The library's $\\pi$ is $(1-a)(1-d)\\,x/(1+x)$ with $x = \\gamma^r > 0$.",
             ),
             Step(
@@ -211,7 +220,7 @@ def _embedded_agency_bound() -> Theorem:
                 "$(1-a)(1-d) \\ge 0$.",
             ),
             Step(
-                Identity(contest.per_spawn_takeover(S.a, S.d, 1, S.r), bound),
+                Identity(contest.per_spawn_takeover(S.a, S.d, 1, S.r), bound, name=r"\pi(a, d, 1, r)"),
                 "At $\\gamma = 1$ the bound is attained, so it cannot be improved.",
             ),
         ),

@@ -95,9 +95,9 @@ class Derived:
             raise ParameterError(missing[0], None, "a number or array", "missing argument")
         args = [np.asarray(values[nm], dtype=float) for nm in names]
         with np.errstate(all="ignore"):
-            out = self._lambdified(*args)
+            out = np.real_if_close(self._lambdified(*args))  # Lambert W & co. are complex-typed
         if np.ndim(out) == 0:
-            return float(np.real_if_close(out))
+            return float(out)
         return np.broadcast_to(out, np.broadcast_shapes(*(np.shape(x) for x in args))).copy()
 
     @property

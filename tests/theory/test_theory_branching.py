@@ -215,3 +215,16 @@ def test_bad_pgfs_are_refused_with_the_parameter_named() -> None:
         B.perron_root([[1, -1], [0, 1]])
     with pytest.raises(ParameterError, match="matrix"):
         B.perron_root([[1, 2, 3], [4, 5, 6]])
+
+
+def test_sign_falls_back_to_high_precision_points_without_interval_support() -> None:
+    import mpmath
+
+    def g(x):  # a function mpmath.iv cannot evaluate
+        if isinstance(x, mpmath.iv.mpf):
+            raise TypeError("no interval version")
+        return x - mpmath.mpf(1) / 2
+
+    assert B._interval_sign(g, mpmath.mpf("0.75")) == 1
+    assert B._interval_sign(g, mpmath.mpf("0.25")) == -1
+    assert B._interval_sign(g, mpmath.mpf("0.5")) == 0

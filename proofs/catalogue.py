@@ -1,0 +1,140 @@
+r"""The catalogue of machine-checked theorems, by name.
+
+============================  ==============================================================
+family                        theorems
+============================  ==============================================================
+contest                       ``contest-tie``, ``contest-monotone``, ``contest-symmetry``,
+                              ``contest-scale-invariance``, ``contest-sharp-limit``,
+                              ``embedded-agency-bound``
+hazard                        ``thinning``, ``entrenchment``, ``constant-hazard``,
+                              ``power-decay``, ``critical-moments``
+recursion                     ``dichotomy``, ``stationary-geometric``,
+                              ``capability-escalation``
+drift                         ``drift-alignment``, ``drift-final-alignment``
+competition                   ``competition-equilibria``, ``competition-outcomes``
+branching                     ``branching-criticality``, ``branching-lambert``,
+                              ``branching-multitype``
+ruin                          ``gamblers-ruin``, ``gamblers-ruin-duration``
+============================  ==============================================================
+
+Examples
+--------
+>>> from supercoherence.proofs import catalogue
+>>> len(catalogue) >= 20, "dichotomy" in catalogue
+(True, True)
+>>> catalogue["dichotomy"].title
+'The dichotomy: supercoherence or takeovers forever'
+>>> catalogue["dichotomie"]
+Traceback (most recent call last):
+...
+supercoherence.errors.ParameterError: theorem = 'dichotomie' is out of range: allowed a catalogue name (did you mean 'dichotomy'?)
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+
+from supercoherence.errors import ParameterError
+from supercoherence.proofs import (
+    branching_theorems,
+    competition_theorems,
+    contest_theorems,
+    hazard_theorems,
+    recursion_theorems,
+)
+from supercoherence.proofs.theorem import Theorem, TheoremReport
+
+__all__ = ["Catalogue", "build_catalogue"]
+
+_FAMILY_ORDER = ("contest", "hazard", "recursion", "drift", "competition", "branching", "ruin")
+
+
+class Catalogue(Mapping[str, Theorem]):
+    """Theorems by name, in a fixed reading order (by family).
+
+    Parameters
+    ----------
+    theorems : iterable of Theorem
+        The theorems; names must be unique.
+
+    Raises
+    ------
+    ParameterError
+        On a duplicate name, or (from ``catalogue[name]``) an unknown one.
+
+    Examples
+    --------
+    >>> from supercoherence.proofs import catalogue
+    >>> catalogue.families()[:3]
+    ('contest', 'hazard', 'recursion')
+    """
+
+    def __init__(self, theorems: Iterable[Theorem]) -> None:
+        ordered = sorted(theorems, key=lambda t: _FAMILY_ORDER.index(t.family))
+        self._by_name: dict[str, Theorem] = {}
+        for theorem in ordered:
+            if theorem.name in self._by_name:
+                raise ParameterError("theorem", theorem.name, "unique names", "duplicate")
+            self._by_name[theorem.name] = theorem
+
+    def __getitem__(self, name: str) -> Theorem:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            close = difflib.get_close_matches(str(name), list(self._by_name), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParameterError("theorem", name, f"a catalogue name{hint}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def families(self) -> tuple[str, ...]:
+        """The families present, in reading order."""
+        present = {t.family for t in self._by_name.values()}
+        return tuple(f for f in _FAMILY_ORDER if f in present)
+
+    def select(self, names: Iterable[str] | None = None) -> list[Theorem]:
+        """The named theorems (all when ``names`` is empty or None), in catalogue order.
+
+        Raises
+        ------
+        ParameterError
+            If a name is unknown.
+        """
+        wanted = list(names or ())
+        if not wanted:
+            return list(self._by_name.values())
+        return [self[name] for name in wanted]
+
+    def check(
+        self, names: Iterable[str] | None = None, *, monte_carlo: bool = False
+    ) -> list[TheoremReport]:
+        """Check the named theorems (all by default) without raising; one report each.
+
+        Examples
+        --------
+        >>> from supercoherence.proofs import catalogue
+        >>> [r.status for r in catalogue.check(["contest-tie"])]
+        ['checked']
+        """
+        return [t.check(strict=False, monte_carlo=monte_carlo) for t in self.select(names)]
+
+
+def build_catalogue() -> Catalogue:
+    """Build the catalogue from the theorem modules.
+
+    Examples
+    --------
+    >>> "gamblers-ruin" in build_catalogue()
+    True
+    """
+    modules = (contest_theorems, hazard_theorems, recursion_theorems,
+               competition_theorems, branching_theorems)
+    return Catalogue(t for module in modules for t in module.theorems())
