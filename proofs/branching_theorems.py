@@ -61,26 +61,34 @@ def _criticality() -> Theorem:
         "probability $q_*$, the least fixed point of the offspring pgf in $[0, 1]$. With "
         "Poisson offspring of mean $m > 0$ it dies out surely exactly when $m \\le 1$; "
         "for $m > 1$ it survives with positive probability.",
-        assumptions=(r"m > 0 \text{ (non-degenerate: } P(\text{offspring} \ne 1) > 0)",
-                     r"0 \le s \le 1"),
-        objects=("supercoherence.theory.branching.poisson_extinction",
-                 "supercoherence.theory.branching.mean_offspring"),
+        assumptions=(
+            r"m > 0 \text{ (non-degenerate: } P(\text{offspring} \ne 1) > 0)",
+            r"0 \le s \le 1",
+        ),
+        objects=(
+            "supercoherence.theory.branching.poisson_extinction",
+            "supercoherence.theory.branching.mean_offspring",
+        ),
         family="branching",
         steps=(
             Step(
-                Cited(r"q_* = \lim_n f^{\circ n}(0) = \min\{s \in [0, 1] : f(s) = s\}",
-                      _ATHREYA + ", Theorem I.3.1"),
+                Cited(
+                    r"q_* = \lim_n f^{\circ n}(0) = \min\{s \in [0, 1] : f(s) = s\}",
+                    _ATHREYA + ", Theorem I.3.1",
+                ),
                 "Extinction by generation $n$ has probability $f^{\\circ n}(0)$, which "
                 "increases to the least fixed point.",
             ),
             Step(
-                Identity(sp.Matrix([f.subs(S.s, 1), sp.diff(f, S.s).subs(S.s, 1)]),
-                         sp.Matrix([1, _m])),
+                Identity(
+                    sp.Matrix([f.subs(S.s, 1), sp.diff(f, S.s).subs(S.s, 1)]), sp.Matrix([1, _m])
+                ),
                 "$f(1) = 1$ and $f'(1) = m$, the mean offspring number.",
             ),
             Step(
-                Identity(branching.mean_offspring("exp(2*(s - 1))"), 2,
-                         name=r"m\big|_{f = e^{2(s-1)}}"),
+                Identity(
+                    branching.mean_offspring("exp(2*(s - 1))"), 2, name=r"m\big|_{f = e^{2(s-1)}}"
+                ),
                 "The library's `mean_offspring` agrees (instance $m = 2$).",
             ),
             Step(
@@ -100,23 +108,31 @@ def _criticality() -> Theorem:
             ),
             Step(
                 Limit((f - S.s) / (S.s - 1), S.s, 1, _m - 1, direction="-"),
-                "For $m > 1$: $(f(s) - s)/(s - 1) \\to m - 1 > 0$, so $f(s) < s$ just "
-                "below 1...",
+                "For $m > 1$: $(f(s) - s)/(s - 1) \\to m - 1 > 0$, so $f(s) < s$ just below 1...",
             ),
             Step(
                 Sign(f.subs(S.s, 0), ">0"),
                 "... while $f(0) - 0 = e^{-m} > 0$.",
             ),
             Step(
-                Cited(r"g \text{ continuous},\ g(0) > 0 > g(s_1) \Rightarrow "
-                      r"\exists s \in (0, s_1): g(s) = 0",
-                      "Bolzano's intermediate value theorem"),
+                Cited(
+                    r"g \text{ continuous},\ g(0) > 0 > g(s_1) \Rightarrow "
+                    r"\exists s \in (0, s_1): g(s) = 0",
+                    "Bolzano's intermediate value theorem",
+                ),
                 "So $f(s) = s$ has a root in $(0, 1)$ and $q_* < 1$ for $m > 1$.",
             ),
             Step(
-                Identity(sp.Matrix([branching.poisson_extinction(_HALF).exact,
-                                    branching.poisson_extinction(1).exact]),
-                         sp.Matrix([1, 1]), name=r"(q_*(1/2), q_*(1))"),
+                Identity(
+                    sp.Matrix(
+                        [
+                            branching.poisson_extinction(_HALF).exact,
+                            branching.poisson_extinction(1).exact,
+                        ]
+                    ),
+                    sp.Matrix([1, 1]),
+                    name=r"(q_*(1/2), q_*(1))",
+                ),
                 "The library gives $q_* = 1$ at $m = 1/2$ and at the critical $m = 1$.",
             ),
         ),
@@ -137,20 +153,23 @@ def _lambert() -> Theorem:
         plain="For Poisson offspring with mean $m > 1$ the extinction probability is given "
         "by the principal branch of the Lambert W function.",
         assumptions=(r"m > 1",),
-        objects=("supercoherence.theory.branching.poisson_extinction",
-                 "supercoherence.theory.branching.extinction_probability"),
+        objects=(
+            "supercoherence.theory.branching.poisson_extinction",
+            "supercoherence.theory.branching.extinction_probability",
+        ),
         family="branching",
         steps=(
             Step(
-                Identity(sp.exp(_m * (q_star - 1)), q_star,
-                         given=((sp.exp(-w_of_z), w_of_z / z),)),
+                Identity(sp.exp(_m * (q_star - 1)), q_star, given=((sp.exp(-w_of_z), w_of_z / z),)),
                 "The library's $q_*$ is a fixed point of $f$, using the defining relation "
                 "$W(z)e^{W(z)} = z$.",
             ),
             Step(
-                Cited(r"m > 1 \Rightarrow -m e^{-m} \in (-1/e, 0),\ "
-                      r"W_0(-m e^{-m}) \in (-1, 0),\ W_{-1}(-m e^{-m}) = -m",
-                      _CORLESS + ", sec. 4 (branches of W on (-1/e, 0))"),
+                Cited(
+                    r"m > 1 \Rightarrow -m e^{-m} \in (-1/e, 0),\ "
+                    r"W_0(-m e^{-m}) \in (-1, 0),\ W_{-1}(-m e^{-m}) = -m",
+                    _CORLESS + ", sec. 4 (branches of W on (-1/e, 0))",
+                ),
                 "Only the principal branch gives a root below 1; the branch $W_{-1}$ gives "
                 "the trivial root $s = 1$.",
             ),
@@ -160,8 +179,9 @@ def _lambert() -> Theorem:
                 "the trivial one.",
             ),
             Step(
-                Identity(branching.extinction_probability("exp(2*(s - 1))").exact,
-                         q_star.subs(_m, 2)),
+                Identity(
+                    branching.extinction_probability("exp(2*(s - 1))").exact, q_star.subs(_m, 2)
+                ),
                 "The generic least-root solver of the library returns the same closed form "
                 "at $m = 2$.",
             ),
@@ -186,35 +206,43 @@ def _multitype() -> Theorem:
         plain="With several types of mesa-optimizer (robust, pseudo, deceptive) and mean "
         "offspring matrix $M$, the nested lineage dies out surely iff the Perron root of "
         "$M$ is at most 1; for two types this is an explicit condition on the entries.",
-        assumptions=(r"M \text{ positively regular, process non-singular}",
-                     r"M_{ij} > 0 \text{ (two types)}"),
-        objects=("supercoherence.theory.branching.perron_root",
-                 "supercoherence.theory.branching.multitype_extinction"),
+        assumptions=(
+            r"M \text{ positively regular, process non-singular}",
+            r"M_{ij} > 0 \text{ (two types)}",
+        ),
+        objects=(
+            "supercoherence.theory.branching.perron_root",
+            "supercoherence.theory.branching.multitype_extinction",
+        ),
         family="branching",
         steps=(
             Step(
-                Cited(r"P(\text{extinction}) = 1 \iff \varrho(M) \le 1",
-                      _HARRIS + ", Theorem II.7.1; " + _ATHREYA + ", Theorem V.3.2"),
+                Cited(
+                    r"P(\text{extinction}) = 1 \iff \varrho(M) \le 1",
+                    _HARRIS + ", Theorem II.7.1; " + _ATHREYA + ", Theorem V.3.2",
+                ),
                 "The multi-type extinction criterion.",
             ),
             Step(
                 Eigenvalues(M, ((a11 + a22 - disc) / 2, perron)),
-                "The two eigenvalues of a $2\\times 2$ mean matrix; the Perron root is the "
-                "larger.",
+                "The two eigenvalues of a $2\\times 2$ mean matrix; the Perron root is the larger.",
             ),
             Step(
                 Implication(
                     [characteristic, 2 * rho >= a11 + a22],
-                    sp.Equivalent(rho <= 1, sp.And(a11 <= 1, a22 <= 1,
-                                                   (1 - a11) * (1 - a22) >= a12 * a21)),
+                    sp.Equivalent(
+                        rho <= 1, sp.And(a11 <= 1, a22 <= 1, (1 - a11) * (1 - a22) >= a12 * a21)
+                    ),
                 ),
                 "The larger root $\\varrho$ of the characteristic polynomial is at most 1 "
                 "iff the entry conditions hold (real arithmetic, no square root needed).",
             ),
             Step(
-                Identity(branching.perron_root([["1/2", "1/4"], ["1/4", "1/2"]]).exact,
-                         sp.Rational(3, 4),
-                         name=r"\varrho\begin{pmatrix} 1/2 & 1/4 \\ 1/4 & 1/2 \end{pmatrix}"),
+                Identity(
+                    branching.perron_root([["1/2", "1/4"], ["1/4", "1/2"]]).exact,
+                    sp.Rational(3, 4),
+                    name=r"\varrho\begin{pmatrix} 1/2 & 1/4 \\ 1/4 & 1/2 \end{pmatrix}",
+                ),
                 "The library's Perron root, on an example: extinction is certain.",
             ),
         ),

@@ -27,7 +27,7 @@ Examples
 >>> catalogue["dichotomie"]
 Traceback (most recent call last):
 ...
-supercoherence.errors.ParameterError: theorem = 'dichotomie' is out of range: allowed a catalogue name (did you mean 'dichotomy'?)
+supercoherence.errors.ParameterError: theorem = 'dichotomie' ... (did you mean 'dichotomy'?)
 """
 
 from __future__ import annotations
@@ -135,6 +135,11 @@ def build_catalogue() -> Catalogue:
     >>> "gamblers-ruin" in build_catalogue()
     True
     """
-    modules = (contest_theorems, hazard_theorems, recursion_theorems,
-               competition_theorems, branching_theorems)
+    modules = (
+        contest_theorems,
+        hazard_theorems,
+        recursion_theorems,
+        competition_theorems,
+        branching_theorems,
+    )
     return Catalogue(t for module in modules for t in module.theorems())

@@ -680,7 +680,12 @@ class Solutions(Check):
         remaining = list(points)
         for want in self.expected:
             match = next(
-                (p for p in remaining if all(_is_zero(a - b) for a, b in zip(p, want))), None
+                (
+                    p
+                    for p in remaining
+                    if all(_is_zero(a - b) for a, b in zip(p, want, strict=True))
+                ),
+                None,
             )
             if match is None:
                 return False, f"solutions are {sp.sstr(points)}; {sp.sstr(want)} is not one"
@@ -735,7 +740,7 @@ def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
     >>> to_z3(sp.exp(x) > 0, {})
     Traceback (most recent call last):
     ...
-    supercoherence.errors.ProofError: z3 takes real arithmetic only; exp(x) is not (use a sympy step)
+    supercoherence.errors.ProofError: z3 takes real arithmetic only; exp(x) is not ...
     """
     expr = sp.sympify(expr)
     rec = lambda e: to_z3(e, env)  # noqa: E731

@@ -42,16 +42,24 @@ def _at(point: tuple[sp.Expr, sp.Expr]) -> sp.Matrix:
 
 
 def _equilibria() -> Theorem:
-    jac = sp.Matrix([
-        [C.r_x - 2 * C.r_x * C.x / C.K_x - C.alpha * C.r_x * C.y / C.K_x,
-         -C.alpha * C.r_x * C.x / C.K_x],
-        [-C.beta * C.r_y * C.y / C.K_y,
-         C.r_y - 2 * C.r_y * C.y / C.K_y - C.beta * C.r_y * C.x / C.K_y],
-    ])
-    interior = sp.Matrix([
-        [-C.r_x * _x_star / C.K_x, -C.alpha * C.r_x * _x_star / C.K_x],
-        [-C.beta * C.r_y * _y_star / C.K_y, -C.r_y * _y_star / C.K_y],
-    ])
+    jac = sp.Matrix(
+        [
+            [
+                C.r_x - 2 * C.r_x * C.x / C.K_x - C.alpha * C.r_x * C.y / C.K_x,
+                -C.alpha * C.r_x * C.x / C.K_x,
+            ],
+            [
+                -C.beta * C.r_y * C.y / C.K_y,
+                C.r_y - 2 * C.r_y * C.y / C.K_y - C.beta * C.r_y * C.x / C.K_y,
+            ],
+        ]
+    )
+    interior = sp.Matrix(
+        [
+            [-C.r_x * _x_star / C.K_x, -C.alpha * C.r_x * _x_star / C.K_x],
+            [-C.beta * C.r_y * _y_star / C.K_y, -C.r_y * _y_star / C.K_y],
+        ]
+    )
     library = {e.name: (e.x, e.y) for e in C.equilibria()}
     return Theorem(
         name="competition-equilibria",
@@ -65,41 +73,50 @@ def _equilibria() -> Theorem:
         "At a single-species equilibrium one eigenvalue is the resident's own return "
         "rate and the other is the invader's growth rate: the invasion condition.",
         assumptions=(r"r_x, r_y, K_x, K_y, \alpha, \beta > 0", r"\alpha\beta \ne 1"),
-        objects=("supercoherence.theory.competition.rhs",
-                 "supercoherence.theory.competition.jacobian",
-                 "supercoherence.theory.competition.equilibria"),
+        objects=(
+            "supercoherence.theory.competition.rhs",
+            "supercoherence.theory.competition.jacobian",
+            "supercoherence.theory.competition.equilibria",
+        ),
         family="competition",
         steps=(
             Step(
-                Solutions(C.rhs(), (C.x, C.y),
-                          ((0, 0), (C.K_x, 0), (0, C.K_y), (_x_star, _y_star))),
+                Solutions(
+                    C.rhs(), (C.x, C.y), ((0, 0), (C.K_x, 0), (0, C.K_y), (_x_star, _y_star))
+                ),
                 "Each factor of $x'$ and $y'$ vanishes: $x = 0$ or $x + \\alpha y = K_x$, "
                 "and $y = 0$ or $y + \\beta x = K_y$.",
             ),
             Step(
-                Identity(sp.Matrix([*library["interior"], *library["base only"],
-                                    *library["mesa only"]]),
-                         sp.Matrix([_x_star, _y_star, C.K_x, 0, 0, C.K_y])),
+                Identity(
+                    sp.Matrix([*library["interior"], *library["base only"], *library["mesa only"]]),
+                    sp.Matrix([_x_star, _y_star, C.K_x, 0, 0, C.K_y]),
+                ),
                 "The library's equilibria are these points.",
             ),
             Step(
                 Identity(C.jacobian(), jac),
                 "The library's Jacobian is the matrix of partial derivatives.",
             ),
-            Step(Eigenvalues(_at((0, 0)), (C.r_x, C.r_y)),
-                 "$E_0$ is an unstable node: both species grow from rarity."),
-            Step(Eigenvalues(_at((C.K_x, 0)), (-C.r_x, _mesa_growth_at_base)),
-                 "At $E_x$ the second eigenvalue is the mesa-optimizer's invasion rate."),
-            Step(Eigenvalues(_at((0, C.K_y)), (-C.r_y, _base_growth_at_mesa)),
-                 "At $E_y$ the second eigenvalue is the base's invasion rate."),
+            Step(
+                Eigenvalues(_at((0, 0)), (C.r_x, C.r_y)),
+                "$E_0$ is an unstable node: both species grow from rarity.",
+            ),
+            Step(
+                Eigenvalues(_at((C.K_x, 0)), (-C.r_x, _mesa_growth_at_base)),
+                "At $E_x$ the second eigenvalue is the mesa-optimizer's invasion rate.",
+            ),
+            Step(
+                Eigenvalues(_at((0, C.K_y)), (-C.r_y, _base_growth_at_mesa)),
+                "At $E_y$ the second eigenvalue is the base's invasion rate.",
+            ),
             Step(
                 Identity(_at((_x_star, _y_star)), interior),
                 "At $E_*$ the Jacobian simplifies, using $x_* + \\alpha y_* = K_x$ and "
                 "$y_* + \\beta x_* = K_y$.",
             ),
             Step(
-                Identity(sp.Matrix([interior.det(), interior.trace()]),
-                         sp.Matrix([_det, _trace])),
+                Identity(sp.Matrix([interior.det(), interior.trace()]), sp.Matrix([_det, _trace])),
                 "Its determinant and trace, which decide the stability of $E_*$.",
             ),
         ),
@@ -113,10 +130,15 @@ def _outcomes() -> Theorem:
     positive = [C.r_x > 0, C.r_y > 0]
     no_interior = sp.Or(sp.Eq(C.alpha * C.beta, 1), sp.Not(sp.And(_x_star > 0, _y_star > 0)))
     feasible_interior = sp.And(sp.Ne(C.alpha * C.beta, 1), _x_star > 0, _y_star > 0)
-    generic = [cond[O.MESA_DISAPPEARS], cond[O.MESA_TAKES_OVER],
-               cond[O.STABLE_COEXISTENCE], cond[O.BISTABLE]]
-    exclusive = sp.And(*(sp.Not(sp.And(a, b)) for i, a in enumerate(generic)
-                         for b in generic[i + 1:]))
+    generic = [
+        cond[O.MESA_DISAPPEARS],
+        cond[O.MESA_TAKES_OVER],
+        cond[O.STABLE_COEXISTENCE],
+        cond[O.BISTABLE],
+    ]
+    exclusive = sp.And(
+        *(sp.Not(sp.And(a, b)) for i, a in enumerate(generic) for b in generic[i + 1 :])
+    )
     return Theorem(
         name="competition-outcomes",
         title="Competition: the four outcomes from the invasion conditions",
@@ -130,38 +152,58 @@ def _outcomes() -> Theorem:
         "(only the base invades), mesa takes over (only the mesa-optimizer invades), "
         "stable coexistence at partial coherence (both invade), or bistability where "
         "incumbency decides (neither invades).",
-        assumptions=(r"r_x, r_y, K_x, K_y, \alpha, \beta > 0",
-                     r"\text{generic: } \beta K_x \ne K_y,\ \alpha K_y \ne K_x"),
-        objects=("supercoherence.theory.competition.outcome_conditions",
-                 "supercoherence.theory.competition.outcome"),
+        assumptions=(
+            r"r_x, r_y, K_x, K_y, \alpha, \beta > 0",
+            r"\text{generic: } \beta K_x \ne K_y,\ \alpha K_y \ne K_x",
+        ),
+        objects=(
+            "supercoherence.theory.competition.outcome_conditions",
+            "supercoherence.theory.competition.outcome",
+        ),
         family="competition",
         steps=(
             Step(
-                Implication([*positive, cond[O.MESA_DISAPPEARS]],
-                            sp.And(_mesa_growth_at_base < 0, _base_growth_at_mesa > 0,
-                                   no_interior)),
+                Implication(
+                    [*positive, cond[O.MESA_DISAPPEARS]],
+                    sp.And(_mesa_growth_at_base < 0, _base_growth_at_mesa > 0, no_interior),
+                ),
                 "Mesa disappears: $E_x$ is stable, $E_y$ is a saddle the base invades, "
                 "and no interior equilibrium is feasible.",
             ),
             Step(
-                Implication([*positive, cond[O.MESA_TAKES_OVER]],
-                            sp.And(_mesa_growth_at_base > 0, _base_growth_at_mesa < 0,
-                                   no_interior)),
+                Implication(
+                    [*positive, cond[O.MESA_TAKES_OVER]],
+                    sp.And(_mesa_growth_at_base > 0, _base_growth_at_mesa < 0, no_interior),
+                ),
                 "Mesa takes over: the mirror image; $E_y$ is stable (scenario 1).",
             ),
             Step(
-                Implication([*positive, cond[O.STABLE_COEXISTENCE]],
-                            sp.And(_mesa_growth_at_base > 0, _base_growth_at_mesa > 0,
-                                   C.alpha * C.beta < 1, feasible_interior,
-                                   _det > 0, _trace < 0)),
+                Implication(
+                    [*positive, cond[O.STABLE_COEXISTENCE]],
+                    sp.And(
+                        _mesa_growth_at_base > 0,
+                        _base_growth_at_mesa > 0,
+                        C.alpha * C.beta < 1,
+                        feasible_interior,
+                        _det > 0,
+                        _trace < 0,
+                    ),
+                ),
                 "Stable coexistence: both boundary equilibria are invadable, "
                 "$\\alpha\\beta < 1$, $E_*$ is feasible with $\\det J > 0$, "
                 "$\\operatorname{tr} J < 0$: both eigenvalues have negative real part.",
             ),
             Step(
-                Implication([*positive, cond[O.BISTABLE]],
-                            sp.And(_mesa_growth_at_base < 0, _base_growth_at_mesa < 0,
-                                   C.alpha * C.beta > 1, feasible_interior, _det < 0)),
+                Implication(
+                    [*positive, cond[O.BISTABLE]],
+                    sp.And(
+                        _mesa_growth_at_base < 0,
+                        _base_growth_at_mesa < 0,
+                        C.alpha * C.beta > 1,
+                        feasible_interior,
+                        _det < 0,
+                    ),
+                ),
                 "Bistability: both boundary equilibria are stable and $E_*$ is a saddle "
                 "($\\det J < 0$) whose stable manifold separates their basins.",
             ),

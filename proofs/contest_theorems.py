@@ -72,8 +72,7 @@ def _contest_monotone() -> Theorem:
         title="More capability wins more often",
         statement=r"\frac{\partial s}{\partial \gamma} = "
         r"\frac{r\gamma^{r-1}}{(1+\gamma^r)^2} > 0",
-        plain="The challenger's winning probability strictly increases with its capability "
-        "ratio.",
+        plain="The challenger's winning probability strictly increases with its capability ratio.",
         assumptions=(r"\gamma > 0", r"r > 0"),
         objects=(_OBJ_SUCCESS,),
         family="contest",
@@ -151,8 +150,11 @@ def _contest_sharp_limit() -> Theorem:
         r"\tfrac12\,\mathbf 1[\gamma = 1]",
         plain="As the contest becomes perfectly sharp the more capable side wins surely; an "
         "exact tie stays a coin flip.",
-        assumptions=(r"\gamma > 0", r"u > 0 \text{ parametrises } \gamma = 1+u "
-                     r"\text{ and } \gamma = 1/(1+u)"),
+        assumptions=(
+            r"\gamma > 0",
+            r"u > 0 \text{ parametrises } \gamma = 1+u "
+            r"\text{ and } \gamma = 1/(1+u)",
+        ),
         objects=(_OBJ_SUCCESS, "supercoherence.theory.contest.success_limit"),
         family="contest",
         steps=(
@@ -170,8 +172,13 @@ def _contest_sharp_limit() -> Theorem:
             ),
             Step(
                 Identity(
-                    sp.Matrix([contest.success_limit(1 + _u), contest.success_limit(1),
-                               contest.success_limit(1 / (1 + _u))]),
+                    sp.Matrix(
+                        [
+                            contest.success_limit(1 + _u),
+                            contest.success_limit(1),
+                            contest.success_limit(1 / (1 + _u)),
+                        ]
+                    ),
                     sp.Matrix([1, _HALF, 0]),
                     name=r"\lim_{r\to\infty} s \text{ at } \gamma = 1+u,\ 1,\ \tfrac{1}{1+u}",
                 ),
@@ -216,11 +223,12 @@ def _embedded_agency_bound() -> Theorem:
                     [S.a <= 1, S.d <= 1, _x <= 1],
                     (1 - S.a) * (1 - S.d) * _x / (1 + _x) <= bound,
                 ),
-                "Real arithmetic: $x/(1+x) \\le 1/2 \\iff x \\le 1$, and "
-                "$(1-a)(1-d) \\ge 0$.",
+                "Real arithmetic: $x/(1+x) \\le 1/2 \\iff x \\le 1$, and $(1-a)(1-d) \\ge 0$.",
             ),
             Step(
-                Identity(contest.per_spawn_takeover(S.a, S.d, 1, S.r), bound, name=r"\pi(a, d, 1, r)"),
+                Identity(
+                    contest.per_spawn_takeover(S.a, S.d, 1, S.r), bound, name=r"\pi(a, d, 1, r)"
+                ),
                 "At $\\gamma = 1$ the bound is attained, so it cannot be improved.",
             ),
         ),
@@ -273,8 +281,7 @@ def _gamblers_ruin() -> Theorem:
             ),
             Step(
                 Identity(_HALF * at(fair, _i + 1) + _HALF * at(fair, _i - 1), fair),
-                "The fair case $p = 1/2$: $1 - i/N$ is linear, so it satisfies the "
-                "recurrence.",
+                "The fair case $p = 1/2$: $1 - i/N$ is linear, so it satisfies the recurrence.",
             ),
             Step(
                 Identity(sp.Matrix([at(fair, 0), at(fair, _N)]), sp.Matrix([1, 0])),

@@ -94,10 +94,10 @@ def _step_status(report: TheoremReport | None, index: int) -> str:
         return ""
     outcome = report.steps[index].outcome
     if outcome.status == "failed":
-        return f" **FAILED** ({outcome.engine}): {outcome.detail}"
+        return f" **FAILED** ({outcome.engine}): `{outcome.detail}`"
     if outcome.status == "cited":
         return f" *Cited:* {_md_text(outcome.detail)}."
-    return f" *{_ENGINE_WORDS[outcome.engine].capitalize()}:* {outcome.detail}."
+    return f" *{_ENGINE_WORDS[outcome.engine].capitalize()}:* `{outcome.detail}`."
 
 
 def markdown_theorem(theorem: Theorem, number: int, report: TheoremReport | None = None) -> str:
@@ -122,8 +122,7 @@ def markdown_theorem(theorem: Theorem, number: int, report: TheoremReport | None
     ## Theorem 3 (`contest-symmetry`). The contest is symmetric between the two sides
     """
     lines = [f"## Theorem {number} (`{theorem.name}`). {theorem.title}", ""]
-    lines += ["**Statement.**", "", _md_display(theorem.statement), "", _md_text(theorem.plain),
-              ""]
+    lines += ["**Statement.**", "", _md_display(theorem.statement), "", _md_text(theorem.plain), ""]
     lines += ["**Assumptions.**", ""]
     lines += [f"- ${escape_math_for_markdown(a)}$" for a in theorem.assumptions]
     lines.append("")
@@ -167,9 +166,7 @@ def _summary_table(reports: Sequence[TheoremReport]) -> list[str]:
     return lines + [""]
 
 
-def to_markdown(
-    theorems: Iterable[Theorem], reports: Sequence[TheoremReport] | None = None
-) -> str:
+def to_markdown(theorems: Iterable[Theorem], reports: Sequence[TheoremReport] | None = None) -> str:
     """The theorems as one Markdown document (MathJax math).
 
     Parameters
@@ -211,8 +208,16 @@ def to_markdown(
 # --------------------------------------------------------------------------- LaTeX
 
 _TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#",
-    "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}", "$": r"\$",
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "$": r"\$",
 }
 
 
@@ -253,7 +258,8 @@ def _tex_theorem(theorem: Theorem, report: TheoremReport | None) -> list[str]:
             lines.append(rf"\emph{{{verdict}:}} {_tex_text(outcome.detail)}.")
     lines += [r"\end{enumerate}", r"\end{proof}"]
     if theorem.monte_carlo is not None:
-        lines.append(rf"\paragraph{{Monte Carlo check.}} {_tex_text(theorem.monte_carlo.description)}.")
+        description = _tex_text(theorem.monte_carlo.description)
+        lines.append(rf"\paragraph{{Monte Carlo check.}} {description}.")
     if theorem.references:
         lines += [r"\paragraph{References.}", r"\begin{itemize}"]
         lines += [rf"\item {_tex_text(r)}" for r in theorem.references]
@@ -261,9 +267,7 @@ def _tex_theorem(theorem: Theorem, report: TheoremReport | None) -> list[str]:
     return lines
 
 
-def to_latex(
-    theorems: Iterable[Theorem], reports: Sequence[TheoremReport] | None = None
-) -> str:
+def to_latex(theorems: Iterable[Theorem], reports: Sequence[TheoremReport] | None = None) -> str:
     """The theorems as a standalone LaTeX document (amsmath, amsthm).
 
     Parameters are those of :func:`to_markdown`.

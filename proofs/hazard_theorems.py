@@ -39,8 +39,13 @@ _KNOPP = (
     "(a product of factors 1 - q_k, 0 <= q_k < 1, is positive iff sum q_k converges)"
 )
 # The scenario every Monte Carlo check of this family uses: h = 1 * (1/2) * (1/2) * (1/2).
-_SCENARIO = {"spawn_rate": 1.0, "alignment_skill": 0.5, "detection": 0.5,
-             "capability_ratio": 1.0, "sharpness": 1.0}
+_SCENARIO = {
+    "spawn_rate": 1.0,
+    "alignment_skill": 0.5,
+    "detection": 0.5,
+    "capability_ratio": 1.0,
+    "sharpness": 1.0,
+}
 
 
 def _thinning() -> Theorem:
@@ -57,16 +62,27 @@ def _thinning() -> Theorem:
         "takes over with probability $\\pi$, the takeovers form a Poisson process of "
         "intensity $\\lambda\\pi$, and the incumbent survives to $T$ with probability "
         "$e^{-\\int_0^T h}$.",
-        assumptions=(r"\lambda \ge 0", r"0 \le \pi \le 1", r"T \ge 0",
-                     r"\text{spawns independent of one another}"),
-        objects=("supercoherence.theory.hazard.thinned_hazard",
-                 "supercoherence.theory.hazard.survival"),
+        assumptions=(
+            r"\lambda \ge 0",
+            r"0 \le \pi \le 1",
+            r"T \ge 0",
+            r"\text{spawns independent of one another}",
+        ),
+        objects=(
+            "supercoherence.theory.hazard.thinned_hazard",
+            "supercoherence.theory.hazard.survival",
+        ),
         family="hazard",
         steps=(
             Step(
-                Series(poisson_term, S.k, 0, sp.exp(-L * _pi),
-                       criterion="exponential series, absolutely convergent for every "
-                       "argument (ratio test)"),
+                Series(
+                    poisson_term,
+                    S.k,
+                    0,
+                    sp.exp(-L * _pi),
+                    criterion="exponential series, absolutely convergent for every "
+                    "argument (ratio test)",
+                ),
                 "Condition on the number $K \\sim \\mathrm{Poisson}(\\lambda T)$ of spawns by "
                 "$T$: none of them takes over with probability $(1-\\pi)^K$.",
             ),
@@ -88,10 +104,8 @@ def _thinning() -> Theorem:
                 "$P(\\text{no takeover by } T) = e^{-\\int_0^T \\lambda\\pi}$.",
             ),
             Step(
-                Integral(varying, S.t, 0, _T,
-                         S.lam * _pi * (1 - sp.exp(-S.delta * _T)) / S.delta),
-                "Example: a takeover chance that decays with age, "
-                "$\\pi(t) = \\pi e^{-\\delta t}$.",
+                Integral(varying, S.t, 0, _T, S.lam * _pi * (1 - sp.exp(-S.delta * _T)) / S.delta),
+                "Example: a takeover chance that decays with age, $\\pi(t) = \\pi e^{-\\delta t}$.",
             ),
         ),
         references=(_KINGMAN, _COX),
@@ -109,8 +123,10 @@ def _entrenchment() -> Theorem:
         "$\\delta$, it is never overthrown with probability $e^{-h_0/\\delta} > 0$; as "
         "$\\delta \\to 0$ this tends to 0 (the constant hazard).",
         assumptions=(r"h_0 \ge 0", r"\delta > 0"),
-        objects=("supercoherence.theory.hazard.EntrenchmentHazard",
-                 "supercoherence.theory.hazard.never_overthrown"),
+        objects=(
+            "supercoherence.theory.hazard.EntrenchmentHazard",
+            "supercoherence.theory.hazard.never_overthrown",
+        ),
         family="hazard",
         steps=(
             Step(
@@ -118,15 +134,15 @@ def _entrenchment() -> Theorem:
                 "The total hazard converges because $\\delta > 0$.",
             ),
             Step(
-                Identity(sp.Matrix([family.never_overthrown(),
-                                    hazard.never_overthrown(family.expr)]),
-                         sp.Matrix([sp.exp(-S.h0 / S.delta)] * 2)),
+                Identity(
+                    sp.Matrix([family.never_overthrown(), hazard.never_overthrown(family.expr)]),
+                    sp.Matrix([sp.exp(-S.h0 / S.delta)] * 2),
+                ),
                 "$q = e^{-\\Lambda(\\infty)}$; the family and the generic function agree.",
             ),
             Step(
                 Limit(sp.exp(-_h / S.delta), S.delta, 0, 0),
-                "Without entrenchment ($\\delta \\to 0^+$, $h_0 > 0$) the optimizer falls "
-                "surely.",
+                "Without entrenchment ($\\delta \\to 0^+$, $h_0 > 0$) the optimizer falls surely.",
             ),
         ),
         monte_carlo=MonteCarloCheck(
@@ -208,9 +224,13 @@ def _power_decay() -> Theorem:
             ),
             Step(
                 Identity(
-                    sp.Matrix([hazard.PowerHazard(S.h0, 1 + _eps).never_overthrown(),
-                               hazard.PowerHazard(_h, 1).never_overthrown(),
-                               hazard.PowerHazard(_h, 1 - _eps).never_overthrown()]),
+                    sp.Matrix(
+                        [
+                            hazard.PowerHazard(S.h0, 1 + _eps).never_overthrown(),
+                            hazard.PowerHazard(_h, 1).never_overthrown(),
+                            hazard.PowerHazard(_h, 1 - _eps).never_overthrown(),
+                        ]
+                    ),
                     sp.Matrix([sp.exp(-S.h0 / _eps), 0, 0]),
                 ),
                 "The library's family gives the same three cases.",
@@ -254,19 +274,34 @@ def _critical_moments() -> Theorem:
                 "The classical convergence criterion for infinite products.",
             ),
             Step(
-                Product(1 - constant_p, S.k, 0, 0,
-                        criterion="partial products (1 + u)^{-(M+1)} tend to 0"),
+                Product(
+                    1 - constant_p,
+                    S.k,
+                    0,
+                    0,
+                    criterion="partial products (1 + u)^{-(M+1)} tend to 0",
+                ),
                 "A constant chance $p = u/(1+u) > 0$ at infinitely many moments is fatal.",
             ),
             Step(
-                Product(1 - 1 / (S.k + 2), S.k, 0, 0,
-                        criterion="telescoping partial products 1/(M + 2) tend to 0"),
+                Product(
+                    1 - 1 / (S.k + 2),
+                    S.k,
+                    0,
+                    0,
+                    criterion="telescoping partial products 1/(M + 2) tend to 0",
+                ),
                 "Chances $p_k = 1/(k+2)$: each moment is survived with probability at "
                 "least $1/2$, yet the optimizer falls surely...",
             ),
             Step(
-                Series(1 / (S.k + 2), S.k, 0, sp.oo,
-                       criterion="harmonic series diverges (p-series, p = 1)"),
+                Series(
+                    1 / (S.k + 2),
+                    S.k,
+                    0,
+                    sp.oo,
+                    criterion="harmonic series diverges (p-series, p = 1)",
+                ),
                 "... because $\\sum p_k$ diverges, as the criterion says.",
             ),
         ),
@@ -286,5 +321,4 @@ def theorems() -> list[Theorem]:
     >>> len(theorems())
     5
     """
-    return [_thinning(), _entrenchment(), _constant_hazard(), _power_decay(),
-            _critical_moments()]
+    return [_thinning(), _entrenchment(), _constant_hazard(), _power_decay(), _critical_moments()]

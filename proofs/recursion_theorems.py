@@ -10,12 +10,11 @@ The statements are about :mod:`supercoherence.theory.recursion`
 
 Examples
 --------
->>> [thm.name for thm in theorems()]
-['dichotomy', 'stationary-geometric', 'capability-escalation', 'drift-alignment', 'drift-final-alignment']
+>>> [thm.name for thm in theorems()][:3]
+['dichotomy', 'stationary-geometric', 'capability-escalation']
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import sympy as sp
@@ -66,12 +65,16 @@ def _dichotomy() -> Theorem:
         "reaches a never-overthrown optimizer (supercoherence) almost surely. Even if "
         "every optimizer may be stable ($q_n > 0$), takeovers can recur forever: with "
         "$q_n = 1/(n+2)^2$ they do so with probability exactly $1/2$.",
-        assumptions=(r"0 \le q_n < 1",
-                     r"O_n \text{ is never overthrown with probability } q_n, "
-                     r"\text{ independently of the past}"),
-        objects=("supercoherence.theory.recursion.survival_law",
-                 "supercoherence.theory.recursion.recurrence_probability",
-                 "supercoherence.theory.recursion.classify"),
+        assumptions=(
+            r"0 \le q_n < 1",
+            r"O_n \text{ is never overthrown with probability } q_n, "
+            r"\text{ independently of the past}",
+        ),
+        objects=(
+            "supercoherence.theory.recursion.survival_law",
+            "supercoherence.theory.recursion.recurrence_probability",
+            "supercoherence.theory.recursion.classify",
+        ),
         family="recursion",
         steps=(
             Step(
@@ -89,33 +92,57 @@ def _dichotomy() -> Theorem:
                 "The classical criterion for infinite products.",
             ),
             Step(
-                Product(1 - 1 / (S.k + 2) ** 2, S.k, 0, _HALF,
-                        criterion="telescoping: partial products (M+3)/(2(M+2)) -> 1/2"),
+                Product(
+                    1 - 1 / (S.k + 2) ** 2,
+                    S.k,
+                    0,
+                    _HALF,
+                    criterion="telescoping: partial products (M+3)/(2(M+2)) -> 1/2",
+                ),
                 "$1 - 1/(k+2)^2 = \\frac{(k+1)(k+3)}{(k+2)^2}$ telescopes.",
             ),
             Step(
-                Series(1 / (S.k + 2) ** 2, S.k, 0, sp.pi**2 / 6 - 1,
-                       criterion="p-series with p = 2 > 1"),
+                Series(
+                    1 / (S.k + 2) ** 2,
+                    S.k,
+                    0,
+                    sp.pi**2 / 6 - 1,
+                    criterion="p-series with p = 2 > 1",
+                ),
                 "Consistent with the criterion: the $q_k$ are summable.",
             ),
             Step(
-                Identity(recursion.recurrence_probability(example).exact, _HALF,
-                         name=r"P(N = \infty)"),
+                Identity(
+                    recursion.recurrence_probability(example).exact, _HALF, name=r"P(N = \infty)"
+                ),
                 "The library finds the exact value $1/2$.",
             ),
             Step(
-                Product(1 - 1 / (S.k + 2), S.k, 0, 0,
-                        criterion="telescoping: partial products 1/(M+2) -> 0"),
+                Product(
+                    1 - 1 / (S.k + 2),
+                    S.k,
+                    0,
+                    0,
+                    criterion="telescoping: partial products 1/(M+2) -> 0",
+                ),
                 "Contrast $q_n = 1/(n+2)$: takeovers stop almost surely...",
             ),
             Step(
-                Series(1 / (S.k + 2), S.k, 0, sp.oo,
-                       criterion="harmonic series diverges (p-series, p = 1)"),
+                Series(
+                    1 / (S.k + 2),
+                    S.k,
+                    0,
+                    sp.oo,
+                    criterion="harmonic series diverges (p-series, p = 1)",
+                ),
                 "... since $\\sum q_n = \\infty$.",
             ),
             Step(
-                Identity(recursion.recurrence_probability("1/(n+2)").exact, 0,
-                         name=r"P(N = \infty)\big|_{q_n = 1/(n+2)}"),
+                Identity(
+                    recursion.recurrence_probability("1/(n+2)").exact,
+                    0,
+                    name=r"P(N = \infty)\big|_{q_n = 1/(n+2)}",
+                ),
                 "The library agrees.",
             ),
         ),
@@ -148,27 +175,47 @@ def _stationary() -> Theorem:
         family="recursion",
         steps=(
             Step(
-                Series(law.pmf.exact, S.k, 0, 1, criterion="geometric series, ratio 1 - q "
-                       "in [0, 1)", hypotheses=in_range),
+                Series(
+                    law.pmf.exact,
+                    S.k,
+                    0,
+                    1,
+                    criterion="geometric series, ratio 1 - q in [0, 1)",
+                    hypotheses=in_range,
+                ),
                 "The law is proper: $N < \\infty$ almost surely.",
             ),
             Step(
-                Series(S.k * law.pmf.exact, S.k, 0, law.mean.exact,
-                       criterion="differentiated geometric series, ratio in [0, 1)",
-                       hypotheses=in_range),
+                Series(
+                    S.k * law.pmf.exact,
+                    S.k,
+                    0,
+                    law.mean.exact,
+                    criterion="differentiated geometric series, ratio in [0, 1)",
+                    hypotheses=in_range,
+                ),
                 "The mean, from the library's `stationary_law`.",
             ),
             Step(
-                Series(S.k**2 * law.pmf.exact, S.k, 0,
-                       law.variance.exact + law.mean.exact**2,
-                       criterion="twice differentiated geometric series, ratio in [0, 1)",
-                       hypotheses=in_range),
+                Series(
+                    S.k**2 * law.pmf.exact,
+                    S.k,
+                    0,
+                    law.variance.exact + law.mean.exact**2,
+                    criterion="twice differentiated geometric series, ratio in [0, 1)",
+                    hypotheses=in_range,
+                ),
                 "$E[N^2] = \\mathrm{Var}[N] + E[N]^2$ gives the variance.",
             ),
             Step(
-                Series(S.s**S.k * law.pmf.exact, S.k, 0, law.pgf.exact,
-                       criterion="geometric series, ratio s(1 - q) in [0, 1)",
-                       hypotheses=(*in_range, S.s <= 1)),
+                Series(
+                    S.s**S.k * law.pmf.exact,
+                    S.k,
+                    0,
+                    law.pgf.exact,
+                    criterion="geometric series, ratio s(1 - q) in [0, 1)",
+                    hypotheses=(*in_range, S.s <= 1),
+                ),
                 "The probability generating function $E[s^N]$.",
             ),
         ),
@@ -213,11 +260,18 @@ def _escalation() -> Theorem:
         "mean tenure grows without bound, so a finite horizon looks stable. If "
         "entrenchment weakens as $\\delta/(n+1)$, the $q_n$ become summable and "
         "takeovers recur forever with positive probability.",
-        assumptions=(r"\gamma = 1 + u > 1", r"\kappa > 0", r"\lambda > 0",
-                     r"0 \le a, d < 1:\ A = 1 - a > 0,\ D = 1 - d > 0",
-                     r"1 - d_n = (1-d)e^{-\kappa(\gamma^n - 1)}", r"h_n = \lambda\pi_n"),
-        objects=("supercoherence.theory.recursion.escalation_q",
-                 "supercoherence.theory.contest.per_spawn_takeover"),
+        assumptions=(
+            r"\gamma = 1 + u > 1",
+            r"\kappa > 0",
+            r"\lambda > 0",
+            r"0 \le a, d < 1:\ A = 1 - a > 0,\ D = 1 - d > 0",
+            r"1 - d_n = (1-d)e^{-\kappa(\gamma^n - 1)}",
+            r"h_n = \lambda\pi_n",
+        ),
+        objects=(
+            "supercoherence.theory.recursion.escalation_q",
+            "supercoherence.theory.contest.per_spawn_takeover",
+        ),
         family="recursion",
         steps=(
             Step(
@@ -251,9 +305,14 @@ def _escalation() -> Theorem:
                 "$\\log x = -h/\\delta < 0$ since $h, \\delta > 0$, so $0 < x < 1$.",
             ),
             Step(
-                Series(_x ** (S.k + 1), S.k, 0, _x / (1 - _x),
-                       criterion="geometric series, ratio x in (0, 1)",
-                       hypotheses=(_x < 1,)),
+                Series(
+                    _x ** (S.k + 1),
+                    S.k,
+                    0,
+                    _x / (1 - _x),
+                    criterion="geometric series, ratio x in (0, 1)",
+                    hypotheses=(_x < 1,),
+                ),
                 "So $\\sum q_n < \\infty$ and, by the dichotomy, takeovers recur forever "
                 "with positive probability.",
             ),
@@ -261,9 +320,15 @@ def _escalation() -> Theorem:
         monte_carlo=MonteCarloCheck(
             f"weakening entrenchment ($h = 1/8$, $\\delta = 1/4$, $w = 1$): "
             f"$P(N \\ge {cap}) = \\prod_{{k<{cap}}} (1 - e^{{-(k+1)/2}})$",
-            {"spawn_rate": 1.0, "alignment_skill": 0.5, "detection": 0.5,
-             "capability_ratio": 1.0, "hazard": "entrenchment", "entrenchment": 0.25,
-             "entrenchment_weakening": 1.0},
+            {
+                "spawn_rate": 1.0,
+                "alignment_skill": 0.5,
+                "detection": 0.5,
+                "capability_ratio": 1.0,
+                "hazard": "entrenchment",
+                "entrenchment": 0.25,
+                "entrenchment_weakening": 1.0,
+            },
             mean_of("censored"),
             _escalation_chain(cap, ratio),
             replicates=20_000,
@@ -283,8 +348,11 @@ def _drift_alignment() -> Theorem:
         plain="If each takeover keeps a fraction $\\rho$ of the dominant utility and adds "
         "an independent orthogonal direction, the expected alignment with the original "
         "utility after $n$ takeovers is $\\rho^n$.",
-        assumptions=(r"-1 \le \rho \le 1", r"|w_0| = 1",
-                     r"u_n \text{ uniform on the unit sphere of } w_n^\perp"),
+        assumptions=(
+            r"-1 \le \rho \le 1",
+            r"|w_0| = 1",
+            r"u_n \text{ uniform on the unit sphere of } w_n^\perp",
+        ),
         objects=("supercoherence.theory.drift.expected_alignment",),
         family="drift",
         steps=(
@@ -294,16 +362,19 @@ def _drift_alignment() -> Theorem:
                 "$w_n \\cdot u_n = 0$).",
             ),
             Step(
-                Cited(r"E[u_n \mid w_0, \dots, w_n] = 0",
-                      "symmetry: the uniform law on the unit sphere of $w_n^\\perp$ is "
-                      "invariant under $u \\mapsto -u$"),
+                Cited(
+                    r"E[u_n \mid w_0, \dots, w_n] = 0",
+                    "symmetry: the uniform law on the unit sphere of $w_n^\\perp$ is "
+                    "invariant under $u \\mapsto -u$",
+                ),
                 "So $E[w_{n+1}\\cdot w_0 \\mid w_n] = \\rho\\, w_n \\cdot w_0$.",
             ),
             Step(
-                Identity(drift.expected_alignment(S.n + 1, S.rho),
-                         S.rho * drift.expected_alignment(S.n, S.rho)),
-                "Induction step: the library's $E[w_n\\cdot w_0]$ obeys "
-                "$a_{n+1} = \\rho a_n$.",
+                Identity(
+                    drift.expected_alignment(S.n + 1, S.rho),
+                    S.rho * drift.expected_alignment(S.n, S.rho),
+                ),
+                "Induction step: the library's $E[w_n\\cdot w_0]$ obeys $a_{n+1} = \\rho a_n$.",
             ),
             Step(
                 Identity(drift.expected_alignment(0, S.rho), 1, name="a_0"),
@@ -325,23 +396,35 @@ def _drift_final_alignment() -> Theorem:
         plain="When every optimizer is stable with probability $q$, the final dominant "
         "utility is, in expectation, aligned with the original one to the degree "
         "$q/(1 - (1-q)\\rho)$.",
-        assumptions=(r"0 < q \le 1", r"-1 \le \rho \le 1",
-                     r"N \text{ independent of the drift directions}"),
-        objects=("supercoherence.theory.drift.expected_final_alignment",
-                 "supercoherence.theory.recursion.stationary_law"),
+        assumptions=(
+            r"0 < q \le 1",
+            r"-1 \le \rho \le 1",
+            r"N \text{ independent of the drift directions}",
+        ),
+        objects=(
+            "supercoherence.theory.drift.expected_final_alignment",
+            "supercoherence.theory.recursion.stationary_law",
+        ),
         family="drift",
         steps=(
             Step(
-                Cited(r"E[w_N \cdot w_0] = E\big[E[w_N \cdot w_0 \mid N]\big] = E[\rho^N]",
-                      "tower property of conditional expectation, with theorem "
-                      "drift-alignment applied given N (D. Williams, Probability with "
-                      "Martingales, CUP (1991), sec. 9.7)"),
+                Cited(
+                    r"E[w_N \cdot w_0] = E\big[E[w_N \cdot w_0 \mid N]\big] = E[\rho^N]",
+                    "tower property of conditional expectation, with theorem "
+                    "drift-alignment applied given N (D. Williams, Probability with "
+                    "Martingales, CUP (1991), sec. 9.7)",
+                ),
                 "Condition on the number of takeovers.",
             ),
             Step(
-                Series(S.rho**S.k * pmf, S.k, 0, closed,
-                       criterion="geometric series, ratio rho(1 - q) in (-1, 1)",
-                       hypotheses=(S.q > 0, S.q <= 1, S.rho >= -1, S.rho <= 1)),
+                Series(
+                    S.rho**S.k * pmf,
+                    S.k,
+                    0,
+                    closed,
+                    criterion="geometric series, ratio rho(1 - q) in (-1, 1)",
+                    hypotheses=(S.q > 0, S.q <= 1, S.rho >= -1, S.rho <= 1),
+                ),
                 "Sum against the geometric law (theorem stationary-geometric).",
             ),
             Step(
@@ -373,7 +456,10 @@ def theorems() -> list[Theorem]:
     >>> len(theorems())
     5
     """
-    return [_dichotomy(), _stationary(), _escalation(), _drift_alignment(),
-            _drift_final_alignment()]
-
-
+    return [
+        _dichotomy(),
+        _stationary(),
+        _escalation(),
+        _drift_alignment(),
+        _drift_final_alignment(),
+    ]

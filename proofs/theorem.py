@@ -193,8 +193,15 @@ class MonteCarloCheck:
             from supercoherence.theory.scenario import TakeoverScenario
         except ImportError as exc:
             return MonteCarloOutcome(
-                "unavailable", math.nan, math.nan, self.exact, math.nan, self.tolerance, 0,
-                0.0, f"engine not available: {exc}",
+                "unavailable",
+                math.nan,
+                math.nan,
+                self.exact,
+                math.nan,
+                self.tolerance,
+                0,
+                0.0,
+                f"engine not available: {exc}",
             )
         model = self.model
         if isinstance(model, Mapping):
@@ -213,8 +220,14 @@ class MonteCarloCheck:
             z = 0.0 if estimate == self.exact else math.inf
         status = "agrees" if abs(z) <= self.tolerance else "disagrees"
         return MonteCarloOutcome(
-            status, float(estimate), float(std_error), float(self.exact), float(z),
-            self.tolerance, self.replicates, time.perf_counter() - start,
+            status,
+            float(estimate),
+            float(std_error),
+            float(self.exact),
+            float(z),
+            self.tolerance,
+            self.replicates,
+            time.perf_counter() - start,
         )
 
 
@@ -226,7 +239,7 @@ def mean_of(column: str, transform: Callable[[Any], Any] | None = None) -> Calla
     >>> import numpy as np
     >>> est = mean_of("n_takeovers")
     >>> est({"n_takeovers": np.array([0, 2, 4])})
-    (2.0, 1.1547005383792515)
+    (2.0, 1.1547...)
     """
 
     def estimate(table: Mapping[str, Any]) -> tuple[float, float]:

@@ -10,12 +10,28 @@ from supercoherence.proofs import catalogue
 FAMILIES = ("contest", "hazard", "recursion", "drift", "competition", "branching", "ruin")
 # The catalogue the issue asks for, by theorem name.
 REQUIRED = (
-    "contest-tie", "contest-monotone", "contest-symmetry", "contest-scale-invariance",
-    "contest-sharp-limit", "embedded-agency-bound", "thinning", "entrenchment",
-    "constant-hazard", "power-decay", "dichotomy", "stationary-geometric",
-    "drift-alignment", "drift-final-alignment", "competition-equilibria",
-    "competition-outcomes", "branching-criticality", "branching-lambert",
-    "branching-multitype", "gamblers-ruin", "capability-escalation", "critical-moments",
+    "contest-tie",
+    "contest-monotone",
+    "contest-symmetry",
+    "contest-scale-invariance",
+    "contest-sharp-limit",
+    "embedded-agency-bound",
+    "thinning",
+    "entrenchment",
+    "constant-hazard",
+    "power-decay",
+    "dichotomy",
+    "stationary-geometric",
+    "drift-alignment",
+    "drift-final-alignment",
+    "competition-equilibria",
+    "competition-outcomes",
+    "branching-criticality",
+    "branching-lambert",
+    "branching-multitype",
+    "gamblers-ruin",
+    "capability-escalation",
+    "critical-moments",
 )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sympy as sp
 import pytest
+import sympy as sp
 
 from supercoherence.errors import ProofError
 from supercoherence.proofs.checkers import (
@@ -98,14 +98,16 @@ def test_wrong_value_of_the_dichotomy_example_is_rejected():
     factor = 1 - 1 / (S.k + 2) ** 2
     detail = _failed(Product(factor, S.k, 0, sp.Rational(1, 3), criterion="telescoping"))
     assert "tends to 1/2" in detail
-    assert _failed(Identity(recursion.recurrence_probability("1/(n+2)**2").exact,
-                            sp.Rational(1, 3)))
+    assert _failed(
+        Identity(recursion.recurrence_probability("1/(n+2)**2").exact, sp.Rational(1, 3))
+    )
 
 
 def test_wrong_mean_of_the_geometric_law_is_rejected():
     pmf = recursion.stationary_law().pmf.exact
-    claim = Series(S.k * pmf, S.k, 0, 1 / S.q, criterion="geometric",
-                   hypotheses=(S.q > 0, S.q <= 1))
+    claim = Series(
+        S.k * pmf, S.k, 0, 1 / S.q, criterion="geometric", hypotheses=(S.q > 0, S.q <= 1)
+    )
     assert "not 1/q" in _failed(claim)
 
 
@@ -168,7 +170,13 @@ def test_infinite_series_and_products_must_name_their_criterion():
 
 
 def test_a_wrong_closed_form_is_caught_by_the_simulation():
-    check = MonteCarloCheck("E[N] with a wrong constant", 0.25, mean_of("n_takeovers"),
-                            1 / 0.25, replicates=4000, max_takeovers=500)
+    check = MonteCarloCheck(
+        "E[N] with a wrong constant",
+        0.25,
+        mean_of("n_takeovers"),
+        1 / 0.25,
+        replicates=4000,
+        max_takeovers=500,
+    )
     outcome = check.run()
     assert outcome.status == "disagrees" and abs(outcome.z) > 4

@@ -63,8 +63,13 @@ def check(
     reports = [t.check(strict=False, monte_carlo=monte_carlo) for t in theorems]
     for report in reports:
         style = _STATUS_STYLE[report.status]
-        row = [report.name, str(len(report.steps)), _engines(report),
-               f"[{style}]{report.status}[/]", f"{report.seconds:.2f} s"]
+        row = [
+            report.name,
+            str(len(report.steps)),
+            _engines(report),
+            f"[{style}]{report.status}[/]",
+            f"{report.seconds:.2f} s",
+        ]
         if monte_carlo:
             mc = report.monte_carlo
             row.append("-" if mc is None else f"{mc.status} (z = {mc.z:.2f})")
@@ -72,8 +77,10 @@ def check(
     console.print(table)
     total = time.perf_counter() - start
     steps = [s for r in reports for s in r.steps]
-    counts = {status: sum(s.outcome.status == status for s in steps)
-              for status in ("checked", "cited", "failed")}
+    counts = {
+        status: sum(s.outcome.status == status for s in steps)
+        for status in ("checked", "cited", "failed")
+    }
     console.print(
         f"{len(reports)} theorems, {len(steps)} steps: {counts['checked']} machine-checked, "
         f"{counts['cited']} cited, {counts['failed']} failed; {total:.2f} s"
