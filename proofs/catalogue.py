@@ -32,10 +32,9 @@ supercoherence.errors.ParameterError: theorem = 'dichotomie' ... (did you mean '
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 
-from supercoherence.errors import ParameterError
+from supercoherence.errors import ParameterError, did_you_mean
 from supercoherence.proofs import (
     branching_theorems,
     competition_theorems,
@@ -82,9 +81,8 @@ class Catalogue(Mapping[str, Theorem]):
         try:
             return self._by_name[name]
         except KeyError:
-            close = difflib.get_close_matches(str(name), list(self._by_name), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ParameterError("theorem", name, f"a catalogue name{hint}") from None
+            hint = did_you_mean(str(name), self._by_name)
+            raise ParameterError("theorem", name, "a catalogue name", hint) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name

@@ -601,6 +601,29 @@ def _q_values(law: sp.Expr | tuple[sp.Expr, ...], count: int) -> np.ndarray:
     return values.copy()
 
 
+def _numeric_sequence(q: Any) -> np.ndarray | None:
+    """``q`` as a float array when it is a plain numeric sequence (the engines' fast path)."""
+    if isinstance(q, str | sp.Basic) or not isinstance(q, Sequence | np.ndarray):
+        return None
+    arr = np.asarray(q)
+    if arr.dtype.kind not in "iuf":
+        return None
+    arr = np.ravel(arr).astype(float)
+    check_probability("q", arr)
+    return arr
+
+
+def _q_array(q: Any, count: int) -> np.ndarray:
+    """The first ``count`` values of ``q_n`` as floats (zeros past a finite sequence)."""
+    values = _numeric_sequence(q)
+    if values is None:
+        return _q_values(_parse_q(q), count)
+    out = np.zeros(count)
+    m = min(count, values.size)
+    out[:m] = values[:m]
+    return out
+
+
 def survival_probability(q: Any, n: Any) -> Any:
     r"""Numeric :math:`P(N \ge n)` for integer ``n`` (vectorised), by cumulative products.
 
@@ -620,12 +643,11 @@ def survival_probability(q: Any, n: Any) -> Any:
     >>> survival_probability("1/(n+2)**2", [0, 1, 2, 100]).round(6).tolist()
     [1.0, 0.75, 0.666667, 0.50495]
     """
-    law = _parse_q(q)
     n_arr = np.asarray(n)
     if n_arr.size and (np.any(n_arr < 0) or np.any(n_arr != np.round(n_arr))):
         raise ParameterError("n", n, "integers >= 0")
     top = int(n_arr.max(initial=0))
-    partial = np.concatenate([[1.0], np.cumprod(1.0 - _q_values(law, top))])
+    partial = np.concatenate([[1.0], np.cumprod(1.0 - _q_array(q, top))])
     out = partial[n_arr.astype(int)]
     return float(out) if out.ndim == 0 else out
 
@@ -638,9 +660,8 @@ def count_probability(q: Any, n: Any) -> Any:
     >>> count_probability("1/(n+2)**2", [0, 1]).round(6).tolist()
     [0.25, 0.083333]
     """
-    law = _parse_q(q)
     n_arr = np.asarray(n)
-    q_n = _q_values(law, int(n_arr.max(initial=0)) + 1)[n_arr.astype(int)]
+    q_n = _q_array(q, int(n_arr.max(initial=0)) + 1)[n_arr.astype(int)]
     out = survival_probability(q, n_arr) * q_n
     return float(out) if np.ndim(out) == 0 else out
 

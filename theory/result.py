@@ -164,9 +164,8 @@ def sympify_param(name: str, value: Any) -> sp.Expr:
     >>> sympify_param("p", 0.25)
     1/4
     """
-    from supercoherence.theory import symbols as S
-
     from supercoherence.errors import ExpressionError
+    from supercoherence.theory import symbols as S
 
     if isinstance(value, sp.Basic):
         return value

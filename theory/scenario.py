@@ -41,6 +41,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -339,9 +340,13 @@ class TakeoverScenario:
         [0.5, 0.5]
         """
         n = self._n(n)
-        s = contest.success_numeric(self.capability_ratio, self.sharpness)
-        pi = (1.0 - self.alignment_skill) * self._escape(n) * s
+        pi = (1.0 - self.alignment_skill) * self._escape(n) * self._contest_success
         return _out(self.spawn_rate * pi)
+
+    @cached_property
+    def _contest_success(self) -> float:
+        r""":math:`s(\gamma)`, computed once (the engines call :meth:`hazard_scale` per step)."""
+        return float(contest.success_numeric(self.capability_ratio, self.sharpness))
 
     def entrenchment_at(self, n: Any) -> Any:
         r""":math:`\delta_n = \delta / (1 + n)^w` (vectorised).

@@ -16,7 +16,6 @@ prints as one line with exit status 2.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from supercoherence.errors import ExpressionError, ParameterError
+from supercoherence.errors import ExpressionError, ParameterError, did_you_mean
 
 __all__ = ["RESULTS", "Derivation", "ResultSpec", "derive", "register"]
 
@@ -423,9 +422,7 @@ def _parse_params(spec_name: str, spec: ResultSpec, pairs: list[str]) -> dict[st
         if not sep or not name:
             raise ParameterError("--param", pair, "name=value")
         if name not in spec.params:
-            close = difflib.get_close_matches(name, list(spec.params), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"{spec_name} takes no {name!r}"
-            raise ParameterError(name, text, f"one of {list(spec.params)}", hint)
+            raise ParameterError.unknown(name, text, spec.params)
         given[name] = text.strip()
     values: dict[str, sp.Expr] = {}
     for name in spec.params:
@@ -470,8 +467,7 @@ def derive(result: str, params: list[str] | None = None) -> Derivation:
     1/2
     """
     if result not in RESULTS:
-        close = difflib.get_close_matches(result, list(RESULTS), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "see `supercoherence derive --list`"
+        hint = did_you_mean(result, RESULTS) or "see `supercoherence derive --list`"
         raise ParameterError("RESULT", result, f"one of {list(RESULTS)}", hint)
     spec = RESULTS[result]
     return spec.compute(_parse_params(result, spec, params or []))
