@@ -10,8 +10,15 @@ the analytic classification of a point.
     :class:`~supercoherence.theory.scenario.TakeoverScenario`; closed forms from
     :func:`~supercoherence.simulations.estimands.chain_closed_form`.
 ``abm``
-    :func:`supercoherence.models.nested.simulate_abm` (the Mesa model; ``nesting``
-    switches on mesa-optimizers all the way down).
+    :func:`supercoherence.models.nested.simulate_abm` (the Mesa model) to an integer
+    horizon of steps.  Options (the ``[engine]`` table): ``nesting`` (mesa-optimizers
+    all the way down), ``graph`` (the initial nesting: ``"single_root"``, a table
+    ``{kind = "balanced_tree", branching = b, height = h}`` or
+    ``{kind = "cais_chain", length = n}``, or a GraphML path, relative to the study
+    file), ``remove_detected``, ``resource_share``, ``deceptive_share``; it can also
+    return the per-step time series.  Takeovers at the root contest only the root, so
+    the top-level process is the recursion observed to the horizon and the closed forms
+    of :func:`~supercoherence.simulations.estimands.abm_closed_form` apply.
 ``competition``
     Lotka-Volterra competition between a base (share x) and a mesa-optimizer (share y),
     :mod:`supercoherence.theory.competition`, from random initial states
@@ -28,11 +35,12 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from supercoherence.errors import ParameterError
+from supercoherence.errors import GraphError, ParameterError
 from supercoherence.randomness import as_generator
 
 __all__ = ["ENGINES", "Engine", "get_engine"]
@@ -64,6 +72,10 @@ class Engine:
         Used when ``study.horizon`` is not given.
     allows_infinite_horizon : bool
         Whether ``horizon = inf`` is meaningful.
+    integer_horizon : bool
+        Whether the horizon counts steps (must be a whole number).
+    timeseries : bool
+        Whether :meth:`evaluate` can return per-step time series.
 
     Examples
     --------
@@ -77,6 +89,8 @@ class Engine:
     default_estimands: tuple[str, ...] = ()
     default_horizon = math.inf
     allows_infinite_horizon = True
+    integer_horizon = False
+    timeseries = False
 
     def parameter_names(self) -> tuple[str, ...]:
         """Names accepted in ``[parameters]``."""
@@ -97,6 +111,40 @@ class Engine:
     ) -> dict[str, np.ndarray]:
         """The replicate table of ``replicates`` independent runs at ``point``."""
         raise NotImplementedError
+
+    def normalise_options(self, options: dict[str, Any], *, base: Path) -> dict[str, Any]:
+        """Check the values of the ``[engine]`` options; return them normalised.
+
+        Keys and types are checked by the study parser; this checks ranges and meaning.
+        Relative paths are resolved against ``base`` (the study file's folder).
+
+        Raises
+        ------
+        ParameterError
+            Naming the option, if a value is invalid.
+        """
+        return dict(options)
+
+    def evaluate(
+        self,
+        point: dict[str, Any],
+        replicates: int,
+        seed: np.random.SeedSequence,
+        *,
+        horizon: float,
+        options: dict[str, Any],
+        timeseries: bool = False,
+    ):
+        """The replicate table and, if asked and supported, the per-step time series.
+
+        Returns
+        -------
+        (dict of str to numpy.ndarray, pandas.DataFrame or None)
+        """
+        if timeseries and not self.timeseries:
+            raise ParameterError("timeseries", timeseries, f"False for engine {self.name!r}")
+        table = self.simulate(point, replicates, seed, horizon=horizon, options=options)
+        return table, None
 
     def exact(
         self,
@@ -165,19 +213,117 @@ class AbmEngine(_ScenarioEngine):
     """The Mesa model of nested optimizers (:func:`supercoherence.models.nested.simulate_abm`)."""
 
     name = "abm"
-    options = {"nesting": bool, "graph": str, "max_agents": int}
+    options = {
+        "nesting": bool,
+        "graph": (str, dict),
+        "remove_detected": bool,
+        "resource_share": (int, float),
+        "deceptive_share": (int, float),
+    }
     estimands = (*_TAKEOVER_ESTIMANDS, "coherence", "size", "depth", "nested_takeovers")
     default_estimands = ("supercoherence_by_horizon", "mean_takeovers", "coherence")
     default_horizon = 50.0
     allows_infinite_horizon = False
+    integer_horizon = True
+    timeseries = True
 
-    def simulate(self, point, replicates, seed, *, horizon, options):
+    def normalise_options(self, options, *, base):
+        from supercoherence.checks import check_probability
+
+        out = dict(options)
+        for name in ("resource_share", "deceptive_share"):
+            if name in out:
+                out[name] = float(check_probability(name, out[name]))
+        if "graph" in out:
+            out["graph"] = _normalise_graph(out["graph"], base)
+            _build_graph(out["graph"])  # refuse an invalid nesting now, not in a worker
+        return out
+
+    def evaluate(self, point, replicates, seed, *, horizon, options, timeseries=False):
         from supercoherence.models.nested import simulate_abm
 
+        kwargs = dict(options)
+        if "graph" in kwargs:
+            kwargs["graph"] = _build_graph(kwargs["graph"])
         result = simulate_abm(
-            self.scenario(point), replicates, seed=seed, horizon=horizon, **options
+            self.scenario(point),
+            replicates,
+            seed=seed,
+            horizon=int(horizon),
+            timeseries=timeseries,
+            **kwargs,
         )
-        return result.table
+        return result.table, result.timeseries
+
+    def simulate(self, point, replicates, seed, *, horizon, options):
+        return self.evaluate(point, replicates, seed, horizon=horizon, options=options)[0]
+
+    def exact(self, point, estimand, at, *, horizon, options):
+        from supercoherence.simulations.estimands import abm_closed_form
+
+        return abm_closed_form(self.scenario(point), estimand, at, horizon=horizon)
+
+
+#: Named initial nestings of the abm engine: builder name -> its integer arguments.
+GRAPH_BUILDERS: dict[str, tuple[str, ...]] = {
+    "single_root": (),
+    "balanced_tree": ("branching", "height"),
+    "cais_chain": ("length",),
+}
+
+
+def _normalise_graph(spec: str | dict, base: Path) -> str | dict:
+    """A named graph as ``{"kind": name, **arguments}``, or an absolute GraphML path."""
+    from supercoherence.simulations.study import did_you_mean
+
+    if isinstance(spec, str):
+        if spec in GRAPH_BUILDERS:
+            spec = {"kind": spec}
+        else:
+            path = Path(spec)
+            if path.suffix.lower() != ".graphml":
+                raise ParameterError(
+                    "graph",
+                    spec,
+                    f"one of {list(GRAPH_BUILDERS)}{did_you_mean(spec, GRAPH_BUILDERS)}, "
+                    "a table {kind = ..., ...} or a .graphml path",
+                )
+            path = path if path.is_absolute() else (base / path)
+            if not path.is_file():
+                raise ParameterError("graph", spec, f"an existing GraphML file (no file {path})")
+            return str(path.resolve())
+    kind = spec.get("kind")
+    if kind not in GRAPH_BUILDERS:
+        raise ParameterError(
+            "graph.kind", kind, f"one of {list(GRAPH_BUILDERS)}{did_you_mean(kind, GRAPH_BUILDERS)}"
+        )
+    wanted = GRAPH_BUILDERS[kind]
+    for key, value in spec.items():
+        if key == "kind":
+            continue
+        if key not in wanted:
+            raise ParameterError(
+                f"graph.{key}", value, f"keys of {kind!r}: {list(wanted)}{did_you_mean(key, wanted)}"
+            )
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParameterError(f"graph.{key}", value, "an integer")
+    missing = [key for key in wanted if key not in spec]
+    if missing:
+        raise ParameterError(f"graph.{missing[0]}", None, f"required by graph kind {kind!r}")
+    return {"kind": kind, **{key: spec[key] for key in wanted}}
+
+
+def _build_graph(spec: str | dict):
+    """The initial nesting (a validated ``networkx.DiGraph``) of a normalised spec."""
+    from supercoherence.models import nested
+
+    try:
+        if isinstance(spec, str):
+            return nested.load_graphml(spec)
+        builder = getattr(nested, spec["kind"])
+        return nested.validate_nesting(builder(**{k: v for k, v in spec.items() if k != "kind"}))
+    except GraphError as exc:
+        raise ParameterError("graph", spec, f"a valid nesting ({exc})") from None
 
 
 @functools.lru_cache(maxsize=256)

@@ -36,6 +36,23 @@ Closed forms (chain engine).  With :math:`q_n` the never-overthrown probabilitie
 survival :math:`e^{-h(T - t)}`, :math:`E[N_T] = hT`,
 :math:`E[\rho^{N_T}] = e^{-hT(1-\rho)}`, :math:`E[L] = T - (1 - e^{-hT})/h`,
 P(supercoherence by T) = 0 (if h > 0).
+
+Closed forms (abm engine).  The Mesa model's top-level process is the same recursion,
+observed to a finite horizon T of steps, and its ``N`` is :math:`N_T` (it cannot look
+past T).  With :math:`\Lambda_n` the cumulative hazards: survival at t = 0 and the law
+of N at k = 0 are :math:`P(N_T = 0) = e^{-\Lambda_0(T)}`; the law at k = 1 is
+
+.. math:: P(N_T = 1) = \int_0^T e^{-\Lambda_1(T - s)}\, dF_0(s)
+          = \int_0^{F_0(T)} e^{-\Lambda_1(T - \Lambda_0^{-1}(-\log(1 - u)))}\, du,
+
+:math:`F_0(s) = 1 - e^{-\Lambda_0(s)}` (first takeover at s, none in the next
+:math:`T - s` of the new optimizer's age), by quadrature; for a constant hazard with the
+same scale h at every level :math:`N_T \sim \mathrm{Poisson}(hT)` and the Poisson forms
+above hold (no cap).  The model counts the top level as still contestable while the
+root's remaining hazard :math:`\Lambda_n(\infty) - \Lambda_n(\text{age})` is positive,
+which for every hazard family here holds whenever :math:`h_n > 0`, so
+P(supercoherence by T) is 0 when every level has :math:`h_n > 0` and 1 when
+:math:`h_0 = 0`.
 """
 
 from __future__ import annotations
@@ -50,6 +67,7 @@ import numpy as np
 __all__ = [
     "ESTIMANDS",
     "Estimand",
+    "abm_closed_form",
     "chain_closed_form",
     "statistics",
 ]
@@ -295,7 +313,7 @@ def _infinite_horizon(scenario, estimand, at, levels, cap) -> float:
     return math.nan
 
 
-def _poisson(scenario, estimand, at, horizon, levels) -> float:
+def _poisson(scenario, estimand, at, horizon, levels, *, capped: bool = True) -> float:
     if scenario.hazard != "constant":
         return math.nan
     scales = np.asarray(scenario.hazard_scale(levels), dtype=float)
@@ -303,7 +321,7 @@ def _poisson(scenario, estimand, at, horizon, levels) -> float:
         return math.nan
     h = float(scales[0])
     mean = h * horizon
-    if mean > 0.01 * (levels.size - 1):  # the cap M could bind; no closed form then
+    if capped and mean > 0.01 * (levels.size - 1):  # the cap M could bind; no closed form then
         return math.nan
     if estimand == "survival":
         return math.exp(-h * (horizon - at))
@@ -315,4 +333,73 @@ def _poisson(scenario, estimand, at, horizon, levels) -> float:
         return math.exp(-mean * (1.0 - float(scenario.drift)))
     if estimand == "last_takeover_time":
         return 0.0 if h == 0 else horizon - (1.0 - math.exp(-mean)) / h
+    if estimand == "law_of_n":
+        k = int(at)
+        return math.exp(k * math.log(mean) - mean - math.lgamma(k + 1)) if mean > 0 else float(k == 0)
     return math.nan
+
+
+def abm_closed_form(scenario: Any, estimand: str, at: float, *, horizon: float) -> float:
+    """The exact value of an estimand for the abm engine (top level), or NaN when none is known.
+
+    Valid for an initial nesting whose root starts at level 0 and age 0 (a single root,
+    a balanced tree or a CAIS chain); the top-level law does not depend on nesting.
+
+    Parameters
+    ----------
+    scenario : TakeoverScenario
+        The parameter point.
+    estimand : str
+        Estimand name.
+    at : float
+        Its ``at`` value (time or count; NaN when not applicable).
+    horizon : float
+        The horizon T (a whole number of steps).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> sc = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
+    ...                       hazard="entrenchment", entrenchment=0.5)
+    >>> p0 = abm_closed_form(sc, "law_of_n", 0.0, horizon=10.0)
+    >>> bool(abs(p0 - math.exp(-float(sc.cumulative_hazard(0, 10.0)))) < 1e-15)
+    True
+    >>> flat = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
+    ...                         hazard="constant")
+    >>> p1 = abm_closed_form(flat, "law_of_n", 1.0, horizon=4.0)  # Poisson(1) at 1
+    >>> bool(abs(p1 - math.exp(-1.0)) < 1e-12)
+    True
+    """
+    h0 = float(scenario.hazard_scale(0))
+    reach = max(1000, math.ceil(h0 * horizon + 10 * math.sqrt(h0 * horizon) + 10))
+    levels = np.arange(reach + 1)
+    if estimand == "supercoherence_by_horizon":
+        scales = np.asarray(scenario.hazard_scale(levels), dtype=float)
+        return 1.0 if scales[0] == 0 else 0.0 if np.all(scales > 0) else math.nan
+    if (estimand == "survival" and at == 0) or (estimand == "law_of_n" and at == 0):
+        return math.exp(-float(scenario.cumulative_hazard(0, horizon)))
+    if estimand == "survival" and at >= horizon:
+        return 1.0
+    poisson = _poisson(scenario, estimand, at, horizon, levels, capped=False)
+    if math.isnan(poisson) and estimand == "law_of_n" and at == 1:
+        return _one_takeover(scenario, horizon)
+    return poisson
+
+
+def _one_takeover(scenario, horizon: float) -> float:
+    from scipy.integrate import quad
+
+    reached = -math.expm1(-float(scenario.cumulative_hazard(0, horizon)))  # F_0(T)
+    if reached == 0:
+        return 0.0
+
+    def after_first(u: float) -> float:
+        s = min(float(scenario.inverse_cumulative_hazard(0, -math.log1p(-u))), horizon)
+        return math.exp(-float(scenario.cumulative_hazard(1, horizon - s)))
+
+    value, _ = quad(after_first, 0.0, reached, epsabs=1e-12, epsrel=1e-10, limit=200)
+    return float(value)

@@ -11,6 +11,11 @@ resumed.
 Resume.  A unit's file appears atomically when the unit is complete
 (:mod:`supercoherence.simulations.store`); running the study again computes only the
 units without a file, then recomputes the (cheap) analysis from all unit files.
+
+Time series (``outputs.timeseries``, abm).  Unit ``(i, j)`` returns the per-step rows of
+its replicates, numbered ``j * chunk + r`` within the point, with the column ``point``
+added; they are stored per unit before the unit's statistics and consolidated into
+``timeseries.parquet`` in ``(point, replicate, step)`` order.
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ class StudyResults:
     boundary, sensitivity : pandas.DataFrame or None
         When the study asked for them.
     manifest : dict
+    timeseries : pandas.DataFrame or None
+        Property: the per-step time series of an abm study that asked for them.
     """
 
     directory: Path
@@ -78,6 +85,12 @@ class StudyResults:
     boundary: pd.DataFrame | None
     sensitivity: pd.DataFrame | None
     manifest: dict[str, Any]
+
+    @property
+    def timeseries(self) -> pd.DataFrame | None:
+        """``timeseries.parquet`` (read on access), or None when the study has none."""
+        path = self.directory / "timeseries.parquet"
+        return pd.read_parquet(path) if path.exists() else None
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -115,7 +128,9 @@ def evaluate_units(
     requests: list[tuple[str, float]],
     seed: int,
     jobs: list[tuple[int, dict[str, Any], int, int]],
-) -> list[tuple[int, int, dict[str, np.ndarray]]]:
+    chunk: int = 0,
+    timeseries: bool = False,
+) -> list[tuple[int, int, dict[str, np.ndarray], pd.DataFrame | None]]:
     """Evaluate units of a study (runs in a worker).
 
     Parameters
@@ -131,21 +146,40 @@ def evaluate_units(
     seed : int
         Study seed.
     jobs : list of (point index, point, chunk index, replicates)
+    chunk : int
+        The study's chunk size (numbers the replicates of a time series).
+    timeseries : bool
+        Also return each unit's per-step time series.
 
     Returns
     -------
-    list of (point, chunk, statistics)
-        See :func:`supercoherence.simulations.estimands.statistics`.
+    list of (point, chunk, statistics, time series or None)
+        See :func:`supercoherence.simulations.estimands.statistics`; the time series has
+        the column ``point`` first and replicates numbered within the point.
+
+    Examples
+    --------
+    >>> [(p, c, s["n"].tolist(), ts) for p, c, s, ts in evaluate_units("competition",
+    ...     10.0, {}, [("coexistence", float("nan"))], 1, [(0, {}, 0, 5)])]
+    [(0, 0, [5], None)]
     """
     model = get_engine(engine)
     out = []
-    for index, point, chunk, size in jobs:
-        table = model.simulate(
-            point, size, unit_seed(seed, index, chunk), horizon=horizon, options=options
+    for index, point, unit, size in jobs:
+        table, series = model.evaluate(
+            point,
+            size,
+            unit_seed(seed, index, unit),
+            horizon=horizon,
+            options=options,
+            timeseries=timeseries,
         )
         stats = statistics(table, requests, horizon)
         stats["request"] = np.arange(len(requests), dtype=np.int64)
-        out.append((index, chunk, stats))
+        if series is not None:
+            series = series.assign(replicate=series["replicate"] + unit * chunk)
+            series.insert(0, "point", np.int64(index))
+        out.append((index, unit, stats, series))
     return out
 
 
@@ -269,7 +303,16 @@ def _tasks(study: Study, missing, workers: int, task_units: int | None):
     requests = _requests(study)
     for start in range(0, len(missing), task_units):
         jobs = [(i, study.points[i], j, size) for i, j, size in missing[start : start + task_units]]
-        yield (study.engine, study.horizon, study.engine_options, requests, study.seed, jobs)
+        yield (
+            study.engine,
+            study.horizon,
+            study.engine_options,
+            requests,
+            study.seed,
+            jobs,
+            study.chunk,
+            study.outputs.timeseries,
+        )
 
 
 def _evaluate(study, store, backend, missing, show, task_units, log) -> float:
@@ -281,7 +324,9 @@ def _evaluate(study, store, backend, missing, show, task_units, log) -> float:
     sizes = dict(enumerate(study.chunk_sizes()))
     with _progress(show, study.name, total) as advance:
         for results in backend.imap_unordered(evaluate_units, tasks):
-            for point, chunk, stats in results:
+            for point, chunk, stats, series in results:
+                if series is not None:
+                    store.write_unit_series(point, chunk, series)
                 store.write_unit(point, chunk, stats)
                 advance(sizes[chunk])
             log.info("stored %d unit(s), last (point %d, chunk %d)", len(results), point, chunk)
@@ -361,6 +406,8 @@ def _analyse(study: Study, store: ResultStore) -> StudyResults:
     if study.outputs.sensitivity:
         sensitivity = sobol_indices(study, estimates, study.outputs.sensitivity)
         store.write_table("sensitivity", sensitivity)
+    if study.outputs.timeseries:
+        store.consolidate_series("timeseries")
     return load_results(store.directory)
 
 

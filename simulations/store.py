@@ -8,6 +8,9 @@ Layout of a study folder::
     points.parquet       the parameter points
     units/p{point}_c{chunk}.parquet
                          sufficient statistics of one completed (point, chunk) unit
+    series/p{point}_c{chunk}.parquet
+                         per-step time series of the unit's replicates (when asked)
+    timeseries.parquet   all unit time series in (point, replicate, step) order
     estimates.parquet    the tidy table (see docs/ARCHITECTURE.md)
     boundary.parquet     analytic classification beside the estimate (when asked)
     sensitivity.parquet  Sobol indices (when asked)
@@ -15,7 +18,9 @@ Layout of a study folder::
 Every file is written to a temporary name in the same folder and moved into place with
 :func:`os.replace` (atomic on POSIX), so a process killed at any moment leaves either
 the old file or the new one, never a partial one.  A unit file exists only once its
-unit is complete, so resuming computes exactly the units without a file.
+unit is complete, so resuming computes exactly the units without a file.  A unit's time
+series is written before its statistics, so a completed unit always has its series; a
+unit killed in between is recomputed and its series rewritten with the same numbers.
 """
 
 from __future__ import annotations
@@ -80,11 +85,14 @@ class ResultStore:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self.units = self.directory / "units"
+        self.series = self.directory / "series"
         self.units.mkdir(parents=True, exist_ok=True)
         self._remove_temporaries()
 
     def _remove_temporaries(self) -> None:
-        for folder in (self.directory, self.units):
+        for folder in (self.directory, self.units, self.series):
+            if not folder.is_dir():
+                continue
             for tmp in folder.glob(".*.tmp"):
                 tmp.unlink(missing_ok=True)
 
@@ -160,6 +168,51 @@ class ResultStore:
         if not frames:
             return pd.DataFrame()
         return pd.concat(frames, ignore_index=True)
+
+    # ---------------------------------------------------------------- time series
+
+    def series_path(self, point: int, chunk: int) -> Path:
+        """Path of the time-series file of unit ``(point, chunk)``."""
+        return self.series / f"p{point:06d}_c{chunk:06d}.parquet"
+
+    def write_unit_series(self, point: int, chunk: int, frame: pd.DataFrame) -> None:
+        """Store one unit's per-step time series atomically (before its statistics)."""
+        self.series.mkdir(exist_ok=True)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        atomic_write(self.series_path(point, chunk), lambda tmp: pq.write_table(table, tmp))
+
+    def consolidate_series(self, name: str = "timeseries") -> Path:
+        """Concatenate the unit time series of every completed unit into ``name.parquet``.
+
+        Units are appended in ``(point, chunk)`` order, one row group each, so memory
+        holds one unit at a time; the file appears atomically.
+
+        Returns
+        -------
+        Path
+            The consolidated file.
+
+        Raises
+        ------
+        StudyFileError
+            If a completed unit has no time series (the folder was tampered with).
+        """
+        units = sorted(self.completed_units())
+        missing = [unit for unit in units if not self.series_path(*unit).exists()]
+        if missing or not units:
+            where = f"p{missing[0][0]}_c{missing[0][1]}" if missing else "every unit"
+            raise StudyFileError(self.directory, f"series/{where}", "missing time series")
+
+        def write(tmp: Path) -> None:
+            first = pq.read_table(self.series_path(*units[0]))
+            with pq.ParquetWriter(tmp, first.schema) as writer:
+                writer.write_table(first)
+                for unit in units[1:]:
+                    writer.write_table(pq.read_table(self.series_path(*unit)))
+
+        path = self.directory / f"{name}.parquet"
+        atomic_write(path, write)
+        return path
 
     # ---------------------------------------------------------------- tables
 

@@ -320,10 +320,13 @@ def parse_study(
         )
     samples = _positive(source, "study.samples", table.get("samples", 8))
 
-    options = dict(_table(source, data, "engine"))
-    _check_keys(source, "engine", options, engine.options)
-    for key, value in options.items():
-        _check_type(source, f"engine.{key}", value, engine.options[key])
+    if engine.integer_horizon and horizon != int(horizon):
+        raise StudyFileError(
+            source,
+            "study.horizon",
+            f"engine {engine_name!r} counts steps: needs a whole number, got {horizon}",
+        )
+    options = _parse_options(source, _table(source, data, "engine"), engine)
 
     parameters = _parse_parameters(source, _table(source, data, "parameters"), engine)
     outputs = _parse_outputs(source, _table(source, data, "outputs"), engine, horizon, design)
@@ -360,6 +363,17 @@ def parse_study(
             except ParameterError as exc:
                 raise StudyFileError(source, f"parameters.{exc.name}", str(exc)) from None
     return study
+
+
+def _parse_options(source: str, table: Mapping[str, Any], engine) -> dict[str, Any]:
+    _check_keys(source, "engine", table, engine.options)
+    for key, value in table.items():
+        _check_type(source, f"engine.{key}", value, engine.options[key])
+    base = Path(source).parent if source != "<dict>" else Path.cwd()
+    try:
+        return engine.normalise_options(dict(table), base=base)
+    except ParameterError as exc:
+        raise StudyFileError(source, f"engine.{exc.name}", str(exc)) from None
 
 
 def _parse_parameters(source: str, table: Mapping[str, Any], engine) -> dict[str, ParameterSpec]:
@@ -414,9 +428,11 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
     )
     if any(k < 0 for k in counts):
         raise StudyFileError(source, "outputs.counts", "counts k must be >= 0")
-    if table.get("timeseries", False):
+    if table.get("timeseries", False) and not engine.timeseries:
         raise StudyFileError(
-            source, "outputs.timeseries", "per-step time series are not produced yet"
+            source,
+            "outputs.timeseries",
+            f"engine {engine.name!r} has no per-step time series (only 'abm' has)",
         )
     sensitivity = tuple(table.get("sensitivity", []))
     for name in sensitivity:

@@ -180,7 +180,7 @@ class CompetitionParams:
     >>> CompetitionParams(alpha=-1, beta=0)
     Traceback (most recent call last):
     ...
-    supercoherence.errors.ParameterError: alpha = -1 is out of range: allowed [0, oo]
+    supercoherence.errors.ParameterError: alpha = -1 is out of range: allowed [0, oo)
     """
 
     alpha: Any

@@ -80,8 +80,8 @@ def check_in_interval(
     ...
     supercoherence.errors.ParameterError: rho = 2 is out of range: allowed [-1, 1]
     """
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
     allowed = f"{left}{'-oo' if low is None else low}, {'oo' if high is None else high}{right}"
     if isinstance(value, sp.Basic):
         if value in (sp.oo, -sp.oo):  # infinite horizons and bounds: compare, don't refuse
@@ -153,7 +153,7 @@ def check_nonnegative(name: str, value):
     >>> check_nonnegative("spawn_rate", -0.1)
     Traceback (most recent call last):
     ...
-    supercoherence.errors.ParameterError: spawn_rate = -0.1 is out of range: allowed [0, oo]
+    supercoherence.errors.ParameterError: spawn_rate = -0.1 is out of range: allowed [0, oo)
     """
     return check_in_interval(name, value, 0, None)
 
@@ -166,7 +166,7 @@ def check_positive(name: str, value):
     >>> check_positive("r", 0)
     Traceback (most recent call last):
     ...
-    supercoherence.errors.ParameterError: r = 0 is out of range: allowed (0, oo]
+    supercoherence.errors.ParameterError: r = 0 is out of range: allowed (0, oo)
     """
     return check_in_interval(name, value, 0, None, low_open=True)
 
