@@ -6,7 +6,11 @@ Cases (``cases(quick)``):
 - the Dask LocalCluster backend vs the process pool, both with 2 workers (target: Dask
   within 15%, i.e. ratio pool/dask >= 0.85);
 - a 20-point study of 10^6 replicates per point on the chain engine, end to end with
-  storage (quick: 10^5), reported as replicates per second.
+  storage (quick: 10^5), reported as replicates per second;
+- the chain engine vs the Mesa model (engine ``abm``, nesting off) on the same
+  homogeneous study (same scenario, replicates and horizon), in-process: end to end with
+  storage, and the bare engine calls; ratio = Mesa seconds / engine seconds (the
+  engine's speed-up), replicates per second of each in ``extra``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,17 @@ from pathlib import Path
 
 from supercoherence.simulations import parse_study, run_study
 from supercoherence.simulations.backends import DaskBackend, ProcessPoolBackend
+
+#: The homogeneous scenario of the engine-vs-Mesa comparison.
+_HOMOGENEOUS = {
+    "spawn_rate": 1.0,
+    "alignment_skill": 0.5,
+    "detection": 0.5,
+    "hazard": "entrenchment",
+    "entrenchment": 0.5,
+    "drift": 0.9,
+}
+_HORIZON = 20
 
 
 def _study(points: int, replicates: int, chunk: int):
@@ -93,6 +108,63 @@ def cases(quick: bool) -> list[dict]:
             {"replicates_per_second": 20 * big_replicates / seconds},
         )
     )
+    rows.extend(_engine_vs_mesa(2_000 if quick else 20_000))
+    return rows
+
+
+def _same_study(engine: str, replicates: int):
+    options = {"nesting": False} if engine == "abm" else {}
+    return parse_study(
+        {
+            "study": {
+                "name": f"homogeneous-{engine}",
+                "engine": engine,
+                "replicates": replicates,
+                "chunk": replicates,
+                "horizon": _HORIZON,
+                "seed": 3,
+            },
+            "engine": options,
+            "parameters": _HOMOGENEOUS,
+            "outputs": {"estimands": ["law_of_n", "mean_takeovers", "final_alignment"]},
+        }
+    )
+
+
+def _engine_vs_mesa(replicates: int) -> list[dict]:
+    from supercoherence.models.engine import simulate_chain
+    from supercoherence.models.nested import simulate_abm
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    chain_study = _timed(_same_study("chain", replicates), workers=1)
+    mesa_study = _timed(_same_study("abm", replicates), workers=1)
+    scenario = TakeoverScenario.from_mapping(_HOMOGENEOUS)
+    start = time.perf_counter()
+    simulate_chain(scenario, replicates, seed=3, horizon=_HORIZON)
+    chain_call = time.perf_counter() - start
+    start = time.perf_counter()
+    simulate_abm(scenario, replicates, seed=3, horizon=_HORIZON)
+    mesa_call = time.perf_counter() - start
+    rows = []
+    for case, engine, mesa in (
+        ("engine vs Mesa, same homogeneous study, stored", chain_study, mesa_study),
+        ("engine vs Mesa, bare simulate calls", chain_call, mesa_call),
+    ):
+        rows.append(
+            _row(
+                case,
+                engine,
+                "Mesa model (abm, nesting off)",
+                mesa,
+                "",
+                {
+                    "replicates": replicates,
+                    "horizon": _HORIZON,
+                    "engine_replicates_per_second": replicates / engine,
+                    "mesa_replicates_per_second": replicates / mesa,
+                },
+            )
+        )
     return rows
 
 

@@ -335,7 +335,9 @@ def _poisson(scenario, estimand, at, horizon, levels, *, capped: bool = True) ->
         return 0.0 if h == 0 else horizon - (1.0 - math.exp(-mean)) / h
     if estimand == "law_of_n":
         k = int(at)
-        return math.exp(k * math.log(mean) - mean - math.lgamma(k + 1)) if mean > 0 else float(k == 0)
+        if mean == 0:
+            return float(k == 0)
+        return math.exp(k * math.log(mean) - mean - math.lgamma(k + 1))
     return math.nan
 
 
@@ -370,7 +372,7 @@ def abm_closed_form(scenario: Any, estimand: str, at: float, *, horizon: float) 
     True
     >>> flat = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
     ...                         hazard="constant")
-    >>> p1 = abm_closed_form(flat, "law_of_n", 1.0, horizon=4.0)  # Poisson(1) at 1
+    >>> p1 = abm_closed_form(flat, "law_of_n", 1.0, horizon=8.0)  # h = 1/8: Poisson(1) at 1
     >>> bool(abs(p1 - math.exp(-1.0)) < 1e-12)
     True
     """

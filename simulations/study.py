@@ -467,7 +467,8 @@ def _check_keys(source: str, prefix: str, table: Mapping[str, Any], allowed) -> 
     for key in table:
         if key not in allowed:
             where = f"{prefix}.{key}" if prefix else key
-            raise StudyFileError(source, where, f"unknown key{did_you_mean(key, allowed)}")
+            hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
+            raise StudyFileError(source, where, f"unknown key{hint}")
 
 
 def _check_type(source: str, key: str, value: Any, kind) -> None:
