@@ -157,16 +157,36 @@ def list_() -> None:
 
 
 def _print_estimates(estimates: pd.DataFrame, varied: list[str], title: str) -> None:
-    columns = ["point", *varied, "estimand", "at", "estimate", "ci_low", "ci_high", "exact", "z"]
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in estimates.itertuples(index=False):
-        values = row._asdict()
-        table.add_row(
-            *(_fmt(values[c]) for c in columns), style="bold red" if values["flag"] else None
+    """One narrow table per parameter point (its varied parameters in the title)."""
+    _console.print(f"[bold]{title}[/]")
+    for point, rows in estimates.groupby("point", sort=True):
+        first = rows.iloc[0]
+        label = ", ".join(f"{name} = {_fmt(first[name])}" for name in varied)
+        table = Table(
+            title=f"point {point}" + (f": {label}" if label else ""), title_justify="left"
         )
-    _console.print(table)
+        for column, justify in (
+            ("estimand", "left"),
+            ("at", "right"),
+            ("estimate", "right"),
+            ("95% interval", "right"),
+            ("exact", "right"),
+            ("z", "right"),
+        ):
+            table.add_column(column, justify=justify, no_wrap=True)
+        for row in rows.itertuples(index=False):
+            values = row._asdict()
+            interval = f"[{_fmt(values['ci_low'])}, {_fmt(values['ci_high'])}]"
+            table.add_row(
+                str(values["estimand"]),
+                _fmt(values["at"]),
+                _fmt(values["estimate"]),
+                interval,
+                _fmt(values["exact"]),
+                _fmt(values["z"]),
+                style="bold red" if values["flag"] else None,
+            )
+        _console.print(table)
 
 
 def _fmt(value: object) -> str:
