@@ -48,6 +48,7 @@ __all__ = ["ENGINES", "Engine", "get_engine"]
 
 _TAKEOVER_ESTIMANDS = (
     "survival",
+    "no_takeover_by",
     "supercoherence_by_horizon",
     "law_of_n",
     "mean_takeovers",
@@ -277,7 +278,7 @@ GRAPH_BUILDERS: dict[str, tuple[str, ...]] = {
 
 def _normalise_graph(spec: str | dict, base: Path) -> dict:
     """``{"kind": name, **arguments}``, or ``{"kind": "graphml", "path": .., "sha256": ..}``."""
-    from supercoherence.simulations.study import did_you_mean
+    from supercoherence.simulations.study import suggestion
 
     if isinstance(spec, str):
         if spec in GRAPH_BUILDERS:
@@ -290,7 +291,7 @@ def _normalise_graph(spec: str | dict, base: Path) -> dict:
                     "graph",
                     spec,
                     allowed,
-                    message=f"unknown graph {spec!r}{did_you_mean(spec, GRAPH_BUILDERS)}; "
+                    message=f"unknown graph {spec!r}{suggestion(spec, GRAPH_BUILDERS)}; "
                     f"expected {allowed}",
                 )
             path = path if path.is_absolute() else (base / path)
@@ -307,7 +308,7 @@ def _normalise_graph(spec: str | dict, base: Path) -> dict:
             "graph.kind",
             kind,
             f"one of {list(GRAPH_BUILDERS)}",
-            message=f"unknown graph kind {kind!r}{did_you_mean(kind, GRAPH_BUILDERS)}; "
+            message=f"unknown graph kind {kind!r}{suggestion(kind, GRAPH_BUILDERS)}; "
             f"expected one of {list(GRAPH_BUILDERS)}",
         )
     wanted = GRAPH_BUILDERS[kind]
@@ -319,7 +320,7 @@ def _normalise_graph(spec: str | dict, base: Path) -> dict:
                 f"graph.{key}",
                 value,
                 f"keys {list(wanted)}",
-                message=f"unknown key for graph kind {kind!r}{did_you_mean(key, wanted)}; "
+                message=f"unknown key for graph kind {kind!r}{suggestion(key, wanted)}; "
                 f"it takes {list(wanted)}",
             )
         if isinstance(value, bool) or not isinstance(value, int):

@@ -6,13 +6,15 @@ chunk of replicates is summarised by mergeable sufficient statistics
 chunk order gives the same floating-point sums whatever the number of workers.
 
 Estimands on the replicate table of :mod:`supercoherence.models` (``N`` =
-``n_takeovers``, ``T`` = the horizon, ``L`` = ``last_takeover_time``):
+``n_takeovers``, ``T`` = the horizon, ``L`` = ``last_takeover_time``, ``F`` =
+``first_takeover_time``, ``inf`` when there is no top-level takeover by ``T``):
 
 ==============================  ===========  =================================================
 name                            kind         indicator / value per replicate
 ==============================  ===========  =================================================
 ``survival`` (at t)             probability  no top-level takeover in ``(t, T]``: ``L <= t``
                                              (and not censored when ``T = oo``)
+``no_takeover_by`` (at t)       probability  no top-level takeover in ``[0, t]``: ``F > t``
 ``supercoherence_by_horizon``   probability  a never-overthrown optimizer reached by ``T``:
                                              not censored and ``N = takeovers_by_horizon``
 ``law_of_n`` (at k)             probability  ``N = k``
@@ -25,6 +27,14 @@ name                            kind         indicator / value per replicate
 ``mesa_disappears``,
 ``coexistence``
 ==============================  ===========  =================================================
+
+Closed forms (both engines, every hazard family).  The first top-level takeover is the
+end of the first tenure :math:`\tau_0`, which has survival :math:`e^{-\Lambda_0(t)}`, so
+``no_takeover_by`` at :math:`t \le T` is :math:`e^{-\Lambda_0(t)}`
+(``TakeoverScenario.cumulative_hazard(0, t)``); the chain engine's cap M does not touch
+:math:`\tau_0`.  The tables observe takeovers only up to T, so at :math:`t > T` the
+estimand is :math:`P(F > T) = e^{-\Lambda_0(T)}`.  For the abm engine this needs the
+root to start at level 0 and age 0, as every abm closed form below.
 
 Closed forms (chain engine).  With :math:`q_n` the never-overthrown probabilities and
 :math:`S_k = \prod_{j<k}(1 - q_j)`, the engine caps N at ``M = max_takeovers``, so for
@@ -111,6 +121,10 @@ def _survival(table, t, horizon):
     return ok
 
 
+def _no_takeover_by(table, t, _horizon):
+    return table["first_takeover_time"] > t
+
+
 def _supercoherence(table, _at, _horizon):
     return ~table["censored"] & (table["n_takeovers"] == table["takeovers_by_horizon"])
 
@@ -141,6 +155,13 @@ ESTIMANDS: dict[str, Estimand] = {
     for e in (
         Estimand(
             "survival", "probability", "time", _survival, "P(no top-level takeover after time t)"
+        ),
+        Estimand(
+            "no_takeover_by",
+            "probability",
+            "time",
+            _no_takeover_by,
+            "P(no top-level takeover by time t)",
         ),
         Estimand(
             "supercoherence_by_horizon",
@@ -286,13 +307,23 @@ def chain_closed_form(
     ...                           max_takeovers=1000)
     >>> bool(abs(exact - (1 - q) / q) < 1e-9)
     True
+    >>> p = chain_closed_form(sc, "no_takeover_by", 2.0, horizon=math.inf, max_takeovers=1000)
+    >>> bool(abs(p - math.exp(-float(sc.cumulative_hazard(0, 2.0)))) < 1e-15)
+    True
     """
+    if estimand == "no_takeover_by":
+        return _no_takeover_by_exact(scenario, at, horizon)
     levels = np.arange(max_takeovers + 1)
     if math.isinf(horizon) or estimand == "law_of_n":  # N is counted to the end of the chain
         return _infinite_horizon(scenario, estimand, at, levels, max_takeovers)
     if estimand == "supercoherence_by_horizon" and not np.any(scenario.q(levels[:-1]) > 0):
         return 0.0  # no optimizer is ever safe, so none is reached by any horizon
     return _poisson(scenario, estimand, at, horizon, levels)
+
+
+def _no_takeover_by_exact(scenario, t: float, horizon: float) -> float:
+    r""":math:`P(F > t) = e^{-\Lambda_0(\min(t, T))}` (F is observed up to the horizon)."""
+    return math.exp(-float(scenario.cumulative_hazard(0, min(t, horizon))))
 
 
 def _infinite_horizon(scenario, estimand, at, levels, cap) -> float:
@@ -375,7 +406,11 @@ def abm_closed_form(scenario: Any, estimand: str, at: float, *, horizon: float) 
     >>> p1 = abm_closed_form(flat, "law_of_n", 1.0, horizon=8.0)  # h = 1/8: Poisson(1) at 1
     >>> bool(abs(p1 - math.exp(-1.0)) < 1e-12)
     True
+    >>> abm_closed_form(flat, "no_takeover_by", 4.0, horizon=8.0) == math.exp(-0.5)
+    True
     """
+    if estimand == "no_takeover_by":
+        return _no_takeover_by_exact(scenario, at, horizon)
     h0 = float(scenario.hazard_scale(0))
     reach = max(1000, math.ceil(h0 * horizon + 10 * math.sqrt(h0 * horizon) + 10))
     levels = np.arange(reach + 1)

@@ -186,13 +186,13 @@ def parse_parameter(name: str, raw: Any) -> ParameterSpec:
 def _parse_distribution(name: str, raw: Mapping[str, Any]) -> ParameterSpec:
     dist = raw["distribution"]
     if dist not in DISTRIBUTIONS:
-        from supercoherence.simulations.study import did_you_mean
+        from supercoherence.simulations.study import suggestion
 
         raise ParameterError(
             name,
             dist,
             f"one of {list(DISTRIBUTIONS)}",
-            f"unknown distribution {dist!r}{did_you_mean(dist, DISTRIBUTIONS)}",
+            f"unknown distribution {dist!r}{suggestion(dist, DISTRIBUTIONS)}",
         )
     required, optional = DISTRIBUTIONS[dist]
     args = dict(optional)

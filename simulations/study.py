@@ -26,7 +26,6 @@ file, the dotted key and the problem, with a did-you-mean for misspelt keys.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supercoherence.errors import ParameterError, StudyFileError
+from supercoherence.errors import ParameterError, StudyFileError, did_you_mean
 from supercoherence.simulations.engines import ENGINES, get_engine
 from supercoherence.simulations.estimands import ESTIMANDS
 from supercoherence.simulations.sampling import (
@@ -46,7 +45,7 @@ from supercoherence.simulations.sampling import (
     parse_parameter,
 )
 
-__all__ = ["Outputs", "Study", "load_study", "parse_study", "did_you_mean"]
+__all__ = ["Outputs", "Study", "load_study", "parse_study", "suggestion"]
 
 _STUDY_KEYS = {
     "name": str,
@@ -73,18 +72,18 @@ _TABLES = ("study", "engine", "parameters", "outputs")
 _DEFAULT_CHUNK = 10_000
 
 
-def did_you_mean(word: str, choices) -> str:
-    """A ``" (did you mean 'x'?)"`` suffix for the closest of ``choices``, or ``""``.
+def suggestion(word: str, choices) -> str:
+    """A ``" (did you mean 'x'?)"`` suffix for error messages, or ``""``.
 
     Examples
     --------
-    >>> did_you_mean("detectoin", ["detection", "drift"])
+    >>> suggestion("detectoin", ["detection", "drift"])
     " (did you mean 'detection'?)"
-    >>> did_you_mean("zzz", ["detection"])
+    >>> suggestion("zzz", ["detection"])
     ''
     """
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(str(word), [str(c) for c in choices])
+    return f" ({hint})" if hint else ""
 
 
 @dataclass(frozen=True)
@@ -298,7 +297,7 @@ def parse_study(
         raise StudyFileError(
             source,
             "study.engine",
-            f"unknown engine {engine_name!r}{did_you_mean(engine_name, ENGINES)}",
+            f"unknown engine {engine_name!r}{suggestion(engine_name, ENGINES)}",
         )
     engine = get_engine(engine_name)
     replicates = _positive(source, "study.replicates", table.get("replicates", 1000))
@@ -316,7 +315,7 @@ def parse_study(
     design = table.get("design", "factorial")
     if design not in DESIGNS:
         raise StudyFileError(
-            source, "study.design", f"unknown design {design!r}{did_you_mean(design, DESIGNS)}"
+            source, "study.design", f"unknown design {design!r}{suggestion(design, DESIGNS)}"
         )
     samples = _positive(source, "study.samples", table.get("samples", 8))
 
@@ -384,7 +383,7 @@ def _parse_parameters(source: str, table: Mapping[str, Any], engine) -> dict[str
             raise StudyFileError(
                 source,
                 f"parameters.{name}",
-                f"unknown parameter for engine {engine.name!r}{did_you_mean(name, allowed)}",
+                f"unknown parameter for engine {engine.name!r}{suggestion(name, allowed)}",
             )
         try:
             specs[name] = parse_parameter(name, raw)
@@ -406,7 +405,7 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
             raise StudyFileError(
                 source,
                 "outputs.estimands",
-                f"unknown estimand {name!r}{did_you_mean(name, ESTIMANDS)}",
+                f"unknown estimand {name!r}{suggestion(name, ESTIMANDS)}",
             )
         if name not in engine.estimands:
             raise StudyFileError(
@@ -421,8 +420,9 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
             raise StudyFileError(
                 source, "outputs.times", f"time {t} is outside [0, horizon={horizon}]"
             )
-    if "survival" in estimands and not times:
-        raise StudyFileError(source, "outputs.times", "estimand 'survival' needs times = [...]")
+    for name in estimands:
+        if ESTIMANDS[name].at == "time" and not times:
+            raise StudyFileError(source, "outputs.times", f"estimand {name!r} needs times = [...]")
     counts = tuple(
         int(k) for k in _numbers(source, "outputs.counts", table.get("counts", [0, 1, 2]))
     )
@@ -467,7 +467,7 @@ def _check_keys(source: str, prefix: str, table: Mapping[str, Any], allowed) -> 
     for key in table:
         if key not in allowed:
             where = f"{prefix}.{key}" if prefix else key
-            hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
+            hint = suggestion(key, allowed) or f" (allowed: {', '.join(allowed)})"
             raise StudyFileError(source, where, f"unknown key{hint}")
 
 

@@ -29,7 +29,11 @@ simulated.
 ``n_takeovers`` = :math:`\min(N, M)`; ``censored`` = :math:`N \ge M`;
 ``takeovers_by_horizon`` = :math:`K = \#\{k \le \min(N, M) : T_k \le T\}`;
 ``last_takeover_time`` = :math:`T_K` (0 if :math:`K = 0`; NaN for a chain without a
-clock); ``final_alignment`` = :math:`w_K \cdot w_0`.
+clock); ``first_takeover_time`` = :math:`T_1 = \tau_0` if :math:`K \ge 1`, else
+:math:`\infty` (no takeover ever, or the first one after the horizon; NaN for a chain
+without a clock), so that :math:`P(\text{first takeover time} > t) = e^{-\Lambda_0(t)}`
+for every :math:`t \le T` whatever :math:`M` (the tenure :math:`\tau_0` drawn for
+:math:`N \ge 1` is reused, no extra draw); ``final_alignment`` = :math:`w_K \cdot w_0`.
 
 **Reproducibility.**  The random streams follow the fixed block grid of
 :data:`~supercoherence.models.engine.sampling.STREAM_BLOCK` replicates; ``chunk_size``
@@ -73,6 +77,7 @@ COLUMNS = {
     "censored": np.bool_,
     "takeovers_by_horizon": np.int64,
     "last_takeover_time": np.float64,
+    "first_takeover_time": np.float64,
     "final_alignment": np.float64,
 }
 """The replicate table's columns and dtypes."""
@@ -287,21 +292,24 @@ def _uniform(g: np.random.Generator, size: int) -> np.ndarray:
 
 def _takeover_times(
     law: ChainLaw, n: np.ndarray, horizon: float, streams: _ChunkStreams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Takeovers by the horizon and the time of the last one, level by level."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Takeovers by the horizon and the times of the first and last ones, level by level."""
     by_horizon = np.zeros(n.size, np.int64)
     last = np.zeros(n.size)
+    first = np.full(n.size, np.inf)
     active = np.flatnonzero(n > 0)
     level = 0
     while active.size:
         t = last[active] + law.finite_tenure(level, streams.draw(active, _uniform))
         in_time = t <= horizon
-        active = active[in_time]
-        last[active] = t[in_time]
+        active, t = active[in_time], t[in_time]
+        last[active] = t
+        if level == 0:
+            first[active] = t
         level += 1
         by_horizon[active] = level
         active = active[n[active] > level]
-    return by_horizon, last
+    return by_horizon, last, first
 
 
 def _final_alignment(law: ChainLaw, steps: np.ndarray, streams: _ChunkStreams) -> np.ndarray:
@@ -331,14 +339,15 @@ def _simulate_chunk(
 ) -> dict[str, np.ndarray]:
     n = sampler.sample(streams.raw())
     if law.has_clock:
-        by_horizon, last = _takeover_times(law, n, horizon, streams)
+        by_horizon, last, first = _takeover_times(law, n, horizon, streams)
     else:
-        by_horizon, last = n.copy(), np.full(n.size, np.nan)
+        by_horizon, last, first = n.copy(), np.full(n.size, np.nan), np.full(n.size, np.nan)
     return {
         "n_takeovers": n,
         "censored": n >= law.max_takeovers,
         "takeovers_by_horizon": by_horizon,
         "last_takeover_time": last,
+        "first_takeover_time": first,
         "final_alignment": _final_alignment(law, by_horizon, streams),
     }
 
@@ -399,8 +408,9 @@ def simulate_chain(
     Examples
     --------
     >>> res = simulate_chain(0.5, 1000, seed=1, max_takeovers=50, drift=0.5)
-    >>> sorted(res.table)
-    ['censored', 'final_alignment', 'last_takeover_time', 'n_takeovers', 'takeovers_by_horizon']
+    >>> sorted(res.table)  # doctest: +NORMALIZE_WHITESPACE
+    ['censored', 'final_alignment', 'first_takeover_time', 'last_takeover_time',
+     'n_takeovers', 'takeovers_by_horizon']
     >>> est = res.summary.mean_takeovers()  # E[N] = (1 - q)/q = 1
     >>> abs(est.estimate - 1.0) < 4 * est.std_error
     True
@@ -408,6 +418,9 @@ def simulate_chain(
     >>> res = simulate_chain(EntrenchmentHazard(1, 1), 1000, seed=2, horizon=1.0)
     >>> p = res.summary.no_takeover_by_horizon()  # exp(-(1 - e^-1))
     >>> bool(abs(p.estimate - np.exp(np.expm1(-1.0))) < 4 * p.std_error)
+    True
+    >>> first = res.table["first_takeover_time"]  # tau_0 if <= horizon, else inf
+    >>> bool(np.all((first <= 1.0) == (res.table["takeovers_by_horizon"] > 0)))
     True
 
     Notes

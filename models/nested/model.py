@@ -316,6 +316,8 @@ class NestedOptimizerModel(mesa.Model):
         Counts so far.
     last_takeover_time : float
         Time of the last top-level takeover (0 if none).
+    first_takeover_time : float
+        Time of the first top-level takeover (``inf`` if none so far).
     original_utility : numpy.ndarray
         ``w_0``, the utility of the optimizer that was top-level at time 0.
     datacollector : mesa.DataCollector
@@ -369,6 +371,7 @@ class NestedOptimizerModel(mesa.Model):
         self.top_level_takeovers = 0
         self.nested_takeovers = 0
         self.last_takeover_time = 0.0
+        self.first_takeover_time = np.inf
         self._agents: dict[int, OptimizerAgent] = {}  # unique_id -> live agent
         self._graph = nx.DiGraph()
         self.lineage = nx.DiGraph()
@@ -600,6 +603,7 @@ class NestedOptimizerModel(mesa.Model):
             self.root_uid = new
             self.top_level_takeovers += 1
             self.last_takeover_time = time
+            self.first_takeover_time = min(self.first_takeover_time, time)
             alignment = float(st.utility[winner] @ self.original_utility)
             self.lineage.add_edge(old, new, time=time, alignment=alignment)
         else:

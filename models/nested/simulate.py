@@ -12,10 +12,13 @@ table holds (docs/ARCHITECTURE.md):
   (remaining hazard :math:`\Lambda_n(\infty) - \Lambda_n(\text{age}) > 0`);
 * ``last_takeover_time`` (exact, not rounded to steps; 0 if none), ``final_alignment``
   :math:`w_\text{root} \cdot w_0` at :math:`T`;
+* ``first_takeover_time``: the exact time of the first top-level takeover, ``inf`` if
+  there is none by :math:`T`;
 * ``coherence``, ``root_tenure``, ``size``, ``depth``, ``nested_takeovers`` at :math:`T`.
 
 With ``nesting=False`` and the default single root the top-level process is exactly the
-engine's recursion, so :math:`P(N_T = 0) = e^{-\Lambda_0(T)}` and, for a horizon long
+engine's recursion, so :math:`P(N_T = 0) = e^{-\Lambda_0(T)}`, :math:`P(\text{first
+takeover time} > t) = e^{-\Lambda_0(t)}` for :math:`t \le T` and, for a horizon long
 enough that the remaining hazard is negligible, :math:`P(N \ge n) = \prod_{k<n}(1-q_k)`
 and :math:`E[w_N \cdot w_0] = E[\rho^N]`.
 """
@@ -42,6 +45,7 @@ TABLE_COLUMNS: dict[str, type] = {
     "censored": np.bool_,
     "takeovers_by_horizon": np.int64,
     "last_takeover_time": np.float64,
+    "first_takeover_time": np.float64,
     "final_alignment": np.float64,
     "coherence": np.float64,
     "root_tenure": np.float64,
@@ -96,6 +100,7 @@ def _row(model: NestedOptimizerModel) -> tuple:
         model.root_contestable(),
         n,
         model.last_takeover_time,
+        model.first_takeover_time,
         float(model.state.utility[model.root_slot] @ model.original_utility),
         coherence(model),
         root_tenure(model),
