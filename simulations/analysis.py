@@ -107,11 +107,13 @@ def mean_interval(n, total, total_sq, level: float = 0.95):
     return mean, se, mean - z * se, mean + z * se
 
 
-def z_scores(estimate, exact, std_error, kind, n):
+def z_scores(estimate, exact, std_error, kind, n, se_floor=0.0):
     """Agreement of estimates with exact values in standard errors (NaN without exact).
 
     For probabilities the standard error under the exact value is used (score test);
-    a zero standard error gives 0 on agreement and infinity otherwise.
+    for means the sample standard error, but at least ``se_floor`` (see
+    ``Estimand.value_range``).  A zero standard error gives 0 on agreement and
+    infinity otherwise.
 
     Examples
     --------
@@ -127,7 +129,8 @@ def z_scores(estimate, exact, std_error, kind, n):
     exact = np.asarray(exact, dtype=float)
     n = np.asarray(n, dtype=float)
     null_se = np.sqrt(np.clip(exact * (1 - exact), 0.0, None) / n)
-    se = np.where(np.asarray(kind) == "probability", null_se, np.asarray(std_error, dtype=float))
+    mean_se = np.fmax(np.asarray(std_error, dtype=float), np.asarray(se_floor, dtype=float))
+    se = np.where(np.asarray(kind) == "probability", null_se, mean_se)
     diff = estimate - exact
     with np.errstate(invalid="ignore", divide="ignore"):
         z = diff / se
@@ -176,7 +179,10 @@ def estimate_table(study, merged: pd.DataFrame, engine, level: float = 0.95) -> 
         ],
         dtype=float,
     )
-    z = z_scores(estimate, exact, std_error, kind, n)
+    width = merged["estimand"].map(
+        lambda name: np.diff(ESTIMANDS[name].value_range or (0.0, 0.0))[0]
+    ).to_numpy(dtype=float)
+    z = z_scores(estimate, exact, std_error, kind, n, se_floor=width / np.maximum(n, 1))
     params = pd.DataFrame([study.points[pt] for pt in merged["point"]])
     table = pd.concat(
         [merged[["point"]].reset_index(drop=True), params.reset_index(drop=True)], axis=1

@@ -100,11 +100,19 @@ class Estimand:
         entries of a mean are left out).
     description : str
         One line for tables and reports.
+    value_range : (float, float), optional
+        Bounds of a mean's per-replicate values, when known.  The agreement test then
+        uses a standard error of at least ``(high - low) / n``: when rare replicates
+        carry the variance (all 1000 replicates at ``w . w_0 = 1``, say) the sample
+        standard error is near 0 although a mass of order ``1/n`` elsewhere is still
+        plausible (the rule of three gives up to ``3/n``).
 
     Examples
     --------
     >>> ESTIMANDS["law_of_n"].kind, ESTIMANDS["law_of_n"].at
     ('probability', 'count')
+    >>> ESTIMANDS["final_alignment"].value_range
+    (-1.0, 1.0)
     """
 
     name: str
@@ -112,6 +120,7 @@ class Estimand:
     at: str | None
     values: Callable[[Mapping[str, np.ndarray], float, float], np.ndarray]
     description: str
+    value_range: tuple[float, float] | None = None
 
 
 def _survival(table, t, horizon):
@@ -197,8 +206,16 @@ ESTIMANDS: dict[str, Estimand] = {
             None,
             _column("final_alignment"),
             "E[w . w_0] of the dominant utility at the horizon",
+            value_range=(-1.0, 1.0),
         ),
-        Estimand("coherence", "mean", None, _column("coherence"), "E[coherence] at the horizon"),
+        Estimand(
+            "coherence",
+            "mean",
+            None,
+            _column("coherence"),
+            "E[coherence] at the horizon",
+            value_range=(-1.0, 1.0),
+        ),
         Estimand("size", "mean", None, _column("size"), "E[number of optimizers]"),
         Estimand("depth", "mean", None, _column("depth"), "E[depth of the nesting]"),
         Estimand(

@@ -1,11 +1,117 @@
-"""``supercoherence demo``: (to be filled in by its issue)."""
+r"""``supercoherence demo``: the shipped dichotomy study, its report and the headline numbers.
+
+Runs ``studies/dichotomy.toml`` on the default local backend (a process pool) into
+``OUT/results`` (resume-safe: a rerun computes only what is missing), writes
+``OUT/results/report.md`` and ``report.html``, and prints per parameter point the
+estimated :math:`P(\text{supercoherence})` beside the exact
+:math:`1 - \prod_n (1 - q_n)`, the classification of :math:`q_n` and
+:math:`P(\text{takeovers recur forever})`.
+"""
 
 from __future__ import annotations
 
-import typer
+import time
+from pathlib import Path
 
-__all__ = ["register"]
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["headline_table", "register"]
+
+_STUDY = "dichotomy"
+
+
+def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: list[str]) -> Table:
+    r"""Per point: varied parameters, estimated and exact P(supercoherence), outcome.
+
+    Parameters
+    ----------
+    boundary : pandas.DataFrame
+        ``boundary.parquet`` (columns ``point``, the parameters, ``estimate``).
+    conditions : list of PointCondition
+        :func:`supercoherence.simulations.formulas.derive_conditions` of the points.
+    varied : list of str
+        The varied parameters to show.
+
+    Returns
+    -------
+    rich.table.Table
+
+    Examples
+    --------
+    >>> from supercoherence.simulations.formulas import PointCondition
+    >>> c = PointCondition((0,), "constant", "0", "recursion forever almost surely", "",
+    ...                    1.0, (1.0, 1.0), "1")
+    >>> b = pd.DataFrame({"point": [0], "hazard": ["constant"], "estimate": [0.0],
+    ...                   "ci_low": [0.0], "ci_high": [0.0004]})
+    >>> headline_table(b, [c], ["hazard"]).row_count
+    1
+    """
+    by_point = {p: c for c in conditions for p in c.points}
+    table = Table(title="P(supercoherence): Monte Carlo vs exact", title_justify="left")
+    for column in ("point", *varied, "estimate", "95% interval", "exact", "classification",
+                   "P(recur forever)"):
+        table.add_column(column, justify="left" if column == "classification" else "right")
+    for row in boundary.sort_values("point").itertuples(index=False):
+        values = row._asdict()
+        condition = by_point.get(int(values["point"]))
+        exact = "" if condition is None else f"{condition.supercoherence:.4f}"
+        recur = "" if condition is None else f"{condition.recurrence:.4f}"
+        interval = f"[{values['ci_low']:.4f}, {values['ci_high']:.4f}]"
+        table.add_row(
+            str(values["point"]),
+            *(_fmt(values[v]) for v in varied),
+            f"{values['estimate']:.4f}",
+            interval,
+            exact,
+            "" if condition is None else condition.outcome,
+            recur,
+        )
+    return table
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def demo(
+    out: Path = typer.Option(Path("supercoherence-demo"), "--out", help="Output folder."),
+    workers: int | None = typer.Option(None, "--workers", help="Parallel workers (default: CPUs)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Print only where the report is."),
+) -> None:
+    """Run the dichotomy study, write its report and print the headline numbers."""
+    from supercoherence.simulations import load_study, run_study
+    from supercoherence.simulations.formulas import derive_conditions
+    from supercoherence.simulations.report import write_report
+
+    console = Console()
+    start = time.perf_counter()
+    study = load_study(_STUDY)
+    results = run_study(study, out / "results", workers=workers, progress=not quiet)
+    report = write_report(results.directory)
+    seconds = time.perf_counter() - start
+    if quiet:
+        typer.echo(f"report: {report}")
+        return
+    conditions = derive_conditions(study.points, study.engine)
+    if results.boundary is not None:
+        console.print(headline_table(results.boundary, conditions, study.varied))
+    flagged = int(results.estimates["flag"].sum())
+    checked = int(results.estimates["exact"].notna().sum())
+    console.print(
+        f"{study.description}: {len(study.points)} points x {study.replicates} replicates; "
+        f"{checked} estimates with a closed form, {flagged} flagged (|z| > 4); "
+        f"{seconds:.1f} s."
+    )
+    console.print(f"report: {report} (and {report.with_suffix('.html')}, figures in "
+                  f"{report.parent / 'figures'})")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach the ``demo`` command(s) to the root application."""
+    """Attach the ``demo`` command to the root application."""
+    app.command("demo")(demo)

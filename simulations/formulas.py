@@ -1,0 +1,374 @@
+r"""The derived conditions of a study, as LaTeX and as MathJax-ready Markdown.
+
+For the recursion engines (``chain``, ``abm``) every parameter point is a
+:class:`~supercoherence.theory.scenario.TakeoverScenario`.  Its per-spawn takeover
+probability and hazard scale are
+
+.. math:: \pi_n = (1 - a)(1 - d_n)\, s(\gamma), \qquad h_n = \lambda \pi_n,
+
+and the probability that the n-th dominant optimizer is never overthrown is
+:math:`q_n = e^{-\Lambda_n(\infty)}`: 0 for a constant hazard,
+:math:`e^{-h_n/\delta_n}` for entrenchment (:math:`\delta_n = \delta/(1+n)^w`) and
+:math:`e^{-h_n/(\beta-1)}` for a power-law hazard with :math:`\beta > 1`.  The dichotomy
+theorem (``catalogue["dichotomy"]``) turns :math:`q_n` into the outcome: takeovers recur
+forever with probability :math:`\prod_n (1 - q_n)`, positive exactly when
+:math:`\sum_n q_n < \infty`.  :func:`derive_conditions` computes :math:`q_n` (exact,
+``TakeoverScenario.q_expr``) and its classification
+(:func:`supercoherence.theory.recursion.classify`) once per distinct :math:`q_n` of a
+study.
+
+Markdown output uses ``$...$`` inline and ``$$...$$`` on their own lines for display
+maths (what MathJax, Jekyll/kramdown, Hugo, Quarto and most blog engines read).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+
+from supercoherence.errors import ParameterError
+
+__all__ = [
+    "FAMILY_LATEX",
+    "PointCondition",
+    "conditions_latex",
+    "conditions_markdown",
+    "derive_conditions",
+    "display_math",
+    "theorem_markdown",
+]
+
+#: The hazard and never-overthrown probability of each hazard family (LaTeX).
+FAMILY_LATEX: dict[str, tuple[str, str]] = {
+    "constant": (r"h_n(t) = h_n", r"q_n = 0 \quad (h_n > 0)"),
+    "entrenchment": (
+        r"h_n(t) = h_n e^{-\delta_n t}, \quad \delta_n = \frac{\delta}{(1+n)^{w}}",
+        r"q_n = \exp\!\left(-\frac{h_n}{\delta_n}\right)",
+    ),
+    "power": (
+        r"h_n(t) = \frac{h_n}{(1+t)^{\beta}}",
+        r"q_n = \exp\!\left(-\frac{h_n}{\beta - 1}\right) \ (\beta > 1), \quad q_n = 0 \ "
+        r"(\beta \le 1)",
+    ),
+}
+
+_SCALE_LATEX = (
+    r"\pi_n = (1 - a)(1 - d_n)\, \frac{\gamma^{r}}{1 + \gamma^{r}}, \quad "
+    r"1 - d_n = (1 - d)\, e^{-\kappa (c_n - c_0)}, \quad h_n = \lambda \pi_n"
+)
+
+_SCENARIO_ENGINES = ("chain", "abm")
+
+
+@dataclass(frozen=True)
+class PointCondition:
+    r"""The classification of one distinct :math:`q_n` of a study.
+
+    Attributes
+    ----------
+    points : tuple of int
+        The parameter points that share this :math:`q_n`.
+    hazard : str
+        Their hazard family.
+    q_latex : str
+        :math:`q_n` as LaTeX (exact, in :math:`n`).
+    outcome : str
+        The outcome of the dichotomy (``Outcome.value``).
+    reason : str
+        The test that decided.
+    recurrence : float
+        :math:`P(\text{takeovers recur forever}) = \prod_n (1 - q_n)`.
+    recurrence_bounds : (float, float)
+        Certified lower and upper bounds of ``recurrence``.
+    recurrence_latex : str or None
+        The closed form of ``recurrence`` when one was found.
+
+    Examples
+    --------
+    >>> c = PointCondition((0,), "constant", "0", "recursion forever almost surely",
+    ...                    "q_n = 0", 1.0, (1.0, 1.0), "1")
+    >>> c.supercoherence
+    0.0
+    """
+
+    points: tuple[int, ...]
+    hazard: str
+    q_latex: str
+    outcome: str
+    reason: str
+    recurrence: float
+    recurrence_bounds: tuple[float, float]
+    recurrence_latex: str | None
+
+    @property
+    def supercoherence(self) -> float:
+        r""":math:`P(\text{supercoherence}) = 1 - \prod_n (1 - q_n)`."""
+        return 1.0 - self.recurrence
+
+
+def derive_conditions(
+    points: Iterable[Mapping[str, object]], engine: str = "chain"
+) -> list[PointCondition]:
+    r"""Classify the :math:`q_n` of every parameter point, once per distinct :math:`q_n`.
+
+    Parameters
+    ----------
+    points : iterable of mapping
+        Parameter points with study-file keys (``Study.points``).
+    engine : str
+        The study's engine; only ``chain`` and ``abm`` points are takeover scenarios
+        (other engines give an empty list).
+
+    Returns
+    -------
+    list of PointCondition
+        In order of first appearance.
+
+    Raises
+    ------
+    ParameterError
+        If a point is not a valid takeover scenario.
+
+    Notes
+    -----
+    :math:`q_n` is the exact ``TakeoverScenario.q_expr()``; the classification and
+    :math:`\prod_n (1 - q_n)` (exact or with certified bounds) come from
+    :func:`supercoherence.theory.recursion.classify`.
+
+    Examples
+    --------
+    >>> pts = [{"hazard": "constant"}, {"hazard": "entrenchment", "entrenchment": 1.0},
+    ...        {"hazard": "constant"}]
+    >>> [(c.points, c.outcome) for c in derive_conditions(pts)]
+    [((0, 2), 'recursion forever almost surely'), ((1,), 'supercoherence almost surely')]
+    """
+    from supercoherence.theory.recursion import classify
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    if engine not in _SCENARIO_ENGINES:
+        return []
+    groups: dict[str, tuple[list[int], str, sp.Expr]] = {}
+    for index, point in enumerate(points):
+        scenario = TakeoverScenario.from_mapping(dict(point))
+        q = sp.sympify(scenario.q_expr())
+        key = sp.srepr(q)
+        if key not in groups:
+            groups[key] = ([], scenario.hazard, q)
+        groups[key][0].append(index)
+    conditions = []
+    for members, hazard, q in groups.values():
+        verdict = classify(q)
+        value = verdict.recurrence
+        conditions.append(
+            PointCondition(
+                points=tuple(members),
+                hazard=hazard,
+                q_latex=sp.latex(q),
+                outcome=verdict.outcome.value,
+                reason=verdict.reason,
+                recurrence=float(value.value),
+                recurrence_bounds=(float(value.lower), float(value.upper)),
+                recurrence_latex=None if value.exact is None else sp.latex(value.exact),
+            )
+        )
+    return conditions
+
+
+def display_math(latex: str) -> str:
+    r"""A display formula as MathJax-ready Markdown: ``$$`` on lines of their own.
+
+    Parameters
+    ----------
+    latex : str
+        LaTeX without delimiters.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If ``latex`` is empty or contains a ``$``.
+
+    Examples
+    --------
+    >>> print(display_math(r"q_n = 0"))
+    $$
+    q_n = 0
+    $$
+    """
+    text = latex.strip()
+    if not text or "$" in text:
+        raise ParameterError("latex", latex, "non-empty LaTeX without $ delimiters")
+    return f"$$\n{text}\n$$"
+
+
+def theorem_markdown(name: str = "dichotomy") -> str:
+    r"""A catalogue theorem as Markdown: title, plain statement, formula, hypotheses.
+
+    Parameters
+    ----------
+    name : str
+        Catalogue name (``supercoherence proofs list``).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ParameterError
+        If the theorem is not in the catalogue (with a did-you-mean).
+
+    Examples
+    --------
+    >>> theorem_markdown().splitlines()[0]
+    '**Theorem (The dichotomy: supercoherence or takeovers forever).** Takeovers recur forever...'
+    """
+    from supercoherence.proofs import catalogue
+
+    theorem = catalogue[name]
+    hypotheses = ", ".join(f"${h}$" for h in theorem.assumptions)
+    parts = [
+        f"**Theorem ({theorem.title}).** {theorem.plain}",
+        display_math(theorem.statement),
+    ]
+    if hypotheses:
+        parts.append(f"Hypotheses: {hypotheses}. Machine-checked: `supercoherence proofs "
+                     f"check {name}`.")
+    return "\n\n".join(parts)
+
+
+def _families(conditions: list[PointCondition]) -> list[str]:
+    return list(dict.fromkeys(c.hazard for c in conditions))
+
+
+def _members(points: tuple[int, ...]) -> str:
+    return ("point " if len(points) == 1 else "points ") + ", ".join(map(str, points))
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "undetermined"
+    return f"{value:.6g}"
+
+
+def _recurrence_markdown(condition: PointCondition) -> str:
+    low, high = condition.recurrence_bounds
+    if condition.recurrence_latex is not None:
+        return f"${condition.recurrence_latex}$" + (
+            "" if condition.recurrence_latex == _number(condition.recurrence)
+            or condition.recurrence in (0.0, 1.0)
+            else f" $\\approx {_number(condition.recurrence)}$"
+        )
+    return f"${_number(condition.recurrence)}$ (certified in $[{low:.10g}, {high:.10g}]$)"
+
+
+def conditions_markdown(
+    points: Iterable[Mapping[str, object]],
+    engine: str = "chain",
+    *,
+    conditions: list[PointCondition] | None = None,
+) -> str:
+    r"""The derived conditions of a study as MathJax-ready Markdown.
+
+    The model's hazard scale, the hazard and :math:`q_n` of each hazard family present,
+    the dichotomy theorem, and a table of the distinct :math:`q_n` with their
+    classification and :math:`P(\text{recur forever}) = \prod_n (1 - q_n)`.
+
+    Parameters
+    ----------
+    points : iterable of mapping
+        Parameter points (``Study.points``).
+    engine : str
+        The study's engine.
+    conditions : list of PointCondition, optional
+        Precomputed :func:`derive_conditions` (they are computed otherwise).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> md = conditions_markdown([{"hazard": "constant"}])
+    >>> "$$" in md and "recursion forever almost surely" in md
+    True
+    """
+    points = list(points)
+    if conditions is None:
+        conditions = derive_conditions(points, engine)
+    if engine not in _SCENARIO_ENGINES:
+        return (f"The `{engine}` engine is not the takeover recursion; its closed forms are "
+                "listed with the estimates below.")
+    parts = ["Per-spawn takeover probability and hazard scale of the $n$-th dominant "
+             "optimizer:", display_math(_SCALE_LATEX)]
+    for family in _families(conditions):
+        hazard, q = FAMILY_LATEX[family]
+        parts.append(f"Hazard family `{family}` (age $t$ of the optimizer):")
+        parts.append(display_math(f"{hazard}, \\qquad {q}"))
+    parts.append(theorem_markdown("dichotomy"))
+    rows = ["| points | hazard | $q_n$ | classification | $P(\\text{recur forever})$ |",
+            "|---|---|---|---|---|"]
+    for c in conditions:
+        members = ", ".join(str(p) for p in c.points)
+        rows.append(f"| {members} | {c.hazard} | ${c.q_latex}$ | {c.outcome} "
+                    f"| {_recurrence_markdown(c)} |")
+    parts.append("At this study's parameter points ($P(\\text{supercoherence}) = "
+                 "1 - \\prod_n (1 - q_n)$):")
+    parts.append("\n".join(rows))
+    parts.append("Why: " + "; ".join(
+        f"{_members(c.points)}: {c.reason}" for c in conditions) + ".")
+    return "\n\n".join(parts)
+
+
+def conditions_latex(
+    points: Iterable[Mapping[str, object]],
+    engine: str = "chain",
+    *,
+    conditions: list[PointCondition] | None = None,
+) -> str:
+    r"""The derived conditions as a LaTeX fragment (an ``align*`` block and a list).
+
+    Parameters
+    ----------
+    points : iterable of mapping
+        Parameter points (``Study.points``).
+    engine : str
+        The study's engine.
+    conditions : list of PointCondition, optional
+        Precomputed :func:`derive_conditions`.
+
+    Returns
+    -------
+    str
+        Paste into a LaTeX document that loads ``amsmath``.
+
+    Examples
+    --------
+    >>> print(conditions_latex([{"hazard": "constant"}]).splitlines()[0])
+    \begin{align*}
+    """
+    points = list(points)
+    if conditions is None:
+        conditions = derive_conditions(points, engine)
+    if engine not in _SCENARIO_ENGINES:
+        return ""
+    rows = [f"  & {_SCALE_LATEX}"]
+    for family in _families(conditions):
+        hazard, q = FAMILY_LATEX[family]
+        rows.append(rf"  & \text{{{family}:}}\ {hazard}, \quad {q}")
+    lines = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    lines.append(r"\begin{itemize}")
+    for c in conditions:
+        value = (f"= {c.recurrence_latex}" if c.recurrence_latex is not None
+                 else rf"\approx {_number(c.recurrence)}")
+        members = ", ".join(str(p) for p in c.points)
+        lines.append(rf"  \item points {members} ({c.hazard}): $q_n = {c.q_latex}$, "
+                     rf"{c.outcome}; $\prod_n (1 - q_n) {value}$.")
+    lines.append(r"\end{itemize}")
+    return "\n".join(lines)
