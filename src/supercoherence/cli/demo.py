@@ -23,6 +23,13 @@ __all__ = ["headline_table", "register"]
 
 _STUDY = "dichotomy"
 
+#: Short names of the outcomes of the dichotomy for the terminal table.
+_SHORT_OUTCOMES = {
+    "supercoherence almost surely": "supercoherence a.s.",
+    "recursion forever with positive probability": "recursion forever w.p. > 0",
+    "recursion forever almost surely": "recursion forever a.s.",
+}
+
 
 def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: list[str]) -> Table:
     r"""Per point: varied parameters, estimated and exact P(supercoherence), outcome.
@@ -52,9 +59,10 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
     """
     by_point = {p: c for c in conditions for p in c.points}
     table = Table(title="P(supercoherence): Monte Carlo vs exact", title_justify="left")
-    for column in ("point", *varied, "estimate", "95% interval", "exact", "classification",
-                   "P(recur forever)"):
-        table.add_column(column, justify="left" if column == "classification" else "right")
+    for column in ("point", *varied, "estimate", "95% interval", "exact",
+                   "P(recur forever)", "classification"):
+        table.add_column(column, justify="left" if column == "classification" else "right",
+                         no_wrap=True)
     for row in boundary.sort_values("point").itertuples(index=False):
         values = row._asdict()
         condition = by_point.get(int(values["point"]))
@@ -67,8 +75,9 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
             f"{values['estimate']:.4f}",
             interval,
             exact,
-            "" if condition is None else condition.outcome,
             recur,
+            "" if condition is None else _SHORT_OUTCOMES.get(condition.outcome,
+                                                              condition.outcome),
         )
     return table
 
@@ -89,7 +98,7 @@ def demo(
     from supercoherence.simulations.formulas import derive_conditions
     from supercoherence.simulations.report import write_report
 
-    console = Console()
+    console = Console(width=max(Console().width, 160))
     start = time.perf_counter()
     study = load_study(_STUDY)
     results = run_study(study, out / "results", workers=workers, progress=not quiet)

@@ -1,0 +1,124 @@
+"""The report of a tiny real study: sections, closed forms, figures, MathJax."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from supercoherence.errors import ParameterError
+from supercoherence.simulations import load_results, load_study, run_study
+from supercoherence.simulations.formulas import derive_conditions
+from supercoherence.simulations.report import markdown_to_html, write_figures, write_report
+
+TINY = """
+[study]
+name = "tiny"
+description = "Does entrenchment stop the recursion?"
+engine = "chain"
+replicates = 400
+chunk = 400
+horizon = inf
+seed = 11
+
+[engine]
+max_takeovers = 200
+
+[parameters]
+spawn_rate = 1.0
+hazard = { values = ["constant", "entrenchment"] }
+entrenchment = { values = [0.25, 1.0] }
+entrenchment_weakening = { values = [0.0, 2.0] }
+drift = 0.9
+
+[outputs]
+estimands = ["supercoherence_by_horizon", "law_of_n", "no_takeover_by", "final_alignment"]
+times = [0.0, 1.0, 4.0]
+counts = [0, 1, 2]
+boundary = true
+"""
+
+
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tiny") / "results"
+    source = out.parent / "tiny.toml"
+    source.write_text(TINY, encoding="utf-8")
+    study = load_study(str(source))
+    run_study(study, out, workers=1, progress=False)
+    write_report(out)
+    return out
+
+
+def test_report_has_every_section(study_dir: Path) -> None:
+    text = (study_dir / "report.md").read_text(encoding="utf-8")
+    for heading in ("## The question", "## Parameters", "## Derived conditions",
+                    "## Theory against simulation", "## Estimates and closed forms",
+                    "## Figures", "## Reproduce"):
+        assert heading in text
+    assert "Does entrenchment stop the recursion?" in text
+    assert "`entrenchment_weakening` (varied)" in text
+    assert "The dichotomy" in text
+
+
+def test_estimates_table_has_closed_forms_and_agreement(study_dir: Path) -> None:
+    text = (study_dir / "report.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = next(x for x in lines if x.startswith("| point |") and "estimand" in x)
+    assert "closed form" in header and "$z$" in header
+    # Only the varied parameters are columns of the estimates table.
+    assert "spawn_rate" not in header and "drift" not in header
+    estimates = load_results(study_dir).estimates
+    checked = estimates[estimates["exact"].notna() & (estimates["replicates"] > 0)]
+    assert f"{len(checked)} of {len(estimates)} estimates have a closed form" in text
+    # Honest agreement: a tiny study still agrees with the closed forms within 4 SE.
+    assert int(checked["flag"].sum()) == 0
+
+
+def test_figures_exist_and_are_referenced(study_dir: Path) -> None:
+    text = (study_dir / "report.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    names = {Path(i).stem for i in images}
+    assert {"survival", "law_of_n", "phase_hazard-entrenchment"} <= names
+    for image in images:
+        stem = study_dir / Path(image).with_suffix("")
+        for suffix in (".png", ".svg", ".pdf"):
+            assert stem.with_suffix(suffix).stat().st_size > 1000
+
+
+def test_markdown_math_is_balanced(study_dir: Path) -> None:
+    text = (study_dir / "report.md").read_text(encoding="utf-8")
+    assert text.count("$$") % 2 == 0 and text.count("$$") >= 6
+    for line in text.replace("$$", "").splitlines():
+        assert line.count("$") % 2 == 0, line
+
+
+def test_html_loads_mathjax_and_keeps_the_maths(study_dir: Path) -> None:
+    page = (study_dir / "report.html").read_text(encoding="utf-8")
+    assert '<script id="MathJax-script"' in page and "mathjax@3" in page
+    assert "<table>" in page and '<img src="figures/survival.png"' in page
+    # markdown-it must not eat the backslashes of the LaTeX
+    assert r"\prod_{k<n}(1 - q_k)".replace("<", "&lt;") in page
+
+
+def test_conditions_match_the_stored_boundary(study_dir: Path) -> None:
+    results = load_results(study_dir)
+    points = [{k: v for k, v in row.items() if k != "point"}
+              for row in results.points.to_dict("records")]
+    by_point = {p: c for c in derive_conditions(points) for p in c.points}
+    for row in results.boundary.itertuples(index=False):
+        assert by_point[row.point].outcome == row.classification
+        # 400 replicates: the estimate within 4 Wilson half-widths of 1 - prod(1 - q_n)
+        half = (row.ci_high - row.ci_low) / 2
+        assert abs(row.estimate - by_point[row.point].supercoherence) <= 4 * max(half, 1e-3)
+
+
+def test_html_rendering_protects_underscores() -> None:
+    page = markdown_to_html("A $a_1 * b_2 * c$ and $$\n\\alpha_n\n$$")
+    assert "$a_1 * b_2 * c$" in page and "$$\n\\alpha_n\n$$" in page
+
+
+def test_bad_figure_format_names_the_parameter(study_dir: Path) -> None:
+    with pytest.raises(ParameterError, match="formats"):
+        write_figures(study_dir, ["gif"])
