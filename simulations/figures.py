@@ -312,7 +312,11 @@ def _has(frame: pd.DataFrame, column: str) -> bool:
 
 
 def plot_survival(
-    estimates: pd.DataFrame, *, point: int | None = None, ax: Axes | None = None
+    estimates: pd.DataFrame,
+    *,
+    estimand: str = "no_takeover_by",
+    point: int | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     r"""Monte Carlo survival :math:`P(\text{no top-level takeover by } t)` against the closed form.
 
@@ -322,8 +326,11 @@ def plot_survival(
     Parameters
     ----------
     estimates : pandas.DataFrame
-        Tidy estimates (``estimates.parquet``); the rows with ``estimand == "survival"``
-        are drawn, ``at`` being the time :math:`t`.
+        Tidy estimates (``estimates.parquet``); the rows of ``estimand`` are drawn,
+        ``at`` being the time :math:`t`.
+    estimand : str
+        ``no_takeover_by`` (default): P(no top-level takeover by t), closed form
+        :math:`e^{-\Lambda_0(t)}`; or ``survival``: P(no top-level takeover after t).
     point : int, optional
         Draw only this parameter point (default: every point).
     ax : matplotlib.axes.Axes, optional
@@ -341,14 +348,14 @@ def plot_survival(
     Examples
     --------
     >>> t = np.linspace(0, 4, 9)
-    >>> df = pd.DataFrame({"point": 0, "estimand": "survival", "at": t,
+    >>> df = pd.DataFrame({"point": 0, "estimand": "no_takeover_by", "at": t,
     ...                    "estimate": np.exp(-t), "ci_low": np.exp(-t) - 0.01,
     ...                    "ci_high": np.exp(-t) + 0.01, "exact": np.exp(-t)})
     >>> ax = plot_survival(df)
     >>> [line.get_label() for line in ax.get_lines()]
     ['point 0', 'closed form']
     """
-    rows = _rows(estimates, "survival", point)
+    rows = _rows(estimates, estimand, point)
     ax = _ax_or_new(ax)
     labels = _point_labels(rows)
     with theme():
@@ -364,7 +371,8 @@ def plot_survival(
                         linewidth=1.3, label=None if exact_drawn else "closed form")
                 exact_drawn = True
         ax.set_xlabel(_TIME_LABEL)
-        ax.set_ylabel("P(no top-level takeover by $t$)")
+        ax.set_ylabel("P(no top-level takeover by $t$)" if estimand == "no_takeover_by"
+                      else "P(no top-level takeover after $t$)")
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlim(left=float(rows["at"].min()))
         ax.set_title("Survival of the first dominant optimizer")
@@ -645,14 +653,20 @@ def plot_phase_diagram(
     grid = rows.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean")
     ax = _ax_or_new(ax)
     with theme():
+        # Cells on the index grid, ticks labelled with the values: grids are often
+        # irregular (log-spaced, a few hand-picked values) and equal cells read better.
         xs = grid.columns.to_numpy(dtype=float)
         ys = grid.index.to_numpy(dtype=float)
-        mesh = ax.pcolormesh(_edges(xs), _edges(ys), grid.to_numpy(dtype=float),
-                             cmap=_CMAP, vmin=0, vmax=1, shading="flat")
+        mesh = ax.pcolormesh(np.arange(xs.size + 1) - 0.5, np.arange(ys.size + 1) - 0.5,
+                             grid.to_numpy(dtype=float), cmap=_CMAP, vmin=0, vmax=1,
+                             shading="flat")
+        ax.set_xticks(np.arange(xs.size), [_format_value(v) for v in xs])
+        ax.set_yticks(np.arange(ys.size), [_format_value(v) for v in ys])
+        ax.grid(False)
         colorbar = ax.figure.colorbar(mesh, ax=ax)
         colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand.replace("_", " ")))
         if boundary is not None:
-            _draw_boundary(ax, boundary, x, y)
+            _draw_boundary(ax, boundary, x, y, xs, ys)
         ax.set_xlabel(_label(x))
         ax.set_ylabel(_label(y))
         ax.set_title("Phase diagram: estimate and analytic boundary")
@@ -675,34 +689,47 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
 
 
-def _draw_boundary(ax: Axes, boundary: pd.DataFrame, x: str, y: str) -> None:
+def _draw_boundary(
+    ax: Axes, boundary: pd.DataFrame, x: str, y: str, xs: np.ndarray, ys: np.ndarray
+) -> None:
+    """The analytic classification on the phase diagram's index grid.
+
+    Each cell gets the marker of its class; the boundary is drawn along every cell edge
+    that separates two classes (exact on the grid, no interpolation across classes).
+    """
     _require_columns(boundary, [x, y, "classification"], "boundary")
     classes = sorted(boundary["classification"].astype(str).unique())
-    codes = boundary.assign(code=boundary["classification"].astype(str).map(
-        {c: i for i, c in enumerate(classes)}))
-    grid = codes.pivot_table(index=y, columns=x, values="code", aggfunc="first")
-    handles = [Line2D([], [], color="white", linewidth=2.5, label="analytic boundary")]
-    if len(classes) > 1 and min(grid.shape) > 1:
-        ax.contour(grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float),
-                   grid.to_numpy(dtype=float), levels=np.arange(len(classes) - 1) + 0.5,
-                   colors="white", linewidths=2.5)
-        ax.contour(grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float),
-                   grid.to_numpy(dtype=float), levels=np.arange(len(classes) - 1) + 0.5,
-                   colors=_EXACT_COLOR, linewidths=1.0, linestyles="--")
-        handles = [Line2D([], [], color=_EXACT_COLOR, linestyle="--", linewidth=1.2,
-                          label="analytic boundary")]
-    else:
-        handles = []
+    table = boundary.assign(
+        code=boundary["classification"].astype(str).map({c: i for i, c in enumerate(classes)}),
+        i=boundary[x].map({v: i for i, v in enumerate(xs)}),
+        j=boundary[y].map({v: j for j, v in enumerate(ys)}),
+    ).dropna(subset=["i", "j"])
+    grid = table.pivot_table(index="j", columns="i", values="code", aggfunc="first")
+    grid = grid.reindex(index=range(ys.size), columns=range(xs.size)).to_numpy(dtype=float)
+    segments = []
+    for j in range(ys.size):
+        for i in range(xs.size):
+            if i + 1 < xs.size and grid[j, i] != grid[j, i + 1]:
+                segments.append(([i + 0.5, i + 0.5], [j - 0.5, j + 0.5]))
+            if j + 1 < ys.size and grid[j, i] != grid[j + 1, i]:
+                segments.append(([i - 0.5, i + 0.5], [j + 0.5, j + 0.5]))
+    handles = []
+    for seg_x, seg_y in segments:
+        ax.plot(seg_x, seg_y, color="white", linewidth=3.5, solid_capstyle="butt")
+        ax.plot(seg_x, seg_y, color=_EXACT_COLOR, linewidth=1.5, linestyle="--")
+    if segments:
+        handles.append(Line2D([], [], color=_EXACT_COLOR, linestyle="--", linewidth=1.5,
+                              label="analytic boundary"))
     markers = ("o", "s", "^", "D")
-    for i, cls in enumerate(classes):
-        part = codes[codes["code"] == i]
-        ax.scatter(part[x], part[y], marker=markers[i % len(markers)], s=14,
-                   facecolor="white", edgecolor=_EXACT_COLOR, linewidth=0.6, zorder=3)
-        handles.append(Line2D([], [], marker=markers[i % len(markers)], linestyle="",
+    for code, cls in enumerate(classes):
+        part = table[table["code"] == code]
+        ax.scatter(part["i"], part["j"], marker=markers[code % len(markers)], s=22,
+                   facecolor="white", edgecolor=_EXACT_COLOR, linewidth=0.8, zorder=3)
+        handles.append(Line2D([], [], marker=markers[code % len(markers)], linestyle="",
                               markerfacecolor="white", markeredgecolor=_EXACT_COLOR,
                               label=f"theory: {cls.replace('_', ' ')}"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2,
-              frameon=False)
+    # Outside the axes, below: "outside" legends take part in the constrained layout.
+    ax.figure.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
 
 
 def plot_extinction(
@@ -776,7 +803,7 @@ def extinction_probability(m: np.ndarray) -> np.ndarray:
     """Numeric :math:`q^*(m)` from :mod:`supercoherence.theory.branching` (vectorised)."""
     from supercoherence.theory import branching
 
-    return np.asarray(branching.extinction_probability_numeric(np.asarray(m, dtype=float)),
+    return np.asarray(branching.poisson_extinction_numeric(np.asarray(m, dtype=float)),
                       dtype=float)
 
 
@@ -820,8 +847,9 @@ def plot_phase_portrait(
     >>> ax = plot_phase_portrait({"alpha": 0.5, "beta": 0.5})
     >>> ax.get_title()
     'Competition: stable coexistence'
-    >>> sorted(t.get_text() for t in ax.get_legend().get_texts())[:2]
-    ['saddle', 'stable equilibrium']
+    >>> labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    >>> "stable equilibrium" in labels and "saddle" in labels
+    True
     """
     from supercoherence.theory import competition
 

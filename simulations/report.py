@@ -112,13 +112,16 @@ def _survival_figure(estimates: pd.DataFrame) -> Figure | None:
     # Points with the same closed-form curve (the same Lambda_0) are drawn once.
     curves = rows.groupby("point")["exact"].apply(lambda e: tuple(np.round(e.to_numpy(), 9)))
     keep = [int(group.index[0]) for _, group in curves.groupby(curves, sort=False)]
-    ax = plot_survival(rows[rows["point"].isin(keep)].assign(estimand="survival"))
+    ax = plot_survival(rows[rows["point"].isin(keep)])
     ax.set_title("First takeover: P(no top-level takeover by $t$)")
     return ax.figure
 
 
+_MAX_LAW_PANELS = 4
+
+
 def _law_of_n_figure(estimates: pd.DataFrame, labels: dict[int, str]) -> Figure | None:
-    """Small multiples: the law of N at every point."""
+    """Small multiples: the law of N at (up to four, evenly spread) points."""
     from supercoherence.simulations.figures import plot_law_of_n, theme
 
     rows = estimates[estimates["estimand"] == "law_of_n"]
@@ -128,6 +131,9 @@ def _law_of_n_figure(estimates: pd.DataFrame, labels: dict[int, str]) -> Figure 
     if rows.empty:
         return None
     points = sorted(int(p) for p in rows["point"].unique())
+    if len(points) > _MAX_LAW_PANELS:  # a post shows a few panels: spread them evenly
+        picks = np.linspace(0, len(points) - 1, _MAX_LAW_PANELS).round().astype(int)
+        points = [points[i] for i in picks]
     ncols = min(4, len(points))
     nrows = math.ceil(len(points) / ncols)
     with theme():
