@@ -1,0 +1,109 @@
+"""Graph exports of a real Mesa run, read back with their attributes intact."""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+
+from supercoherence.errors import ParameterError
+from supercoherence.models.nested import NestedOptimizerModel
+from supercoherence.simulations.graphs import (
+    GRAPH_FORMATS,
+    draw_graph,
+    export_graph,
+    exportable_graph,
+    hierarchical_layout,
+    read_graph,
+)
+from supercoherence.theory.scenario import TakeoverScenario
+
+NUMERIC = ("capability", "resources", "age", "alignment_with_original", "alignment_with_root")
+
+
+@pytest.fixture(scope="module")
+def model():
+    scenario = TakeoverScenario(spawn_rate=3.0, hazard="constant", drift=0.6)
+    model = NestedOptimizerModel(scenario, seed=11, horizon=12, nesting=True)
+    model.run_model()
+    assert model.graph.number_of_nodes() > 5 and model.lineage.number_of_edges() > 0
+    return model
+
+
+def _same_attributes(original: nx.DiGraph, back: nx.DiGraph) -> None:
+    expected = exportable_graph(original)
+    assert back.number_of_nodes() == expected.number_of_nodes()
+    assert back.number_of_edges() == expected.number_of_edges()
+    by_name = {str(n): attrs for n, attrs in expected.nodes(data=True)}
+    for node, attrs in back.nodes(data=True):
+        want = by_name[str(node)]
+        for key in NUMERIC:
+            if key in want:
+                assert math.isclose(float(attrs[key]), want[key], rel_tol=1e-12), key
+        if "alignment_class" in want:
+            assert attrs["alignment_class"] == want["alignment_class"]
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json", "cytoscape"])
+def test_nested_graph_round_trips_with_attributes(model, tmp_path, fmt):
+    paths = export_graph(model.graph, tmp_path / "nested", [fmt])
+    back = read_graph(paths[fmt])
+    _same_attributes(model.graph, back)
+    assert nx.is_arborescence(back)
+
+
+def test_graphml_and_gexf_are_well_formed_xml_with_typed_keys(model, tmp_path):
+    paths = export_graph(model.graph, tmp_path / "nested", ["graphml", "gexf"])
+    graphml = ET.parse(paths["graphml"]).getroot()
+    keys = {k.get("attr.name"): k.get("attr.type") for k in graphml.iter()
+            if k.tag.endswith("key")}
+    assert keys["capability"] == "double" and keys["alignment_class"] == "string"
+    gexf = ET.parse(paths["gexf"]).getroot()
+    assert gexf.tag.endswith("gexf")
+    assert nx.read_gexf(paths["gexf"]).number_of_nodes() == model.graph.number_of_nodes()
+
+
+def test_node_link_json_uses_links_for_d3(model, tmp_path):
+    path = export_graph(model.lineage, tmp_path / "lineage", ["json"])["json"]
+    data = json.loads(path.read_text())
+    assert "links" in data and len(data["links"]) == model.lineage.number_of_edges()
+    assert {"time", "alignment"} <= set(data["links"][0])
+
+
+def test_lineage_edges_carry_time_and_alignment(model, tmp_path):
+    path = export_graph(model.lineage, tmp_path / "lineage", ["graphml"])["graphml"]
+    back = read_graph(path)
+    for (u, v, attrs), (_, _, original) in zip(
+        sorted(back.edges(data=True), key=lambda e: e[2]["time"]),
+        sorted(model.lineage.edges(data=True), key=lambda e: e[2]["time"]),
+        strict=True,
+    ):
+        assert math.isclose(attrs["time"], original["time"])
+        assert math.isclose(attrs["alignment"], original["alignment"])
+
+
+def test_dot_lists_every_node_and_edge(model, tmp_path):
+    text = export_graph(model.graph, tmp_path / "nested", ["dot"])["dot"].read_text()
+    assert text.startswith("digraph")
+    assert text.count("->") == model.graph.number_of_edges()
+    for node in model.graph:
+        assert f'"{node}"' in text
+
+
+def test_drawing_uses_a_hierarchical_layout(model, tmp_path):
+    positions = hierarchical_layout(model.graph)
+    for parent, child in model.graph.edges:  # children sit below their parent
+        assert positions[child][1] < positions[parent][1]
+    ax = draw_graph(model.graph)
+    assert ax.collections  # the nodes
+    paths = export_graph(model.graph, tmp_path / "nested", ["png", "svg"])
+    assert paths["png"].read_bytes().startswith(b"\x89PNG")
+    assert set(GRAPH_FORMATS) >= {"graphml", "gexf", "dot", "json", "cytoscape", "png", "svg"}
+
+
+def test_unknown_format_is_refused_with_its_name(model, tmp_path):
+    with pytest.raises(ParameterError, match="gml"):
+        export_graph(model.graph, tmp_path / "x", ["gml"])
