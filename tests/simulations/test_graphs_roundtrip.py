@@ -76,7 +76,7 @@ def test_node_link_json_uses_links_for_d3(model, tmp_path):
 def test_lineage_edges_carry_time_and_alignment(model, tmp_path):
     path = export_graph(model.lineage, tmp_path / "lineage", ["graphml"])["graphml"]
     back = read_graph(path)
-    for (u, v, attrs), (_, _, original) in zip(
+    for (_, _, attrs), (_, _, original) in zip(
         sorted(back.edges(data=True), key=lambda e: e[2]["time"]),
         sorted(model.lineage.edges(data=True), key=lambda e: e[2]["time"]),
         strict=True,
