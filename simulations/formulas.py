@@ -265,6 +265,9 @@ def _recurrence_markdown(condition: PointCondition) -> str:
             or condition.recurrence in (0.0, 1.0)
             else f" $\\approx {_number(condition.recurrence)}$"
         )
+    if high == 0.0 and "positive" in condition.outcome:
+        # The product is positive (sum q_n < oo) but below double precision.
+        return r"$< 10^{-300}$ (positive, below double precision)"
     return f"${_number(condition.recurrence)}$ (certified in $[{low:.10g}, {high:.10g}]$)"
 
 

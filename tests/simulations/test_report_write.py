@@ -122,3 +122,16 @@ def test_html_rendering_protects_underscores() -> None:
 def test_bad_figure_format_names_the_parameter(study_dir: Path) -> None:
     with pytest.raises(ParameterError, match="formats"):
         write_figures(study_dir, ["gif"])
+
+
+def test_a_positive_recurrence_probability_below_double_precision_is_not_shown_as_zero():
+    from supercoherence.simulations.formulas import PointCondition, _recurrence_markdown
+
+    tiny = PointCondition(points=(36,), hazard="entrenchment", q_latex="q_n",
+                          outcome="recursion forever with positive probability", reason="",
+                          recurrence=0.0, recurrence_bounds=(0.0, 0.0), recurrence_latex=None)
+    assert "below double precision" in _recurrence_markdown(tiny)
+    never = PointCondition(points=(0,), hazard="constant", q_latex="0",
+                           outcome="recursion forever almost surely", reason="",
+                           recurrence=1.0, recurrence_bounds=(1.0, 1.0), recurrence_latex=None)
+    assert "below double precision" not in _recurrence_markdown(never)
