@@ -45,6 +45,7 @@ from supercoherence.errors import GraphError, ParameterError
 __all__ = [
     "GRAPH_FORMATS",
     "draw_graph",
+    "draw_lineage",
     "export_graph",
     "exportable_graph",
     "hierarchical_layout",
@@ -252,7 +253,8 @@ def export_graph(
     formats : iterable of str
         Any of ``graphml``, ``gexf``, ``dot``, ``json`` (node-link with ``links``, for
         d3), ``cytoscape`` (Cytoscape.js, ``.cyjs``), ``png``, ``svg`` (drawn with
-        :func:`draw_graph`).
+        :func:`draw_lineage` when ``graph`` is a lineage, a chain whose edges all carry
+        ``time``; else with :func:`draw_graph`).
     color_by : str
         Node attribute that colours the drawing.
 
@@ -299,7 +301,8 @@ def export_graph(
             path.write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
         else:
             if drawn is None:
-                drawn = draw_graph(graph, color_by=color_by)
+                drawn = (draw_lineage(graph) if _is_lineage(graph)
+                         else draw_graph(graph, color_by=color_by))
             _save_drawing(drawn, path)
         paths[fmt] = path
     return paths
@@ -508,24 +511,106 @@ def draw_graph(
                                   markeredgecolor="#333333", label=c) for c in present]
                 ax.legend(handles=handles, title=color_by.replace("_", " "), loc="best")
         if labels if labels is not None else len(nodes) <= 30:
-            light = {node: str(node) for node, v in zip(nodes, values, strict=True)
-                     if str(v) in ("base", "deceptive")}
-            dark = {node: str(node) for node in nodes if node not in light}
-            nx.draw_networkx_labels(graph, pos, labels=dark, ax=ax, font_size=8)
-            nx.draw_networkx_labels(graph, pos, labels=light, ax=ax, font_size=8,
-                                    font_color="white")
+            _draw_labels(graph, pos, ax, values)
         ax.set_axis_off()
         ax.margins(0.08)
     return ax
 
 
+def _draw_labels(graph: nx.DiGraph, pos: dict, ax: Axes, values: list) -> None:
+    """Node ids in white on dark fills, black on light ones."""
+    numeric = [float(v) for v in values if isinstance(v, numbers.Real)]
+    low, high = (min(numeric), max(numeric)) if numeric else (0.0, 1.0)
+    light, dark = {}, {}
+    for node, value in zip(graph.nodes, values, strict=True):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            dark_fill = high > low and (float(value) - low) / (high - low) < 0.55
+        else:
+            dark_fill = str(value) in ("base", "deceptive")
+        (light if dark_fill else dark)[node] = str(node)
+    nx.draw_networkx_labels(graph, pos, labels=dark, ax=ax, font_size=8)
+    nx.draw_networkx_labels(graph, pos, labels=light, ax=ax, font_size=8, font_color="white")
+
+
 def _drawing_size(graph: nx.DiGraph, orientation: str) -> tuple[float, float]:
     leaves = max(sum(1 for _, deg in graph.out_degree() if deg == 0), 1)
     width = min(max(6.4, 0.45 * leaves), 16.0)
-    return (width, 4.8) if orientation == "vertical" else (8.0, min(max(3.0, 0.4 * leaves), 10))
+    return (width, 4.8) if orientation == "vertical" else (8.0, min(max(2.2, 0.4 * leaves), 10))
 
 
 # --------------------------------------------------------------------------- lineage
+
+
+def _is_lineage(graph: nx.DiGraph) -> bool:
+    if graph.number_of_edges() == 0:
+        return False
+    if any("time" not in attrs for _, _, attrs in graph.edges(data=True)):
+        return False
+    try:
+        lineage_table(graph)
+    except GraphError:
+        return False
+    return True
+
+
+def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
+    """Draw a lineage on a time axis: who took over from whom, when, how aligned.
+
+    Each top-level optimizer is a disc at the time it took over (the first at 0),
+    coloured by its alignment with the original utility :math:`w \\cdot w_0` (``cividis``
+    on [-1, 1], colour bar), with its id above; arrows run from each optimizer to its
+    successor.
+
+    Parameters
+    ----------
+    lineage : networkx.DiGraph
+        ``model.lineage`` (edges ``old -> new`` with ``time`` and ``alignment``).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    GraphError
+        If ``lineage`` is not one chain with takeover times (see :func:`lineage_table`).
+
+    Examples
+    --------
+    >>> lin = nx.DiGraph()
+    >>> lin.add_edge(0, 5, time=3.0, alignment=0.8)
+    >>> lin.add_edge(5, 9, time=7.5, alignment=0.6)
+    >>> ax = draw_lineage(lin)
+    >>> ax.get_xlabel(), ax.collections[0].get_offsets()[:, 0].tolist()
+    ('time of takeover (model time units)', [0.0, 3.0, 7.5])
+    """
+    from supercoherence.simulations.figures import new_axes, theme
+
+    table = lineage_table(lineage)
+    ax = new_axes((8.0, 2.6)) if ax is None else ax
+    times = table["time"].to_numpy(dtype=float)
+    with theme():
+        for start, end in zip(times[:-1], times[1:], strict=True):
+            ax.annotate("", xy=(end, 0), xytext=(start, 0),
+                        arrowprops={"arrowstyle": "-|>", "color": "#777777",
+                                    "shrinkA": 9, "shrinkB": 9, "linewidth": 1.2})
+        dots = ax.scatter(times, np.zeros_like(times), c=table["alignment"], cmap="cividis",
+                          vmin=-1, vmax=1, s=160, edgecolors="#333333", linewidths=0.8,
+                          zorder=3)
+        for time, node in zip(times, table["new"], strict=True):
+            ax.annotate(str(node), (time, 0), xytext=(0, 13), textcoords="offset points",
+                        ha="center", fontsize=8)
+        bar = ax.figure.colorbar(dots, ax=ax, pad=0.02)
+        bar.set_label(r"alignment $w \cdot w_0$")
+        ax.set_yticks([])
+        ax.grid(False, axis="y")
+        ax.set_ylim(-1, 1)
+        ax.set_xlabel("time of takeover (model time units)")
+        ax.set_title(f"Lineage of top-level optimizers ({len(times) - 1} takeovers)")
+        for side in ("left", "right", "top"):
+            ax.spines[side].set_visible(False)
+    return ax
 
 
 def lineage_table(lineage: nx.DiGraph) -> pd.DataFrame:

@@ -14,9 +14,11 @@ from supercoherence.models.nested import NestedOptimizerModel
 from supercoherence.simulations.graphs import (
     GRAPH_FORMATS,
     draw_graph,
+    draw_lineage,
     export_graph,
     exportable_graph,
     hierarchical_layout,
+    lineage_table,
     read_graph,
 )
 from supercoherence.theory.scenario import TakeoverScenario
@@ -102,6 +104,27 @@ def test_drawing_uses_a_hierarchical_layout(model, tmp_path):
     paths = export_graph(model.graph, tmp_path / "nested", ["png", "svg"])
     assert paths["png"].read_bytes().startswith(b"\x89PNG")
     assert set(GRAPH_FORMATS) >= {"graphml", "gexf", "dot", "json", "cytoscape", "png", "svg"}
+
+
+def test_lineage_is_drawn_on_a_time_axis_coloured_by_alignment(model):
+    table = lineage_table(model.lineage)
+    assert table["time"].is_monotonic_increasing
+    ax = draw_lineage(model.lineage)
+    dots = ax.collections[0]
+    assert dots.get_offsets()[:, 0].tolist() == table["time"].tolist()
+    assert dots.get_array().tolist() == table["alignment"].tolist()
+    assert ax.get_xlabel() == "time of takeover (model time units)"
+    assert f"({len(table) - 1} takeovers)" in ax.get_title()
+
+
+def test_export_draws_a_lineage_with_draw_lineage(model, tmp_path, monkeypatch):
+    import supercoherence.simulations.graphs as graphs
+
+    called = []
+    monkeypatch.setattr(graphs, "draw_lineage", lambda g: called.append(g) or draw_lineage(g))
+    paths = export_graph(model.lineage, tmp_path / "lineage", ["png"])
+    assert called == [model.lineage]
+    assert paths["png"].read_bytes().startswith(b"\x89PNG")
 
 
 def test_unknown_format_is_refused_with_its_name(model, tmp_path):
