@@ -369,12 +369,7 @@ class TakeoverScenario:
         >>> sc.cumulative_hazard(0, np.array([0.0, 1.0, 2.0])).tolist()
         [0.0, 1.0, 2.0]
         """
-        h = self.hazard_scale(n)
-        if self.hazard == "constant":
-            return hazard.constant_cumulative(h, t)
-        if self.hazard == "entrenchment":
-            return hazard.entrenchment_cumulative(h, self.entrenchment_at(n), t)
-        return hazard.power_cumulative(h, self.power, t)
+        return self.cumulative_given(self.hazard_scale(n), self.shape_at(n), t)
 
     def total_hazard(self, n: Any) -> Any:
         r""":math:`\Lambda_n(\infty)` (``inf`` when the hazard is not integrable).
@@ -415,12 +410,61 @@ class TakeoverScenario:
         >>> sc.inverse_cumulative_hazard(np.array([0, 0]), np.array([0.4, 0.6])).tolist()[1]
         inf
         """
-        h = self.hazard_scale(n)
+        return self.inverse_given(self.hazard_scale(n), self.shape_at(n), y)
+
+    def shape_at(self, n: Any) -> Any:
+        r"""The shape parameter of level ``n``'s hazard: :math:`\delta_n` (entrenchment),
+        :math:`\beta` (power) or 0 (constant).
+
+        With :meth:`hazard_scale` it is all a level needs; engines that cache both per
+        level evaluate with :meth:`cumulative_given` and :meth:`inverse_given`.
+
+        Examples
+        --------
+        >>> TakeoverScenario(entrenchment=1, entrenchment_weakening=1).shape_at(
+        ...     np.array([0, 1])).tolist()
+        [1.0, 0.5]
+        >>> TakeoverScenario(hazard="power", power=3).shape_at(np.array([0, 4])).tolist()
+        [3.0, 3.0]
+        """
+        if self.hazard == "entrenchment":
+            return self.entrenchment_at(n)
+        value = float(self.power) if self.hazard == "power" else 0.0
+        return _out(np.full_like(self._n(n), value))
+
+    def cumulative_given(self, h: Any, shape: Any, t: Any) -> Any:
+        r""":math:`\Lambda(t)` of this scenario's hazard family for a given scale and shape.
+
+        Examples
+        --------
+        >>> sc = TakeoverScenario(entrenchment=0.5)
+        >>> n, t = np.array([0, 3]), np.array([1.0, 2.0])
+        >>> bool(np.array_equal(sc.cumulative_given(sc.hazard_scale(n), sc.shape_at(n), t),
+        ...                     sc.cumulative_hazard(n, t)))
+        True
+        """
+        if self.hazard == "constant":
+            return hazard.constant_cumulative(h, t)
+        if self.hazard == "entrenchment":
+            return hazard.entrenchment_cumulative(h, shape, t)
+        return hazard.power_cumulative(h, shape, t)
+
+    def inverse_given(self, h: Any, shape: Any, y: Any) -> Any:
+        r""":math:`\Lambda^{-1}(y)` of this scenario's hazard family for a given scale and
+        shape (``inf`` beyond the total hazard).
+
+        Examples
+        --------
+        >>> sc = TakeoverScenario(hazard="power", power=3.0)
+        >>> h, b = sc.hazard_scale(0), sc.shape_at(0)
+        >>> round(float(sc.cumulative_given(h, b, sc.inverse_given(h, b, 0.05))), 12)
+        0.05
+        """
         if self.hazard == "constant":
             return hazard.constant_inverse(h, y)
         if self.hazard == "entrenchment":
-            return hazard.entrenchment_inverse(h, self.entrenchment_at(n), y)
-        return hazard.power_inverse(h, self.power, y)
+            return hazard.entrenchment_inverse(h, shape, y)
+        return hazard.power_inverse(h, shape, y)
 
     def level_optimizer(self, n: int) -> Optimizer:
         r"""The n-th dominant optimizer as an :class:`~supercoherence.theory.optimizer.Optimizer`.

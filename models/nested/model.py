@@ -102,7 +102,6 @@ from supercoherence.models.nested.graphs import (
     validate_nesting,
 )
 from supercoherence.randomness import Seed, as_generator
-from supercoherence.theory import hazard
 from supercoherence.theory.contest import success_numeric
 from supercoherence.theory.scenario import TakeoverScenario
 
@@ -192,20 +191,14 @@ class OptimizerState:
 class LevelHazards:
     r"""The scenario's :math:`\Lambda_n(t)`, its inverse and :math:`\Lambda_n(\infty)` by level.
 
-    The per-level parameters (:math:`h_n`, :math:`\delta_n`, :math:`\beta`) are read
-    once per level from the scenario (``hazard_scale``, ``entrenchment_at``, ``power``)
-    and fed to the kernels of :mod:`supercoherence.theory.hazard` that the scenario
-    itself uses, so every value equals the scenario's (tested) without paying the
-    scenario's argument checks on every step.
+    The per-level scale and shape (``hazard_scale``, ``shape_at``) are read once per
+    level and evaluated with the scenario's own ``cumulative_given`` / ``inverse_given``,
+    so every value equals the scenario's (tested) without paying the scenario's
+    argument checks on every step.
 
     Parameters
     ----------
     scenario : TakeoverScenario
-
-    Raises
-    ------
-    ParameterError
-        If the scenario's hazard family is not one this model knows.
 
     Examples
     --------
@@ -216,13 +209,8 @@ class LevelHazards:
     True
     """
 
-    FAMILIES = ("constant", "entrenchment", "power")
-
     def __init__(self, scenario: TakeoverScenario) -> None:
-        if scenario.hazard not in self.FAMILIES:
-            raise ParameterError("hazard", scenario.hazard, ", ".join(self.FAMILIES))
         self.scenario = scenario
-        self.family = scenario.hazard
         self._scale = np.zeros(0)
         self._shape = np.zeros(0)
         self._total = np.zeros(0)
@@ -234,31 +222,20 @@ class LevelHazards:
         levels = np.arange(max(top, 2 * self._scale.size, 16))
         sc = self.scenario
         self._scale = np.asarray(sc.hazard_scale(levels), dtype=float)
-        if self.family == "entrenchment":
-            self._shape = np.asarray(sc.entrenchment_at(levels), dtype=float)
-        else:
-            self._shape = np.full(levels.size, float(sc.power))
+        self._shape = np.asarray(sc.shape_at(levels), dtype=float)
         self._total = np.asarray(sc.total_hazard(levels), dtype=float)
 
     def cumulative(self, level: np.ndarray, t: np.ndarray) -> np.ndarray:
         r""":math:`\Lambda_n(t)` elementwise."""
         self._ensure(level)
-        h = self._scale[level]
-        if self.family == "constant":
-            return np.asarray(hazard.constant_cumulative(h, t))
-        if self.family == "entrenchment":
-            return np.asarray(hazard.entrenchment_cumulative(h, self._shape[level], t))
-        return np.asarray(hazard.power_cumulative(h, self._shape[level], t))
+        return np.asarray(
+            self.scenario.cumulative_given(self._scale[level], self._shape[level], t)
+        )
 
     def inverse(self, level: np.ndarray, y: np.ndarray) -> np.ndarray:
         r""":math:`\Lambda_n^{-1}(y)` elementwise (``inf`` beyond :math:`\Lambda_n(\infty)`)."""
         self._ensure(level)
-        h = self._scale[level]
-        if self.family == "constant":
-            return np.asarray(hazard.constant_inverse(h, y))
-        if self.family == "entrenchment":
-            return np.asarray(hazard.entrenchment_inverse(h, self._shape[level], y))
-        return np.asarray(hazard.power_inverse(h, self._shape[level], y))
+        return np.asarray(self.scenario.inverse_given(self._scale[level], self._shape[level], y))
 
     def total(self, level: np.ndarray) -> np.ndarray:
         r""":math:`\Lambda_n(\infty)` elementwise (``inf`` when not integrable)."""
