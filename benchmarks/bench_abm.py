@@ -42,14 +42,56 @@ class FloorModel(mesa.Model):
         self.agents.do("step")
 
 
-def _abm(size: int) -> NestedOptimizerModel:
+#: The interacting model's options in the comparison (power by subtree, treachery checks,
+#: repeated challenges: two vectorised power passes per step).
+INTERACTING = {"resource_elasticity": 0.5, "challenge_rate": 0.5, "deceptive_threshold": 2.0}
+#: Fewer takeovers per step than SCENARIO, so 10^5 optimizers stay under
+#: MAX_EVENTS_PER_STEP (the model's guard) in both models.
+QUIET = {"spawn_rate": 0.01}
+
+
+def _abm(size: int, **dynamics) -> NestedOptimizerModel:
     return NestedOptimizerModel(
         SCENARIO,
         seed=1,
         horizon=10**9,
         graph=lambda rng: random_tree(size, seed=rng),
         collect_model=True,
+        **dynamics,
     )
+
+
+def interacting_cases(quick: bool) -> list[dict]:
+    """Agent-steps/s of the interacting model against today's (its limit), same trees."""
+    sizes = (10**3, 10**4) if quick else (10**3, 10**4, 10**5)
+    steps = 5 if quick else 10
+    rows = []
+    for size in sizes:
+        today = _timed(_abm(size, **QUIET), steps)
+        model = _abm(size, **QUIET, **INTERACTING)
+        seconds = _timed(model, steps)
+        rows.append(
+            {
+                "benchmark": "abm-interacting",
+                "case": f"agent-steps, {size} optimizers, interacting",
+                "seconds": seconds,
+                "baseline": "today's independent-contest model (the limit), same tree",
+                "baseline_seconds": today,
+                "ratio": seconds / today,
+                "target": "<= 2x",
+                "extra": {
+                    "optimizers": size,
+                    "steps": steps,
+                    "agent_steps_per_second": size * steps / seconds,
+                    "today_agent_steps_per_second": size * steps / today,
+                    "peak_mib_model": _peak(
+                        lambda size=size: _abm(size, **QUIET, **INTERACTING), steps
+                    ),
+                    "peak_mib_today": _peak(lambda size=size: _abm(size, **QUIET), steps),
+                },
+            }
+        )
+    return rows
 
 
 def _timed(model: mesa.Model, steps: int) -> float:
@@ -113,4 +155,12 @@ if __name__ == "__main__":
             f"agent-steps/s vs floor {extra['floor_agent_steps_per_second']:.3g} "
             f"(ratio {row['ratio']:.2f}, growth {extra['growth_vs_smallest']:.2f}), "
             f"peak {extra['peak_mib_model']:.1f} MiB vs {extra['peak_mib_floor']:.1f} MiB"
+        )
+    for row in interacting_cases(quick=False):
+        extra = row["extra"]
+        print(
+            f"{extra['optimizers']:>7} optimizers, interacting: "
+            f"{extra['agent_steps_per_second']:.3g} agent-steps/s vs today "
+            f"{extra['today_agent_steps_per_second']:.3g} (ratio {row['ratio']:.2f}), peak "
+            f"{extra['peak_mib_model']:.1f} MiB vs {extra['peak_mib_today']:.1f} MiB"
         )

@@ -5,9 +5,18 @@
 - :mod:`~supercoherence.models.nested` -- the agent-based model on Mesa: optimizers
   spawn mesa-optimizers in a nested optimizer graph (networkx) and takeovers
   rewire it.
+- :mod:`~supercoherence.models.competition` -- Lotka-Volterra competition between a
+  base and a mesa-optimizer from random initial states (fixed-step Runge-Kutta).
 
 Both take a :class:`~supercoherence.theory.scenario.TakeoverScenario`, so the
 two layers cannot disagree on what a parameter means, and both return a table
 with one row per replicate (see ``docs/ARCHITECTURE.md``).  This subpackage
 imports no plotting code.
 """
+
+if __name__ != "supercoherence.models":  # e.g. `import models` from the repository root
+    raise ImportError(
+        f"the folder models/ is the package supercoherence.models: import it by that name "
+        f"(`import supercoherence.models...`), not as {__name__!r}, which would load a "
+        "second copy of every module and class"
+    )

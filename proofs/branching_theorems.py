@@ -26,18 +26,17 @@ from supercoherence.proofs.checkers import (
     Limit,
     Sign,
 )
+from supercoherence.proofs.coq_checker import coq_step
+from supercoherence.proofs.formal import eq
 from supercoherence.proofs.theorem import Step, Theorem
 from supercoherence.theory import branching
 from supercoherence.theory import symbols as S
 
 __all__ = ["theorems"]
 
-_ATHREYA = "K. B. Athreya and P. E. Ney, Branching Processes, Springer (1972)"
-_HARRIS = "T. E. Harris, The Theory of Branching Processes, Springer (1963)"
-_CORLESS = (
-    "R. M. Corless, G. H. Gonnet, D. E. G. Hare, D. J. Jeffrey and D. E. Knuth, On the "
-    "Lambert W function, Adv. Comput. Math. 5 (1996), 329-359"
-)
+_ATHREYA = "athreya-ney"
+_HARRIS = "harris"
+_CORLESS = "corless"
 _m = sp.Symbol("m", positive=True)
 _v = sp.Symbol("v", positive=True)
 _w = sp.Symbol("w", real=True)
@@ -74,7 +73,8 @@ def _criticality() -> Theorem:
             Step(
                 Cited(
                     r"q_* = \lim_n f^{\circ n}(0) = \min\{s \in [0, 1] : f(s) = s\}",
-                    _ATHREYA + ", Theorem I.3.1",
+                    _ATHREYA,
+                    "Theorem I.3.1",
                 ),
                 "Extinction by generation $n$ has probability $f^{\\circ n}(0)$, which "
                 "increases to the least fixed point.",
@@ -115,12 +115,10 @@ def _criticality() -> Theorem:
                 "... while $f(0) - 0 = e^{-m} > 0$.",
             ),
             Step(
-                Cited(
-                    r"g \text{ continuous},\ g(0) > 0 > g(s_1) \Rightarrow "
-                    r"\exists s \in (0, s_1): g(s) = 0",
-                    "Bolzano's intermediate value theorem",
-                ),
-                "So $f(s) = s$ has a root in $(0, 1)$ and $q_* < 1$ for $m > 1$.",
+                coq_step("bolzano").establishing(None),
+                "So $f(s) = s$ has a root in $(0, 1)$ and $q_* < 1$ for $m > 1$: the "
+                "intermediate value theorem (Rudin, Theorem 4.23) and its instance for "
+                "the Poisson pgf, proved in Coq (`proofs/coq/extinction_root.v`).",
             ),
             Step(
                 Identity(
@@ -136,7 +134,8 @@ def _criticality() -> Theorem:
                 "The library gives $q_* = 1$ at $m = 1/2$ and at the critical $m = 1$.",
             ),
         ),
-        references=(_ATHREYA, _HARRIS),
+        references=(_ATHREYA, _HARRIS, "rudin"),
+        establishes=(2, 4, 5, 6, 7, 8),
     )
 
 
@@ -160,6 +159,15 @@ def _lambert() -> Theorem:
         family="branching",
         steps=(
             Step(
+                Cited(
+                    eq(sp.exp(-w_of_z), w_of_z / z),
+                    _CORLESS,
+                    "eq. (1.1) and sec. 2 (the defining relation W(z) e^{W(z)} = z)",
+                ),
+                "The Lambert W function is defined by $W(z)e^{W(z)} = z$, i.e. "
+                "$e^{-W(z)} = W(z)/z$ for $z \\ne 0$.",
+            ),
+            Step(
                 Identity(sp.exp(_m * (q_star - 1)), q_star, given=((sp.exp(-w_of_z), w_of_z / z),)),
                 "The library's $q_*$ is a fixed point of $f$, using the defining relation "
                 "$W(z)e^{W(z)} = z$.",
@@ -168,7 +176,8 @@ def _lambert() -> Theorem:
                 Cited(
                     r"m > 1 \Rightarrow -m e^{-m} \in (-1/e, 0),\ "
                     r"W_0(-m e^{-m}) \in (-1, 0),\ W_{-1}(-m e^{-m}) = -m",
-                    _CORLESS + ", sec. 4 (branches of W on (-1/e, 0))",
+                    _CORLESS,
+                    "sec. 4 (branches of W on (-1/e, 0))",
                 ),
                 "Only the principal branch gives a root below 1; the branch $W_{-1}$ gives "
                 "the trivial root $s = 1$.",
@@ -187,6 +196,7 @@ def _lambert() -> Theorem:
             ),
         ),
         references=(_CORLESS, _ATHREYA),
+        establishes=(2, 4),
     )
 
 
@@ -219,7 +229,8 @@ def _multitype() -> Theorem:
             Step(
                 Cited(
                     r"P(\text{extinction}) = 1 \iff \varrho(M) \le 1",
-                    _HARRIS + ", Theorem II.7.1; " + _ATHREYA + ", Theorem V.3.2",
+                    _HARRIS,
+                    "Theorem II.7.1 (also Athreya and Ney (1972), Theorem V.3.2)",
                 ),
                 "The multi-type extinction criterion.",
             ),
@@ -247,6 +258,7 @@ def _multitype() -> Theorem:
             ),
         ),
         references=(_HARRIS, _ATHREYA),
+        establishes=(2, 3),
     )
 
 

@@ -8,7 +8,18 @@ class below is one kind of claim; ``run()`` decides it and returns a
 * ``"failed"`` -- the engine refuted it (a non-zero residue, a counterexample) or
   could not decide it (an undecided claim is a failure, never a pass);
 * ``"cited"`` -- the claim is a classical theorem no engine here decides; it is
-  reported with its reference and **never** counted as checked.
+  reported with its reference (an entry of :mod:`~supercoherence.proofs.bibliography`)
+  and **never** counted as checked;
+* ``"example"`` -- the claim was verified only at an instance: a substitution
+  (``given``, ``where``) fixed one of its variables.  An example is not a proof and
+  establishes nothing;
+* ``"unavailable"`` -- the engine is not installed (e.g. ``"coq"``): not checked.
+
+Each checker also states, as a sympy formula, what it establishes
+(:attr:`Check.conclusion`) and what it takes for granted (:attr:`Check.premises`):
+the theorem (:mod:`~supercoherence.proofs.theorem`) verifies that the premises are its
+assumptions or earlier conclusions and that the conclusions entail its statement.
+Proofs are exact: a step containing a floating-point number is refused.
 
 The engines and what they decide:
 
@@ -34,7 +45,11 @@ checker             engine  claim, and how it is decided
 ==================  ======  ============================================================
 
 z3 only receives real arithmetic: rationals, ``+``, ``*``, integer powers,
-comparisons and the connectives.  Everything else (``exp``, ``log``, real powers)
+comparisons and the connectives (and, where a step declares them, opaque real
+``atoms`` such as :math:`\gamma^r`, about which z3 knows only their sympy sign).
+z3 variables are keyed by the sympy symbol itself: two symbols with one name and
+different assumptions are different variables, and a symbol not declared real is
+refused (z3 reasons over the reals).  Everything else (``exp``, ``log``, real powers)
 must be taken apart by sympy steps first, so that each engine decides only what it
 can decide.  The declared assumptions of every symbol (``positive``,
 ``nonnegative``, ``integer``, ...) are passed to z3 as constraints, together with
@@ -69,6 +84,7 @@ import sympy as sp
 import z3
 
 from supercoherence.errors import ProofError
+from supercoherence.proofs.bibliography import Citation, cite
 
 __all__ = [
     "Check",
@@ -76,6 +92,7 @@ __all__ = [
     "Eigenvalues",
     "Identity",
     "Implication",
+    "Induction",
     "Integral",
     "Limit",
     "Outcome",
@@ -83,10 +100,12 @@ __all__ = [
     "Series",
     "Sign",
     "Solutions",
+    "solution_set",
+    "spectrum",
     "to_z3",
 ]
 
-Status = Literal["checked", "failed", "cited"]
+Status = Literal["checked", "failed", "cited", "example", "unavailable"]
 
 #: z3's time limit per implication, in milliseconds.
 Z3_TIMEOUT_MS = 20_000
@@ -98,9 +117,9 @@ class Outcome:
 
     Parameters
     ----------
-    status : {"checked", "failed", "cited"}
+    status : {"checked", "failed", "cited", "example", "unavailable"}
         The verdict.
-    engine : {"sympy", "z3", "cited"}
+    engine : {"sympy", "z3", "cited", "coq"}
         What decided it.
     detail : str
         How: ``"simplifies to 0"``, a residue, a counterexample, the reference.
@@ -127,7 +146,9 @@ class Outcome:
 class Check:
     """Base of the checkers: a claim, its LaTeX and the engine that decides it.
 
-    Subclasses implement ``_decide() -> (passed, detail)`` and ``latex``.
+    Subclasses implement ``_decide() -> (passed, detail)``, ``latex`` and
+    ``conclusion``; those with hypotheses to discharge override ``premises``, those
+    that substitute override ``substitutions``.
     """
 
     engine: str = "sympy"
@@ -136,17 +157,29 @@ class Check:
     def run(self) -> Outcome:
         """Decide the claim; never raises for a false claim (it returns ``failed``).
 
+        A claim containing a floating-point number is refused (proofs are exact); a
+        claim verified only at an instance of its variables is an ``example``.
+
         Returns
         -------
         Outcome
             The verdict with its detail and the time taken.
         """
         start = time.perf_counter()
+        floats = _floats_in(self)
+        if floats:
+            shown = ", ".join(sorted({sp.sstr(f) for f in floats}))
+            detail = f"refused: floating-point number(s) {shown}; proofs are exact (use Rational)"
+            return Outcome("failed", self.engine, detail, time.perf_counter() - start)
         try:
             passed, detail = self._decide()
         except (ProofError, NotImplementedError, ValueError, TypeError, ZeroDivisionError) as e:
             passed, detail = False, f"undecided: {type(e).__name__}: {e}"
         status: Status = "checked" if passed else "failed"
+        instance = self.instance_of()
+        if passed and instance:
+            status = "example"
+            detail = f"example, not proof (only at {instance}); {detail}"
         return Outcome(status, self.engine, detail, time.perf_counter() - start)
 
     def _decide(self) -> tuple[bool, str]:  # pragma: no cover - abstract
@@ -155,6 +188,72 @@ class Check:
     @property
     def latex(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def conclusion(self) -> Any:
+        """What the step establishes, as a sympy formula (``None``: nothing formal)."""
+        return None
+
+    @property
+    def premises(self) -> tuple[Any, ...]:
+        """Formulas the step takes for granted; the theorem must supply them."""
+        return ()
+
+    @property
+    def substitutions(self) -> tuple[tuple[Any, Any], ...]:
+        """``(old, new)`` pairs the step substitutes before deciding."""
+        return ()
+
+    def instance_of(self) -> str:
+        """``"x = 0"`` if a substitution fixes a variable to a value ('' otherwise).
+
+        A substitution of a symbol by an expression free of symbols verifies the
+        claim at one point only.
+        """
+        fixed = [
+            (old, new)
+            for old, new in self.substitutions
+            if isinstance(old, sp.Symbol) and not sp.sympify(new).free_symbols
+        ]
+        return ", ".join(f"{old} = {sp.sstr(new)}" for old, new in fixed)
+
+
+def _floats_in(check: Any) -> list[sp.Float]:
+    """Every floating-point number in the fields of ``check`` (strings excepted)."""
+    found: list[sp.Float] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, str | Citation) or value is None:
+            return
+        if isinstance(value, float):
+            found.append(sp.Float(value))
+        elif isinstance(value, tuple | list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, sp.MatrixBase):
+            for item in value:
+                visit(item)
+        elif isinstance(value, sp.Basic):
+            found.extend(value.atoms(sp.Float))
+
+    for name in getattr(check, "__dataclass_fields__", {}):
+        visit(getattr(check, name))
+    return found
+
+
+def _eq(lhs: Any, rhs: Any) -> Any:
+    """``lhs = rhs`` as an unevaluated formula (entrywise ``And`` for matrices)."""
+    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
+        lhs, rhs = sp.Matrix(lhs), sp.Matrix(rhs)
+        return sp.And(*(_eq(a, b) for a, b in zip(lhs, rhs, strict=True)), evaluate=False)
+    return sp.Eq(sp.sympify(lhs), sp.sympify(rhs), evaluate=False)
+
+
+def _conditional(hypotheses: Sequence[Any], claim: Any) -> Any:
+    """``hypotheses -> claim`` (just ``claim`` without hypotheses)."""
+    if not hypotheses:
+        return claim
+    return sp.Implies(sp.And(*hypotheses), claim, evaluate=False)
 
 
 # --------------------------------------------------------------------------- sympy helpers
@@ -255,15 +354,24 @@ def _sympy_convergence(term: Any, var: Any, lower: Any) -> bool | None:
 
 def _z3_proves(hypotheses: Sequence[Any], claim: Any) -> bool:
     """True if z3 proves ``hypotheses -> claim`` (with the symbols' assumptions)."""
-    env: dict[str, z3.ExprRef] = {}
+    env: dict[Any, z3.ExprRef] = {}
     symbols = set().union(
         sp.sympify(claim).free_symbols, *(sp.sympify(h).free_symbols for h in hypotheses)
     )
+    formulas = [*_domain(symbols, env), *(to_z3(h, env) for h in hypotheses)]
+    return _solver(*formulas, z3.Not(to_z3(claim, env))).check() == z3.unsat
+
+
+def _solver(*formulas: Any) -> z3.Solver:
+    """A fresh (non-incremental) z3 solver holding ``formulas``.
+
+    Each query gets its own solver: z3's incremental mode does not use its complete
+    procedure for nonlinear real arithmetic (nlsat), and then times out at random.
+    """
     solver = z3.Solver()
     solver.set("timeout", Z3_TIMEOUT_MS)
-    solver.add(*_domain(symbols, env), *(to_z3(h, env) for h in hypotheses))
-    solver.add(z3.Not(to_z3(claim, env)))
-    return solver.check() == z3.unsat
+    solver.add(*formulas)
+    return solver
 
 
 def _resolve_conditions(value: Any, hypotheses: Sequence[Any]) -> Any:
@@ -304,7 +412,10 @@ class Identity(Check):
     given : sequence of (old, new) pairs, optional
         Rewrites applied (after ``expand(powsimp(expand(.)))``) to ``lhs - rhs``
         before simplifying: the defining relation of a special function, e.g.
-        :math:`e^{-W(z)} = W(z)/z`.  They are shown in the step's LaTeX.
+        :math:`e^{-W(z)} = W(z)/z`.  Each rewrite ``old = new`` is a *premise* of the
+        step: the theorem must assume it or have established it earlier.  A rewrite
+        that fixes a symbol to a value makes the step an ``example``.  They are shown
+        in the step's LaTeX.
     name : str, optional
         LaTeX of what ``lhs`` is (``"s(1)"``) when ``lhs`` is a library function's
         result; shown as ``name = lhs = rhs`` (``name = rhs`` when the two print alike).
@@ -317,6 +428,10 @@ class Identity(Check):
     'checked'
     >>> Identity(g / (1 + g), sp.Rational(1, 2)).run().detail
     'residue (gamma - 1)/(2*(gamma + 1)) != 0; at gamma = 3/10 it is -0.269231'
+    >>> Identity(g, 2 * g, given=((g, 0),)).run().status
+    'example'
+    >>> Identity(sp.Float(1) + sp.Float(1e-40), 1).run().detail
+    'refused: floating-point number(s) 1.00000000000000; proofs are exact (use Rational)'
     """
 
     lhs: Any
@@ -324,6 +439,22 @@ class Identity(Check):
     given: tuple[tuple[Any, Any], ...] = ()
     name: str = ""
     kind = "identity"
+
+    @property
+    def substitutions(self) -> tuple[tuple[Any, Any], ...]:
+        return tuple(self.given)
+
+    @property
+    def premises(self) -> tuple[Any, ...]:
+        return tuple(_eq(old, new) for old, new in self.given if not isinstance(old, sp.Symbol))
+
+    @property
+    def conclusion(self) -> Any:
+        instance = {old: new for old, new in self.given if isinstance(old, sp.Symbol)}
+        lhs, rhs = self.lhs, self.rhs
+        if instance:
+            lhs, rhs = sp.sympify(lhs).subs(instance), sp.sympify(rhs).subs(instance)
+        return _eq(lhs, rhs)
 
     def _decide(self) -> tuple[bool, str]:
         residue = self.lhs - self.rhs
@@ -336,7 +467,8 @@ class Identity(Check):
 
     @property
     def latex(self) -> str:
-        lhs, rhs = _latex(self.lhs), _latex(self.rhs)
+        shown = self.lhs.doit() if isinstance(self.lhs, sp.Subs) else self.lhs
+        lhs, rhs = _latex(shown), _latex(self.rhs)
         sides = [self.name] if self.name else []
         sides += [lhs] if lhs == rhs else [lhs, rhs]
         text = " = ".join(sides) if len(sides) > 1 else f"{lhs} = {rhs}"
@@ -380,12 +512,32 @@ class Sign(Check):
     'checked'
     >>> Sign(r * sp.log(g), "<=0").run().status
     'failed'
+    >>> x = sp.Symbol("x", real=True)
+    >>> Sign(x - 5, ">0", where=((x, 6),)).run().status
+    'example'
+
+    The conclusion is the substituted claim: with ``where`` it is a statement about
+    the new symbols (:math:`r\log(1/(1+u)) \le 0` for :math:`u \ge 0`), never
+    about the replaced one.
     """
 
     expr: Any
     relation: str
     where: tuple[tuple[Any, Any], ...] = ()
     kind = "sign"
+
+    @property
+    def substitutions(self) -> tuple[tuple[Any, Any], ...]:
+        return tuple(self.where)
+
+    @property
+    def conclusion(self) -> Any:
+        expr = sp.sympify(self.expr).subs(dict(self.where))
+        build = {">0": sp.StrictGreaterThan, ">=0": sp.GreaterThan}
+        build |= {"<0": sp.StrictLessThan, "<=0": sp.LessThan}
+        if self.relation not in build:
+            return None
+        return build[self.relation](expr, 0, evaluate=False)
 
     def _decide(self) -> tuple[bool, str]:
         if self.relation not in _SIGNS:
@@ -431,6 +583,11 @@ class Limit(Check):
     expected: Any
     direction: str = "+"
     kind = "limit"
+
+    @property
+    def conclusion(self) -> Any:
+        limit = sp.Limit(self.expr, self.var, self.point, self.direction)
+        return _eq(limit, self.expected)
 
     def _decide(self) -> tuple[bool, str]:
         value = sp.limit(self.expr, self.var, self.point, self.direction)
@@ -478,6 +635,11 @@ class Integral(Check):
     expected: Any
     hypotheses: tuple[Any, ...] = ()
     kind = "integral"
+
+    @property
+    def conclusion(self) -> Any:
+        integral = sp.Integral(self.integrand, (self.var, self.lower, self.upper))
+        return _conditional(self.hypotheses, _eq(integral, self.expected))
 
     def _decide(self) -> tuple[bool, str]:
         value = sp.integrate(self.integrand, (self.var, self.lower, self.upper))
@@ -529,6 +691,11 @@ class Series(Check):
     criterion: str = ""
     hypotheses: tuple[Any, ...] = ()
     kind = "series"
+
+    @property
+    def conclusion(self) -> Any:
+        total = sp.Sum(self.term, (self.var, self.lower, self.upper))
+        return _conditional(self.hypotheses, _eq(total, self.expected))
 
     def _decide(self) -> tuple[bool, str]:
         infinite = self.upper == sp.oo
@@ -589,6 +756,10 @@ class Product(Check):
     criterion: str = ""
     kind = "product"
 
+    @property
+    def conclusion(self) -> Any:
+        return _eq(sp.Product(self.factor, (self.var, self.lower, self.upper)), self.expected)
+
     def _decide(self) -> tuple[bool, str]:
         if self.upper != sp.oo:
             value = sp.simplify(sp.product(self.factor, (self.var, self.lower, self.upper)))
@@ -621,6 +792,39 @@ class Product(Check):
         )
 
 
+#: ``spec(M)``: the eigenvalues of ``M`` with multiplicity, as a formal term.
+_SPEC = sp.Function("spec")
+#: ``solutions(eqs, unknowns)``: the solution set of a system, as a formal term.
+_SOLUTIONS = sp.Function("solutions")
+
+
+def spectrum(matrix: Any) -> sp.Expr:
+    """The formal term ``spec(M)`` an :class:`Eigenvalues` step concludes about.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> spectrum(sp.Matrix([[1, 0], [0, 2]]))
+    spec(Matrix([
+    [1, 0],
+    [0, 2]]))
+    """
+    return _SPEC(sp.ImmutableMatrix(matrix))
+
+
+def solution_set(equations: Sequence[Any], unknowns: Sequence[Any]) -> sp.Expr:
+    """The formal term ``solutions(eqs, unknowns)`` a :class:`Solutions` step concludes.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> solution_set((x,), (x,))
+    solutions((x,), (x,))
+    """
+    return _SOLUTIONS(sp.Tuple(*equations), sp.Tuple(*unknowns))
+
+
 @dataclass(frozen=True)
 class Eigenvalues(Check):
     r"""The eigenvalues of ``matrix`` are ``expected`` (with multiplicity).
@@ -636,6 +840,10 @@ class Eigenvalues(Check):
     matrix: Any
     expected: tuple[Any, ...]
     kind = "eigenvalues"
+
+    @property
+    def conclusion(self) -> Any:
+        return _eq(spectrum(self.matrix), sp.Tuple(*self.expected))
 
     def _decide(self) -> tuple[bool, str]:
         found = []
@@ -674,6 +882,11 @@ class Solutions(Check):
     expected: tuple[tuple[Any, ...], ...]
     kind = "solutions"
 
+    @property
+    def conclusion(self) -> Any:
+        points = sp.FiniteSet(*(sp.Tuple(*p) for p in self.expected))
+        return _eq(solution_set(self.equations, self.unknowns), points)
+
     def _decide(self) -> tuple[bool, str]:
         found = sp.solve(list(self.equations), list(self.unknowns), dict=True)
         points = [tuple(sp.simplify(sol.get(u, u)) for u in self.unknowns) for sol in found]
@@ -711,7 +924,25 @@ def _z3_number(value: sp.Rational) -> z3.ArithRef:
     return z3.RealVal(f"{value.p}/{value.q}")
 
 
-def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
+def _z3_var(symbol: Any, env: dict[Any, z3.ExprRef]) -> z3.ExprRef:
+    """The z3 variable of a sympy symbol (or opaque atom), keyed by the object itself.
+
+    Two symbols that print alike but carry different assumptions are different
+    sympy objects, hence different z3 variables (the second gets a suffix).
+    """
+    if symbol in env:
+        return env[symbol]
+    name = sp.sstr(symbol)
+    taken = {str(v) for v in env.values()}
+    unique, i = name, 1
+    while unique in taken:
+        i += 1
+        unique = f"{name}!{i}"
+    env[symbol] = z3.Real(unique)
+    return env[symbol]
+
+
+def to_z3(expr: Any, env: dict[Any, z3.ExprRef], atoms: Sequence[Any] = ()) -> z3.ExprRef:
     """Translate a sympy real-arithmetic formula into z3 (symbols become z3 Reals).
 
     Parameters
@@ -720,7 +951,11 @@ def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
         Rationals, symbols, ``+``, ``*``, integer powers, ``Abs``, relations,
         ``And``, ``Or``, ``Not``, ``Implies``, ``Equivalent``.
     env : dict
-        Symbol name -> z3 variable; filled in as symbols are met.
+        sympy symbol (the object, with its assumptions) -> z3 variable; filled in as
+        symbols are met.
+    atoms : sequence of sympy.Expr, optional
+        Terms outside real arithmetic (``gamma**r``) to treat as opaque real
+        variables: z3 then knows nothing about them but their declared sign.
 
     Returns
     -------
@@ -741,17 +976,22 @@ def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
     Traceback (most recent call last):
     ...
     supercoherence.errors.ProofError: z3 takes real arithmetic only; exp(x) is not ...
+    >>> env = {}
+    >>> to_z3(sp.Symbol("x", positive=True) > sp.Symbol("x", real=True), env)
+    x > x!2
     """
     expr = sp.sympify(expr)
-    rec = lambda e: to_z3(e, env)  # noqa: E731
+    rec = lambda e: to_z3(e, env, atoms)  # noqa: E731
     if expr is sp.true:
         return z3.BoolVal(True)
     if expr is sp.false:
         return z3.BoolVal(False)
-    if isinstance(expr, sp.Symbol):
-        return env.setdefault(expr.name, z3.Real(expr.name))
+    if expr in atoms or isinstance(expr, sp.Symbol):
+        return _z3_var(expr, env)
     if isinstance(expr, sp.Rational):
         return _z3_number(expr)
+    if isinstance(expr, sp.Float):
+        raise ProofError(f"z3 takes exact numbers only; {expr} is a float")
     if isinstance(expr, sp.Add):
         return z3.Sum([rec(a) for a in expr.args])
     if isinstance(expr, sp.Mul):
@@ -790,11 +1030,23 @@ def to_z3(expr: Any, env: dict[str, z3.ExprRef]) -> z3.ExprRef:
     raise ProofError(f"z3 takes real arithmetic only; {sp.sstr(expr)} is not (use a sympy step)")
 
 
-def _domain(symbols: Iterable[sp.Symbol], env: dict[str, z3.ExprRef]) -> list[z3.BoolRef]:
-    """The declared sympy assumptions of ``symbols`` as z3 constraints."""
+def _domain(symbols: Iterable[Any], env: dict[Any, z3.ExprRef]) -> list[z3.BoolRef]:
+    """The declared sympy assumptions of ``symbols`` (or atoms) as z3 constraints.
+
+    Raises
+    ------
+    ProofError
+        If a symbol is not declared real: z3 reasons over the reals, and treating a
+        complex symbol as real would prove claims about fewer values than stated.
+    """
     constraints = []
-    for symbol in symbols:
-        x = env.setdefault(symbol.name, z3.Real(symbol.name))
+    for symbol in sorted(symbols, key=sp.default_sort_key):
+        if symbol.is_real is not True:
+            raise ProofError(
+                f"{sp.sstr(symbol)} is not declared real (z3 decides real arithmetic); "
+                "declare it real=True, positive=True, ..."
+            )
+        x = _z3_var(symbol, env)
         if symbol.is_positive:
             constraints.append(x > 0)
         elif symbol.is_nonnegative:
@@ -803,15 +1055,22 @@ def _domain(symbols: Iterable[sp.Symbol], env: dict[str, z3.ExprRef]) -> list[z3
             constraints.append(x < 0)
         elif symbol.is_nonpositive:
             constraints.append(x <= 0)
+        if symbol.is_zero is False and not (symbol.is_positive or symbol.is_negative):
+            constraints.append(x != 0)
         if symbol.is_integer:
             constraints.append(z3.IsInt(x))
+        if symbol.is_even:
+            constraints.append(z3.IsInt(x / 2))
+        if symbol.is_odd:
+            constraints.append(z3.IsInt((x - 1) / 2))
     return constraints
 
 
-def _format_model(model: z3.ModelRef, env: dict[str, z3.ExprRef]) -> str:
+def _format_model(model: z3.ModelRef, env: dict[Any, z3.ExprRef]) -> str:
     parts = []
-    for name in sorted(env):
-        value = model.eval(env[name], model_completion=True)
+    for key in sorted(env, key=lambda k: str(env[k])):
+        name = str(env[key])
+        value = model.eval(env[key], model_completion=True)
         if z3.is_rational_value(value):
             frac = Fraction(value.numerator_as_long(), value.denominator_as_long())
             parts.append(f"{name} = {frac}")
@@ -846,28 +1105,39 @@ class Implication(Check):
     'failed'
     >>> Implication([m > 1, m < 1], m > 5).run().detail
     'hypotheses are contradictory: the implication would hold vacuously'
+    >>> x_pos, x_real = sp.Symbol("x", positive=True), sp.Symbol("x", real=True)
+    >>> Implication([x_pos <= 5], x_real > 0).run().detail
+    'counterexample: x = ..., x!2 = 0'
+
+    The step concludes the implication itself, ``hypotheses -> conclusion``, for
+    every value of its symbols allowed by their assumptions.
     """
 
     hypotheses: Sequence[Any]
-    conclusion: Any
+    goal: Any
+    atoms: tuple[Any, ...] = ()
     engine = "z3"
     kind = "implication"
 
+    @property
+    def conclusion(self) -> Any:
+        return _conditional(tuple(self.hypotheses), sp.sympify(self.goal))
+
     def _decide(self) -> tuple[bool, str]:
-        env: dict[str, z3.ExprRef] = {}
-        hyps = [to_z3(h, env) for h in self.hypotheses]
-        goal = to_z3(self.conclusion, env)
-        symbols = set().union(
-            *(sp.sympify(h).free_symbols for h in self.hypotheses),
-            sp.sympify(self.conclusion).free_symbols,
-        )
-        domain = _domain(symbols, env)
-        solver = z3.Solver()
-        solver.set("timeout", Z3_TIMEOUT_MS)
-        solver.add(*domain, *hyps)
-        if solver.check() == z3.unsat:
+        env: dict[Any, z3.ExprRef] = {}
+        atoms = tuple(sp.sympify(a) for a in self.atoms)
+        hyps = [to_z3(h, env, atoms) for h in self.hypotheses]
+        goal = to_z3(self.goal, env, atoms)
+        formulas = [*(sp.sympify(h) for h in self.hypotheses), sp.sympify(self.goal)]
+        atoms_met = {a for a in atoms if any(f.has(a) for f in formulas)}
+        masked = [f.xreplace({a: sp.Dummy() for a in atoms_met}) for f in formulas]
+        symbols = set().union(*(f.free_symbols for f in masked)) - {
+            d for f in masked for d in f.atoms(sp.Dummy)
+        }
+        domain = _domain(symbols | atoms_met, env)
+        if _solver(*domain, *hyps).check() == z3.unsat:
             return False, "hypotheses are contradictory: the implication would hold vacuously"
-        solver.add(z3.Not(goal))
+        solver = _solver(*domain, *hyps, z3.Not(goal))
         verdict = solver.check()
         if verdict == z3.unsat:
             return True, "z3: the negation is unsat"
@@ -878,9 +1148,9 @@ class Implication(Check):
     @property
     def latex(self) -> str:
         if not self.hypotheses:
-            return _latex(self.conclusion)
+            return _latex(self.goal)
         hyps = r",\ ".join(_latex(h) for h in self.hypotheses)
-        return rf"{hyps} \;\Longrightarrow\; {_latex(self.conclusion)}"
+        return rf"{hyps} \;\Longrightarrow\; {_latex(self.goal)}"
 
 
 # --------------------------------------------------------------------------- cited
@@ -892,27 +1162,157 @@ class Cited(Check):
 
     Parameters
     ----------
-    statement : str
-        The claim, in LaTeX.
-    reference : str
-        Where it is proved (author, title, section).
+    statement : str or sympy.Boolean
+        The claim: a sympy formula (then it is the step's conclusion and may be used
+        by later steps and by the theorem's statement) or LaTeX (a remark that
+        establishes nothing formal).
+    source : str
+        A key of :data:`~supercoherence.proofs.bibliography.BIBLIOGRAPHY`.
+    section : str
+        The chapter, section or theorem of that reference that proves it.
+    text : str, optional
+        LaTeX shown instead of the formula's own rendering.
 
     Examples
     --------
-    >>> out = Cited(r"\prod (1 - q_n) > 0 \iff \sum q_n < \infty", "Knopp (1990), sec. 28").run()
+    >>> out = Cited(r"\prod (1 - q_n) > 0 \iff \sum q_n < \infty", "knopp", "sec. 28").run()
     >>> out.status, out.engine
     ('cited', 'cited')
+    >>> out.detail
+    'K. Knopp, Theory and Application of Infinite Series, Blackie (1951), sec. 28'
+    >>> Cited("anything", "nobody", "sec. 1").run().status
+    'failed'
     """
 
-    statement: str
-    reference: str
+    statement: Any
+    source: str
+    section: str = ""
+    text: str = ""
     engine = "cited"
     kind = "cited"
 
+    @property
+    def citation(self) -> Citation:
+        """The bibliography entry and section (raises ProofError if unknown)."""
+        return cite(self.source, self.section)
+
+    @property
+    def conclusion(self) -> Any:
+        return None if isinstance(self.statement, str) else self.statement
+
     def run(self) -> Outcome:
-        """Report the citation (no engine runs)."""
-        return Outcome("cited", "cited", self.reference, 0.0)
+        """Report the citation (no engine runs); an unknown reference fails."""
+        try:
+            citation = self.citation
+        except ProofError as exc:
+            return Outcome("failed", "cited", f"citation refused: {exc}", 0.0)
+        floats = _floats_in(self)
+        if floats:
+            return Outcome("failed", "cited", "refused: floating-point number in the claim")
+        return Outcome("cited", "cited", citation.text(), 0.0)
 
     @property
     def latex(self) -> str:
-        return self.statement
+        if self.text:
+            return self.text
+        return self.statement if isinstance(self.statement, str) else _latex(self.statement)
+
+
+# --------------------------------------------------------------------------- induction
+
+
+def _peel_last(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    r"""Split the last factor (term) off every product (sum) whose upper limit has ``var``.
+
+    This is the recursive definition of finite products and sums,
+    :math:`\prod_{k=a}^{b} f_k = \big(\prod_{k=a}^{b-1} f_k\big) f_b` (and likewise for
+    sums), valid for :math:`b \ge a - 1` with the empty product 1 (the empty sum 0).
+    """
+
+    def peel(node: sp.Basic) -> sp.Basic:
+        if isinstance(node, sp.Product | sp.Sum) and len(node.limits) == 1:
+            k, lower, upper = node.limits[0]
+            if upper.has(var):
+                inner = type(node)(node.function, (k, lower, upper - 1))
+                last = node.function.subs(k, upper)
+                return inner * last if isinstance(node, sp.Product) else inner + last
+        return node
+
+    return expr.replace(lambda e: isinstance(e, sp.Product | sp.Sum), peel)
+
+
+@dataclass(frozen=True)
+class Induction(Check):
+    r"""``lhs(n) = rhs(n)`` for every integer ``n >= start``, by induction on ``n``.
+
+    The premises are the base value :math:`\mathrm{lhs}(n_0) = b` and the recurrence
+    :math:`\mathrm{lhs}(n+1) = F(\mathrm{lhs}(n), n)` (``step``, an expression in
+    ``lhs`` and ``n``); the theorem must assume them or have established them.  sympy
+    checks the base case :math:`\mathrm{rhs}(n_0) = b` and the inductive step
+    :math:`\mathrm{rhs}(n+1) = F(\mathrm{rhs}(n), n)` symbolically, splitting the last
+    factor off a product (the last term off a sum) by definition.
+
+    Parameters
+    ----------
+    var : sympy.Symbol
+        The induction variable: an integer symbol, ``>= start`` by its assumptions.
+    lhs : sympy.Expr
+        The sequence, as an applied undefined function (``G(n)``).
+    rhs : sympy.Expr
+        Its claimed closed form in ``var``.
+    base : sympy.Expr
+        The value of ``lhs`` at ``start``.
+    step : sympy.Expr
+        ``lhs(var + 1)`` in terms of ``lhs`` and ``var``.
+    start : int, default 0
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n, k = sp.symbols("n k", integer=True, nonnegative=True)
+    >>> q, G = sp.Function("q", real=True), sp.Function("G", real=True)
+    >>> tail = sp.Product(1 - q(k), (k, 0, n - 1))
+    >>> Induction(n, G(n), tail, 1, G(n) * (1 - q(n))).run().status
+    'checked'
+    >>> Induction(n, G(n), tail, 1, G(n) * q(n)).run().detail
+    'inductive step fails: rhs(n+1) - F(rhs(n)) = ...'
+    """
+
+    var: Any
+    lhs: Any
+    rhs: Any
+    base: Any
+    step: Any
+    start: int = 0
+    kind = "induction"
+
+    @property
+    def premises(self) -> tuple[Any, ...]:
+        first = self.lhs.subs(self.var, self.start)
+        after = self.lhs.subs(self.var, self.var + 1)
+        return (_eq(first, self.base), _eq(after, self.step))
+
+    @property
+    def conclusion(self) -> Any:
+        return _eq(self.lhs, self.rhs)
+
+    def _decide(self) -> tuple[bool, str]:
+        n = self.var
+        if not (n.is_integer and (n - self.start).is_nonnegative):
+            raise ProofError(f"{n} must be an integer symbol with {n} >= {self.start}")
+        base_value = sp.sympify(self.rhs).subs(n, self.start).doit()
+        if not _is_zero(base_value - self.base):
+            return False, f"base case fails: rhs({self.start}) = {sp.sstr(base_value)}"
+        following = _peel_last(sp.sympify(self.rhs).subs(n, n + 1), n)
+        claimed = sp.sympify(self.step).subs(self.lhs, self.rhs)
+        residue = sp.expand(following - claimed)
+        if residue != 0 and not _is_zero(residue):
+            return False, f"inductive step fails: rhs(n+1) - F(rhs(n)) = {sp.sstr(residue)}"
+        return True, "base case and inductive step check"
+
+    @property
+    def latex(self) -> str:
+        return (
+            rf"{_latex(self.lhs)} = {_latex(self.rhs)} \quad (\forall {_latex(self.var)} "
+            rf"\ge {self.start},\ \text{{induction}})"
+        )

@@ -22,13 +22,23 @@ from __future__ import annotations
 
 import sympy as sp
 
-from supercoherence.proofs.checkers import Eigenvalues, Identity, Implication, Solutions
+from supercoherence.proofs.checkers import (
+    Cited,
+    Eigenvalues,
+    Identity,
+    Implication,
+    Sign,
+    Solutions,
+)
 from supercoherence.proofs.theorem import Step, Theorem
 from supercoherence.theory import competition as C
 
 __all__ = ["theorems"]
 
-_MURRAY = "J. D. Murray, Mathematical Biology I, 3rd ed., Springer (2002), sec. 3.5"
+_MURRAY = "murray"
+# The open positive quadrant, where the Dulac function 1/(xy) is defined.
+_X = sp.Symbol("X", positive=True)
+_Y = sp.Symbol("Y", positive=True)
 _x_star = (C.K_x - C.alpha * C.K_y) / (1 - C.alpha * C.beta)
 _y_star = (C.K_y - C.beta * C.K_x) / (1 - C.alpha * C.beta)
 _det = C.r_x * C.r_y * _x_star * _y_star * (1 - C.alpha * C.beta) / (C.K_x * C.K_y)
@@ -121,6 +131,50 @@ def _equilibria() -> Theorem:
             ),
         ),
         references=(_MURRAY,),
+        establishes=(1, 2, 3, 4, 5, 6, 7, 8),
+    )
+
+
+def _dulac_steps() -> tuple[Step, ...]:
+    """No periodic orbit in the open quadrant: the Dulac function ``B = 1/(xy)``."""
+    fx, fy = C.rhs()
+    dulac = 1 / (C.x * C.y)
+    divergence = sp.diff(dulac * fx, C.x) + sp.diff(dulac * fy, C.y)
+    closed = -C.r_x / (C.K_x * C.y) - C.r_y / (C.K_y * C.x)
+    return (
+        Step(
+            Identity(divergence, closed, name=r"\nabla\cdot(B F),\ B = 1/(xy)"),
+            "Dulac's function $B = 1/(xy)$: the divergence of $B(x', y')$ is "
+            "$-r_x/(K_x y) - r_y/(K_y x)$.",
+        ),
+        Step(
+            Sign(closed.subs({C.x: _X, C.y: _Y}), "<0"),
+            "It is negative throughout the open quadrant $x = X > 0$, $y = Y > 0$.",
+        ),
+        Step(
+            Cited(
+                r"\nabla\cdot(BF) < 0 \text{ on the simply connected quadrant} "
+                r"\Rightarrow \text{no periodic orbit and no cycle of orbits there}",
+                "perko",
+                "sec. 3.9, Theorem 2 (Dulac's criterion)",
+            ),
+            "Bendixson-Dulac: no closed orbit, and no closed chain of orbits, lies in the "
+            "open quadrant.",
+        ),
+        Step(
+            Cited(
+                r"\text{every orbit with } x_0, y_0 > 0 \text{ converges to an equilibrium}",
+                "hirsch",
+                "the planar case of its limit-set theorems (a bounded forward orbit of a "
+                "2-dimensional competitive system converges to an equilibrium); with Dulac, "
+                "equally Perko (2001), sec. 3.7 (Poincare-Bendixson)",
+            ),
+            "The system is competitive ($\\partial x'/\\partial y, \\partial y'/\\partial x "
+            "\\le 0$) and its orbits are bounded (each species is below its carrying "
+            "capacity eventually), so each orbit converges to one of the four equilibria; "
+            "with the local analysis above, the stable one (or, in the bistable case, the "
+            "one on the side of the saddle's stable manifold) is the outcome.",
+        ),
     )
 
 
@@ -212,8 +266,10 @@ def _outcomes() -> Theorem:
                 "The four generic cases and the degenerate boundary cover every parameter "
                 "point, and the four generic cases exclude one another.",
             ),
+            *_dulac_steps(),
         ),
-        references=(_MURRAY,),
+        references=(_MURRAY, "hirsch", "perko"),
+        establishes=(1, 2, 3, 4, 5, 6, 7),
     )
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import sympy as sp
 
 from supercoherence.proofs.checkers import Cited, Identity, Implication, Limit, Sign
+from supercoherence.proofs.coq_checker import CoqProof, coq_step
+from supercoherence.proofs.formal import eq, implies, lim
 from supercoherence.proofs.theorem import Step, Theorem
 from supercoherence.theory import contest
 from supercoherence.theory import symbols as S
@@ -36,12 +38,14 @@ _p = sp.Symbol("p", positive=True)
 _i = sp.Symbol("i", integer=True, positive=True)
 _N = sp.Symbol("N", integer=True, positive=True)
 
-_TULLOCK = "G. Tullock, Efficient rent seeking (1980); S. Skaperdas, Economic Theory 7 (1996)"
-_FELLER = (
-    "W. Feller, An Introduction to Probability Theory and Its Applications, vol. 1, "
-    "3rd ed., Wiley (1968), ch. XIV.2-3"
-)
+_TULLOCK = "tullock"
+_FELLER = "feller"
 _OBJ_SUCCESS = "supercoherence.theory.contest.success"
+
+
+def _at_tie() -> sp.Expr:
+    r""":math:`s(1)` as an unevaluated substitution :math:`s(\gamma)|_{\gamma=1}`."""
+    return sp.Subs(contest.success(S.gamma, S.r), S.gamma, 1)
 
 
 def _contest_tie() -> Theorem:
@@ -49,6 +53,7 @@ def _contest_tie() -> Theorem:
         name="contest-tie",
         title="An even contest is a coin flip",
         statement=r"s(1) = \frac{1}{2} \quad\text{for every } r > 0",
+        claim=eq(_at_tie(), _HALF),
         plain="A challenger exactly as capable as the incumbent wins with probability 1/2, "
         "whatever the sharpness of the contest.",
         assumptions=(r"r > 0",),
@@ -56,7 +61,7 @@ def _contest_tie() -> Theorem:
         family="contest",
         steps=(
             Step(
-                Identity(contest.success(1, S.r), _HALF, name="s(1)"),
+                Identity(_at_tie(), _HALF, name="s(1)"),
                 "$1^r = 1$, so $s(1) = 1/(1+1)$.",
             ),
         ),
@@ -72,13 +77,17 @@ def _contest_monotone() -> Theorem:
         title="More capability wins more often",
         statement=r"\frac{\partial s}{\partial \gamma} = "
         r"\frac{r\gamma^{r-1}}{(1+\gamma^r)^2} > 0",
+        claim=sp.And(
+            eq(sp.Derivative(s_expr, S.gamma), derivative),
+            sp.Gt(sp.Derivative(s_expr, S.gamma), 0, evaluate=False),
+        ),
         plain="The challenger's winning probability strictly increases with its capability ratio.",
         assumptions=(r"\gamma > 0", r"r > 0"),
         objects=(_OBJ_SUCCESS,),
         family="contest",
         steps=(
             Step(
-                Identity(sp.diff(s_expr, S.gamma), derivative),
+                Identity(sp.Derivative(s_expr, S.gamma), derivative),
                 "Quotient rule applied to $\\gamma^r/(1+\\gamma^r)$.",
             ),
             Step(
@@ -95,6 +104,7 @@ def _contest_symmetry() -> Theorem:
         name="contest-symmetry",
         title="The contest is symmetric between the two sides",
         statement=r"s(\gamma) + s(1/\gamma) = 1",
+        claim=eq(contest.success(S.gamma, S.r) + contest.success(1 / S.gamma, S.r), 1),
         plain="The challenger's chance at ratio $\\gamma$ equals the incumbent's chance "
         "seen from the other side, at ratio $1/\\gamma$: someone always wins.",
         assumptions=(r"\gamma > 0", r"r > 0"),
@@ -123,6 +133,7 @@ def _contest_scale_invariance() -> Theorem:
         title="Only the capability ratio matters",
         statement=r"\frac{c_m^r}{c_m^r + c_b^r} = s\!\left(\frac{c_m}{c_b}\right), \qquad "
         r"\frac{(k c_m)^r}{(k c_m)^r + (k c_b)^r} = \frac{c_m^r}{c_m^r + c_b^r}",
+        claim=sp.And(eq(shares, contest.success(_c_mesa / _c_base, S.r)), eq(scaled, shares)),
         plain="The contest written with absolute capabilities depends on them only through "
         "their ratio, so multiplying both by the same factor changes nothing.",
         assumptions=(r"c_m, c_b > 0", r"k > 0", r"r > 0"),
@@ -148,6 +159,11 @@ def _contest_sharp_limit() -> Theorem:
         title="Infinitely sharp contests are won by the more capable side",
         statement=r"\lim_{r\to\infty} s(\gamma) = \mathbf 1[\gamma > 1] + "
         r"\tfrac12\,\mathbf 1[\gamma = 1]",
+        claim=sp.And(
+            eq(lim(contest.success(1 + _u, S.r), S.r, sp.oo), 1),
+            eq(lim(contest.success(1 / (1 + _u), S.r), S.r, sp.oo), 0),
+            eq(_at_tie(), _HALF),
+        ),
         plain="As the contest becomes perfectly sharp the more capable side wins surely; an "
         "exact tie stays a coin flip.",
         assumptions=(
@@ -167,7 +183,7 @@ def _contest_sharp_limit() -> Theorem:
                 "For $\\gamma = 1/(1+u) < 1$, $\\gamma^r \\to 0$.",
             ),
             Step(
-                Identity(contest.success(1, S.r), _HALF, name="s(1)"),
+                Identity(_at_tie(), _HALF, name="s(1)"),
                 "At $\\gamma = 1$ the value is $1/2$ for every $r$ (theorem contest-tie).",
             ),
             Step(
@@ -192,11 +208,18 @@ def _contest_sharp_limit() -> Theorem:
 def _embedded_agency_bound() -> Theorem:
     pi = contest.per_spawn_takeover(S.a, S.d, S.gamma, S.r)
     bound = (1 - S.a) * (1 - S.d) / 2
+    power = S.gamma**S.r
+    shares = (1 - S.a) * (1 - S.d) * power / (1 + power)
+    hypotheses = [S.a <= 1, S.d <= 1]
     return Theorem(
         name="embedded-agency-bound",
         title="Embedded-agency bound: mesa-suboptimizers win at most half the time",
         statement=r"\gamma \le 1 \;\Longrightarrow\; \pi = (1-a)(1-d)\,s(\gamma) "
         r"\le \frac{(1-a)(1-d)}{2}",
+        claim=sp.And(
+            implies([*hypotheses, S.gamma <= 1], sp.Le(pi, bound, evaluate=False)),
+            eq(sp.Subs(pi, S.gamma, 1), bound),
+        ),
         plain="If the base optimizer must contain a model of any mesa-optimizer it creates, "
         "every mesa-optimizer is at most as capable as its base ($\\gamma \\le 1$), and then "
         "a spawn takes over with probability at most half of $(1-a)(1-d)$. The bound is "
@@ -206,36 +229,34 @@ def _embedded_agency_bound() -> Theorem:
         family="contest",
         steps=(
             Step(
-                Identity(
-                    pi,
-                    ((1 - S.a) * (1 - S.d) * _x / (1 + _x)).subs(_x, S.gamma**S.r),
-                    name=r"\pi(a, d, \gamma, r)",
-                ),
+                Identity(pi, shares, name=r"\pi(a, d, \gamma, r)"),
                 "The library's $\\pi$ is $(1-a)(1-d)\\,x/(1+x)$ with $x = \\gamma^r > 0$.",
             ),
             Step(
-                Sign(S.r * sp.log(S.gamma), "<=0", where=((S.gamma, 1 / (1 + _u)),)),
-                "Write $0 < \\gamma \\le 1$ as $\\gamma = 1/(1+u)$, $u \\ge 0$: then "
-                "$\\log x = r\\log\\gamma \\le 0$, i.e. $0 < x \\le 1$.",
+                Sign(sp.diff(power, S.gamma), ">0"),
+                "$\\frac{d}{d\\gamma}\\gamma^r = r\\gamma^{r-1} > 0$: $\\gamma^r$ increases "
+                "in $\\gamma$.",
             ),
             Step(
-                Implication(
-                    [S.a <= 1, S.d <= 1, _x <= 1],
-                    (1 - S.a) * (1 - S.d) * _x / (1 + _x) <= bound,
+                Cited(
+                    implies([S.gamma <= 1], sp.Le(power, 1, evaluate=False)),
+                    "rudin",
+                    "Theorem 5.11 (a function with positive derivative is increasing)",
+                    text=r"\gamma \le 1 \Rightarrow \gamma^r \le 1^r = 1",
                 ),
-                "Real arithmetic: $x/(1+x) \\le 1/2 \\iff x \\le 1$, and $(1-a)(1-d) \\ge 0$.",
+                "An increasing function: $\\gamma \\le 1$ gives $\\gamma^r \\le 1^r = 1$.",
             ),
             Step(
-                Identity(
-                    contest.per_spawn_takeover(S.a, S.d, 1, S.r), bound, name=r"\pi(a, d, 1, r)"
-                ),
+                Implication([*hypotheses, power <= 1], shares <= bound, atoms=(power,)),
+                "Real arithmetic with $x = \\gamma^r > 0$ as an opaque positive number: "
+                "$x/(1+x) \\le 1/2 \\iff x \\le 1$, and $(1-a)(1-d) \\ge 0$.",
+            ),
+            Step(
+                Identity(sp.Subs(pi, S.gamma, 1), bound, name=r"\pi(a, d, 1, r)"),
                 "At $\\gamma = 1$ the bound is attained, so it cannot be improved.",
             ),
         ),
-        references=(
-            "A. Demski and S. Garrabrant, Embedded Agency, arXiv:1902.09469 (2019)",
-            _TULLOCK,
-        ),
+        references=("demski-garrabrant", _TULLOCK, "rudin"),
     )
 
 
@@ -252,6 +273,68 @@ def _duration_branches() -> tuple[sp.Expr, sp.Expr]:
     return unfair, contest.expected_duration(_HALF, _i, _N)
 
 
+#: The ruin probability and the expected duration as unknown functions of (p, i, N).
+_RUIN = sp.Function("P_ruin", real=True)
+_DURATION = sp.Function("D", real=True)
+
+
+def _boundary_value_problem(
+    unknown: sp.Function, p: sp.Expr, start: int, constant: int
+) -> list[sp.Basic]:
+    """``U_0 = start``, ``U_N = 0``, ``U_i = constant + p U_{i+1} + (1 - p) U_{i-1}``."""
+    at = lambda j: unknown(p, j, _N)  # noqa: E731
+    return [
+        eq(at(0), start),
+        eq(at(_N), 0),
+        eq(at(_i), constant + p * at(_i + 1) + (1 - p) * at(_i - 1)),
+    ]
+
+
+def _uniqueness(
+    unknown: sp.Function,
+    checks: tuple[Identity, ...],
+    unfair: sp.Expr,
+    fair: sp.Expr,
+    *,
+    start: int,
+    constant: int,
+    solves: tuple[str, str],
+    coq_theorems: str,
+) -> tuple[Cited, CoqProof, sp.Basic]:
+    """The two halves of the classical argument, and the statement they give.
+
+    ``Cited`` (Feller): the unknown solves the boundary-value problem (first-step
+    analysis).  ``coq`` (``gamblers_ruin.v``): a solution is unique on ``0..N``, so the
+    unknown equals any closed form that solves the problem too (steps 1-4, sympy).
+    """
+    general_problem = _boundary_value_problem(unknown, _p, start, constant)
+    fair_problem = _boundary_value_problem(unknown, _HALF, start, constant)
+    cited = Cited(
+        sp.And(*general_problem, *fair_problem),
+        _FELLER,
+        solves[0],
+        text=solves[1],
+    )
+    general = implies(
+        [sp.Ne(_p, _HALF), *general_problem, checks[0].conclusion, checks[1].conclusion],
+        eq(unknown(_p, _i, _N), unfair),
+    )
+    special = implies(
+        [*fair_problem, checks[2].conclusion, checks[3].conclusion],
+        eq(unknown(_HALF, _i, _N), fair),
+    )
+    coq = coq_step("gamblers-ruin").establishing(
+        sp.And(general, special),
+        statement=r"\text{the recurrence with its boundary values has at most one solution "
+        r"on } \{0, \dots, N\}\ (" + coq_theorems + ")",
+    )
+    statement = sp.And(
+        implies([sp.Ne(_p, _HALF)], eq(unknown(_p, _i, _N), unfair)),
+        eq(unknown(_HALF, _i, _N), fair),
+    )
+    return cited, coq, statement
+
+
 def _gamblers_ruin() -> Theorem:
     unfair, fair = _ruin_branches()
     q = 1 - _p
@@ -259,7 +342,28 @@ def _gamblers_ruin() -> Theorem:
     def at(expr: sp.Expr, j: sp.Expr) -> sp.Expr:
         return expr.subs(_i, j)
 
+    checks = (
+        Identity(_p * at(unfair, _i + 1) + q * at(unfair, _i - 1), unfair),
+        Identity(sp.Matrix([at(unfair, 0), at(unfair, _N)]), sp.Matrix([1, 0])),
+        Identity(_HALF * at(fair, _i + 1) + _HALF * at(fair, _i - 1), fair),
+        Identity(sp.Matrix([at(fair, 0), at(fair, _N)]), sp.Matrix([1, 0])),
+    )
+    cited, coq, statement = _uniqueness(
+        _RUIN,
+        checks,
+        unfair,
+        fair,
+        start=1,
+        constant=0,
+        solves=(
+            "ch. XIV.2 (first-step analysis: the ruin probability satisfies the difference "
+            "equation and its boundary values)",
+            r"P_0 = 1,\ P_N = 0,\ P_i = p P_{i+1} + q P_{i-1}\ (0 < i < N)",
+        ),
+        coq_theorems=r"\texttt{ruin\_unique}",
+    )
     return Theorem(
+        claim=statement,
         name="gamblers-ruin",
         title="The resource battle: probability that the base is ruined",
         statement=r"P_i = \frac{q^i p^{N-i} - q^N}{p^N - q^N}\ (p \ne \tfrac12), \qquad "
@@ -271,34 +375,34 @@ def _gamblers_ruin() -> Theorem:
         family="ruin",
         steps=(
             Step(
-                Identity(_p * at(unfair, _i + 1) + q * at(unfair, _i - 1), unfair),
+                checks[0],
                 "First-step analysis: $P_i = p P_{i+1} + q P_{i-1}$ for $0 < i < N$; the "
                 "closed form ($p \\ne 1/2$) satisfies it.",
             ),
             Step(
-                Identity(sp.Matrix([at(unfair, 0), at(unfair, _N)]), sp.Matrix([1, 0])),
+                checks[1],
                 "Boundary values: ruined at $i = 0$, safe at $i = N$.",
             ),
             Step(
-                Identity(_HALF * at(fair, _i + 1) + _HALF * at(fair, _i - 1), fair),
+                checks[2],
                 "The fair case $p = 1/2$: $1 - i/N$ is linear, so it satisfies the recurrence.",
             ),
-            Step(
-                Identity(sp.Matrix([at(fair, 0), at(fair, _N)]), sp.Matrix([1, 0])),
-                "Fair boundary values.",
-            ),
+            Step(checks[3], "Fair boundary values."),
             Step(
                 Limit(unfair.subs({_i: 3, _N: 10}), _p, _HALF, fair.subs({_i: 3, _N: 10})),
                 "Continuity at $p = 1/2$ (checked at $i = 3$, $N = 10$): the two forms join.",
             ),
             Step(
-                Cited(
-                    r"\text{the recurrence with boundary values } P_0 = 1,\ P_N = 0 "
-                    r"\text{ has exactly one solution}",
-                    _FELLER + " (uniqueness of the solution of the difference equation)",
-                ),
-                "A second-order linear difference equation is fixed by two values; ruin "
-                "occurs with probability one, so $P_i$ solves it.",
+                cited,
+                "First-step analysis: after one round the base holds $i \\pm 1$ units; "
+                "ruin occurs with probability one, so $P_i$ solves the recurrence.",
+            ),
+            Step(
+                coq,
+                "A second-order linear difference equation is fixed by its two boundary "
+                "values: two solutions differ by a solution of the homogeneous problem with "
+                "zero boundary values, which vanishes (proved in Coq, "
+                "`proofs/coq/gamblers_ruin.v`). So $P_i$ is the closed form of steps 1-4.",
             ),
         ),
         references=(_FELLER,),
@@ -312,7 +416,28 @@ def _gamblers_ruin_duration() -> Theorem:
     def at(expr: sp.Expr, j: sp.Expr) -> sp.Expr:
         return expr.subs(_i, j)
 
+    checks = (
+        Identity(1 + _p * at(unfair, _i + 1) + q * at(unfair, _i - 1), unfair),
+        Identity(sp.Matrix([at(unfair, 0), at(unfair, _N)]), sp.Matrix([0, 0])),
+        Identity(1 + _HALF * at(fair, _i + 1) + _HALF * at(fair, _i - 1), fair),
+        Identity(sp.Matrix([at(fair, 0), at(fair, _N)]), sp.Matrix([0, 0])),
+    )
+    cited, coq, statement = _uniqueness(
+        _DURATION,
+        checks,
+        unfair,
+        fair,
+        start=0,
+        constant=1,
+        solves=(
+            "ch. XIV.3 (the expected duration is finite and satisfies the difference "
+            "equation and its boundary values)",
+            r"D_0 = D_N = 0,\ D_i = 1 + p D_{i+1} + q D_{i-1}\ (0 < i < N)",
+        ),
+        coq_theorems=r"\texttt{duration\_unique}",
+    )
     return Theorem(
+        claim=statement,
         name="gamblers-ruin-duration",
         title="The resource battle: expected duration",
         statement=r"D_i = \frac{i}{q-p} - \frac{N}{q-p}\,(1 - P_i)\ (p \ne \tfrac12), \qquad "
@@ -323,27 +448,26 @@ def _gamblers_ruin_duration() -> Theorem:
         family="ruin",
         steps=(
             Step(
-                Identity(1 + _p * at(unfair, _i + 1) + q * at(unfair, _i - 1), unfair),
+                checks[0],
                 "First-step analysis: $D_i = 1 + p D_{i+1} + q D_{i-1}$ ($p \\ne 1/2$).",
             ),
             Step(
-                Identity(sp.Matrix([at(unfair, 0), at(unfair, _N)]), sp.Matrix([0, 0])),
+                checks[1],
                 "No rounds are played from either boundary.",
             ),
             Step(
-                Identity(1 + _HALF * at(fair, _i + 1) + _HALF * at(fair, _i - 1), fair),
+                checks[2],
                 "The fair case: $i(N-i)$ satisfies $D_i = 1 + (D_{i+1} + D_{i-1})/2$.",
             ),
+            Step(checks[3], "Fair boundary values."),
             Step(
-                Identity(sp.Matrix([at(fair, 0), at(fair, _N)]), sp.Matrix([0, 0])),
-                "Fair boundary values.",
+                cited,
+                "The game ends in finite expected time, so $D_i$ solves the recurrence.",
             ),
             Step(
-                Cited(
-                    r"D_i < \infty \text{ and the boundary-value problem has one solution}",
-                    _FELLER + " (finiteness of the duration, uniqueness)",
-                ),
-                "The game ends in finite expected time, so $D_i$ solves the recurrence.",
+                coq,
+                "The problem has at most one solution (proved in Coq, "
+                "`proofs/coq/gamblers_ruin.v`), so $D_i$ is the closed form of steps 1-4.",
             ),
         ),
         references=(_FELLER,),

@@ -21,6 +21,8 @@ import math
 import sympy as sp
 
 from supercoherence.proofs.checkers import Cited, Identity, Integral, Limit, Product, Series
+from supercoherence.proofs.coq_checker import coq_step
+from supercoherence.proofs.formal import eq, lim
 from supercoherence.proofs.theorem import MonteCarloCheck, Step, Theorem, mean_of
 from supercoherence.theory import hazard
 from supercoherence.theory import symbols as S
@@ -32,11 +34,19 @@ _h = sp.Symbol("h", positive=True)
 _eps = sp.Symbol("epsilon", positive=True)
 _u = sp.Symbol("u", positive=True)
 _pi = sp.Symbol("pi", nonnegative=True)
-_KINGMAN = "J. F. C. Kingman, Poisson Processes, Oxford University Press (1993), sec. 5.1"
-_COX = "D. R. Cox and D. Oakes, Analysis of Survival Data, Chapman & Hall (1984), ch. 2"
-_KNOPP = (
-    "K. Knopp, Theory and Application of Infinite Series, Blackie (1951), ch. VII, sec. 28 "
-    "(a product of factors 1 - q_k, 0 <= q_k < 1, is positive iff sum q_k converges)"
+# Critical moments k = 1, 2, ...: chance p_k at the k-th, the first K of them survived.
+_K = sp.Symbol("K", integer=True, positive=True)
+_P = sp.Function("p", real=True)
+_J = sp.Symbol("j", integer=True, positive=True)
+_Q_FINITE = sp.Product(1 - _P(_J), (_J, 1, _K))
+_Q_INFINITE = sp.Product(1 - _P(_J), (_J, 1, sp.oo))
+_KINGMAN = "kingman"
+_COX = "cox-oakes"
+_KNOPP = "knopp"
+# Knopp's criterion (critical-moments, step 3), checked by coq: proofs/coq/dichotomy.v.
+_CRITERION = sp.Equivalent(
+    sp.Gt(_Q_INFINITE, 0, evaluate=False),
+    sp.Lt(sp.Sum(_P(_J), (_J, 1, sp.oo)), sp.oo, evaluate=False),
 )
 # The scenario every Monte Carlo check of this family uses: h = 1 * (1/2) * (1/2) * (1/2).
 _SCENARIO = {
@@ -98,7 +108,8 @@ def _thinning() -> Theorem:
                 Cited(
                     r"\text{marks } \pi(t) \text{ on a Poisson process of intensity } "
                     r"\lambda(t) \text{ give a Poisson process of intensity } \lambda(t)\pi(t)",
-                    _KINGMAN + " (colouring theorem)",
+                    _KINGMAN,
+                    "sec. 5.1 (colouring theorem)",
                 ),
                 "For time-varying rates the thinned process is still Poisson, so "
                 "$P(\\text{no takeover by } T) = e^{-\\int_0^T \\lambda\\pi}$.",
@@ -109,6 +120,7 @@ def _thinning() -> Theorem:
             ),
         ),
         references=(_KINGMAN, _COX),
+        establishes=(1, 2, 3, 5),
     )
 
 
@@ -155,6 +167,7 @@ def _entrenchment() -> Theorem:
             max_takeovers=200,
         ),
         references=(_COX,),
+        establishes=(1, 2, 3),
     )
 
 
@@ -193,6 +206,7 @@ def _constant_hazard() -> Theorem:
             max_takeovers=50,
         ),
         references=(_COX,),
+        establishes=(1, 2, 3, 4),
     )
 
 
@@ -245,6 +259,7 @@ def _power_decay() -> Theorem:
             max_takeovers=200,
         ),
         references=(_COX,),
+        establishes=(1, 2, 3, 4),
     )
 
 
@@ -270,8 +285,26 @@ def _critical_moments() -> Theorem:
                 "Independent moments multiply (shown for three moments).",
             ),
             Step(
-                Cited(r"\prod_k (1 - p_k) > 0 \iff \sum_k p_k < \infty", _KNOPP),
-                "The classical convergence criterion for infinite products.",
+                Cited(
+                    eq(_Q_INFINITE, lim(_Q_FINITE, _K, sp.oo)),
+                    "billingsley",
+                    "Theorem 2.1 (continuity from above: the events 'no takeover at the "
+                    "first K moments' decrease to 'never overthrown')",
+                    text=r"q = P\Big(\bigcap_k \{\text{survive moment } k\}\Big) = "
+                    r"\lim_{K\to\infty} \prod_{k \le K} (1 - p_k)",
+                ),
+                "With infinitely many moments the survival events decrease in $K$; "
+                "continuity of probability gives $q$ as the limit of the finite products.",
+            ),
+            Step(
+                coq_step("dichotomy").establishing(
+                    _CRITERION,
+                    [sp.Ge(_P(_J), 0), sp.Lt(_P(_J), 1)],
+                    statement=sp.latex(_CRITERION),
+                ),
+                "The classical convergence criterion for infinite products (Knopp, "
+                "ch. VII, sec. 28), proved in Coq (`proofs/coq/dichotomy.v`, applied to "
+                "$q_k = p_{k+1}$).",
             ),
             Step(
                 Product(
@@ -305,7 +338,9 @@ def _critical_moments() -> Theorem:
                 "... because $\\sum p_k$ diverges, as the criterion says.",
             ),
         ),
-        references=(_KNOPP,),
+        references=(_KNOPP, "billingsley"),
+        hypotheses=(sp.Ge(_P(_J), 0), sp.Lt(_P(_J), 1)),
+        establishes=(1, 2, 3, 4, 5, 6),
     )
 
 

@@ -19,7 +19,19 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from supercoherence.proofs.checkers import Cited, Identity, Limit, Product, Series, Sign
+from supercoherence.proofs.checkers import (
+    Cited,
+    Identity,
+    Implication,
+    Induction,
+    Integral,
+    Limit,
+    Product,
+    Series,
+    Sign,
+)
+from supercoherence.proofs.coq_checker import coq_step
+from supercoherence.proofs.formal import eq, implies, lim
 from supercoherence.proofs.theorem import MonteCarloCheck, Step, Theorem, mean_of
 from supercoherence.theory import contest, drift, recursion
 from supercoherence.theory import symbols as S
@@ -35,19 +47,20 @@ _h = sp.Symbol("h", positive=True)
 _not_aligned = sp.Symbol("A", positive=True)
 _not_detected = sp.Symbol("D", positive=True)
 _HALF = sp.Rational(1, 2)
-_KNOPP = (
-    "K. Knopp, Theory and Application of Infinite Series, Blackie (1951), ch. VII, sec. 28 "
-    "(for 0 <= q_k < 1, prod (1 - q_k) > 0 iff sum q_k < oo)"
-)
-_BILLINGSLEY = (
-    "P. Billingsley, Probability and Measure, 3rd ed., Wiley (1995), Theorem 2.1 "
-    "(continuity from above of a probability measure)"
-)
-_FELLER = (
-    "W. Feller, An Introduction to Probability Theory and Its Applications, vol. I, "
-    "3rd ed., Wiley (1968), sec. XI.2 (geometric law)"
-)
+_KNOPP = "knopp"
+_BILLINGSLEY = "billingsley"
+_FELLER = "feller"
+# The general recursion: q_k = P(N = k | N >= k), the tail G(n) = P(N >= n), P(N = oo).
+_q = sp.Function("q", real=True)
+_G = sp.Function("G", real=True)
+_P_FOREVER = sp.Symbol("P_infinity", real=True)
+_TAIL = sp.Product(1 - _q(S.k), (S.k, 0, S.n - 1))
 _MAX_TAKEOVERS = 1000
+# Knopp's criterion, the dichotomy's step 4, checked by coq (proofs/coq/dichotomy.v).
+_CRITERION = sp.Equivalent(
+    sp.Gt(sp.Product(1 - _q(S.k), (S.k, 0, sp.oo)), 0, evaluate=False),
+    sp.Lt(sp.Sum(_q(S.k), (S.k, 0, sp.oo)), sp.oo, evaluate=False),
+)
 
 
 def _dichotomy() -> Theorem:
@@ -78,18 +91,36 @@ def _dichotomy() -> Theorem:
         family="recursion",
         steps=(
             Step(
-                Product(1 - 1 / (S.k + 2) ** 2, S.k, 0, survival, upper=S.n - 1),
-                "Reaching $O_n$ means each of $O_0, \\dots, O_{n-1}$ was overthrown; by "
-                "independence the probabilities multiply. Checked against the library's "
-                "`survival_law` for the example.",
+                Induction(S.n, _G(S.n), _TAIL, 1, _G(S.n) * (1 - _q(S.n))),
+                "Induction on $n$. Base: $P(N \\ge 0) = 1$ is the empty product. Step: "
+                "reaching $O_{n+1}$ means reaching $O_n$ and $O_n$ being overthrown, so "
+                "$P(N \\ge n+1) = P(N \\ge n)(1 - q_n)$ (the definition of "
+                "$q_n = P(N = n \\mid N \\ge n)$), and the product gains the factor "
+                "$1 - q_n$.",
             ),
             Step(
-                Cited(r"P(N = \infty) = \lim_{n\to\infty} P(N \ge n)", _BILLINGSLEY),
+                Product(1 - 1 / (S.k + 2) ** 2, S.k, 0, survival, upper=S.n - 1),
+                "Checked against the library's `survival_law` for the example $q_k = 1/(k+2)^2$.",
+            ),
+            Step(
+                Cited(
+                    eq(_P_FOREVER, lim(_G(S.n), S.n, sp.oo)),
+                    _BILLINGSLEY,
+                    "Theorem 2.1 (continuity from above of a probability measure)",
+                    text=r"P(N = \infty) = \lim_{n\to\infty} P(N \ge n)",
+                ),
                 "The events $\\{N \\ge n\\}$ decrease to $\\{N = \\infty\\}$.",
             ),
             Step(
-                Cited(r"\prod_k (1 - q_k) > 0 \iff \sum_k q_k < \infty", _KNOPP),
-                "The classical criterion for infinite products.",
+                coq_step("dichotomy").establishing(
+                    _CRITERION,
+                    [sp.Ge(_q(S.k), 0), sp.Lt(_q(S.k), 1)],
+                    statement=sp.latex(_CRITERION),
+                ),
+                "The classical criterion for infinite products (Knopp, ch. VII, sec. 28), "
+                "proved in Coq (`proofs/coq/dichotomy.v`): for $0 \\le q_k < 1$ the "
+                "partial products converge to a limit that is positive iff the partial sums "
+                "converge.",
             ),
             Step(
                 Product(
@@ -156,6 +187,13 @@ def _dichotomy() -> Theorem:
             max_takeovers=cap,
         ),
         references=(_KNOPP, _BILLINGSLEY),
+        hypotheses=(
+            eq(_G(0), 1),
+            eq(_G(S.n + 1), _G(S.n) * (1 - _q(S.n))),
+            sp.Ge(_q(S.k), 0),
+            sp.Lt(_q(S.k), 1),
+        ),
+        establishes=(1, 3, 4, 5, 6, 8, 9),
     )
 
 
@@ -228,6 +266,7 @@ def _stationary() -> Theorem:
             max_takeovers=_MAX_TAKEOVERS,
         ),
         references=(_FELLER,),
+        establishes=(1, 2, 3, 4),
     )
 
 
@@ -242,24 +281,33 @@ def _escalation() -> Theorem:
     detection_n = 1 - _not_detected * sp.exp(-_kappa * (gamma**S.n - 1))
     h_n = _lam * contest.per_spawn_takeover(1 - _not_aligned, detection_n, gamma, S.r)
     q_entrenched = recursion.escalation_q(h_n, S.delta)
-    q_constant = recursion.escalation_q(h_n)
+    q_weak_escalating = recursion.escalation_q(h_n, S.delta / (S.n + 1))
     q_weakening = recursion.escalation_q(_h, S.delta / (S.n + 1))
     ratio = 0.125 / 0.25
     cap = 200
+
+    def diverges(q: sp.Expr) -> sp.Basic:
+        return implies([eq(lim(q, S.n, sp.oo), 1)], eq(sp.Sum(q, (S.n, 0, sp.oo)), sp.oo))
+
     return Theorem(
         name="capability-escalation",
-        title="Capability escalation: stable, recurring forever, or recurring slowly",
+        title="Capability escalation: the hazard vanishes, and entrenchment wins",
         statement=r"\gamma > 1,\ \kappa > 0 \Rightarrow h_n \to 0; \quad "
-        r"\delta_n = \delta \Rightarrow q_n \to 1 \text{ (supercoherence a.s.)}; \quad "
-        r"\delta = 0 \Rightarrow q_n = 0,\ E[\tau_n] = 1/h_n \to \infty; \quad "
-        r"\delta_n = \tfrac{\delta}{n+1} \Rightarrow \textstyle\sum q_n < \infty",
+        r"\delta_n = \delta \text{ or } \delta_n = \tfrac{\delta}{n+1} \Rightarrow q_n \to 1,\ "
+        r"\textstyle\sum q_n = \infty \text{ (supercoherence a.s.)}; \quad "
+        r"\delta = 0 \Rightarrow \int_0^\infty h_n = \infty,\ E[\tau_n] = 1/h_n \to \infty; "
+        r"\quad \text{no escalation } (h_n = h):\ \delta_n = \tfrac{\delta}{n+1} "
+        r"\Rightarrow \textstyle\sum q_n < \infty",
         plain="When winners are mesa-superoptimizers ($c_{n+1} = \\gamma c_n$) and "
-        "detection improves with capability, the hazard scale falls to zero. With "
-        "entrenchment the optimizers become stable and supercoherence follows almost "
-        "surely. Without entrenchment takeovers recur forever almost surely, yet the "
-        "mean tenure grows without bound, so a finite horizon looks stable. If "
-        "entrenchment weakens as $\\delta/(n+1)$, the $q_n$ become summable and "
-        "takeovers recur forever with positive probability.",
+        "detection improves with capability, the hazard scale $h_n$ falls to zero "
+        "doubly exponentially. With entrenchment the optimizers become stable and "
+        "supercoherence follows almost surely, even if entrenchment weakens as "
+        "$\\delta/(n+1)$: then $q_n = e^{-(n+1)h_n/\\delta} \\to 1$ still, because "
+        "$(n+1)h_n \\to 0$. Without entrenchment takeovers recur forever almost surely, "
+        "yet the mean tenure grows without bound, so a finite horizon looks stable. Only "
+        "without escalation (a constant hazard scale $h$) does weakening entrenchment "
+        "make the $q_n$ summable, so that takeovers recur forever with positive "
+        "probability.",
         assumptions=(
             r"\gamma = 1 + u > 1",
             r"\kappa > 0",
@@ -281,14 +329,29 @@ def _escalation() -> Theorem:
             ),
             Step(
                 Limit(q_entrenched, S.n, sp.oo, 1),
-                "With entrenchment $q_n = e^{-h_n/\\delta} \\to 1$, so $\\sum q_n = \\infty$ "
-                "(divergence test: the terms do not tend to 0) and by the dichotomy "
-                "supercoherence is reached almost surely.",
+                "With entrenchment $\\delta_n = \\delta$: $q_n = e^{-h_n/\\delta} \\to 1$.",
             ),
             Step(
-                Identity(q_constant, 0, name=r"q_n\big|_{\delta = 0}"),
-                "Without entrenchment (constant hazard in age) every $q_n = 0$: takeovers "
-                "recur forever almost surely.",
+                Limit(q_weak_escalating, S.n, sp.oo, 1),
+                "With weakening entrenchment $\\delta_n = \\delta/(n+1)$: "
+                "$q_n = e^{-(n+1)h_n/\\delta} \\to 1$ as well, since $h_n$ decays "
+                "doubly exponentially and $(n+1)h_n \\to 0$.",
+            ),
+            Step(
+                Cited(
+                    sp.And(diverges(q_entrenched), diverges(q_weak_escalating)),
+                    "rudin",
+                    "Theorem 3.23 (the terms of a convergent series tend to 0)",
+                    text=r"q_n \to 1 \Rightarrow \textstyle\sum_n q_n = \infty",
+                ),
+                "Divergence test: the terms do not tend to 0, so $\\sum q_n = \\infty$ and by "
+                "the dichotomy supercoherence is reached almost surely.",
+            ),
+            Step(
+                Integral(h_n, S.t, 0, sp.oo, sp.oo),
+                "Without entrenchment ($\\delta = 0$) the hazard is constant in age, its "
+                "total diverges and $q_n = 0$ (theorem constant-hazard): takeovers recur "
+                "forever almost surely.",
             ),
             Step(
                 Limit(1 / h_n, S.n, sp.oo, sp.oo),
@@ -297,8 +360,8 @@ def _escalation() -> Theorem:
             ),
             Step(
                 Identity(q_weakening, (sp.exp(-_h / S.delta)) ** (S.n + 1)),
-                "Weakening entrenchment $\\delta_n = \\delta/(n+1)$, constant $h$: "
-                "$q_n = x^{n+1}$ with $x = e^{-h/\\delta}$.",
+                "Without escalation (constant hazard scale $h$) and weakening entrenchment "
+                "$\\delta_n = \\delta/(n+1)$: $q_n = x^{n+1}$ with $x = e^{-h/\\delta}$.",
             ),
             Step(
                 Sign(sp.log(sp.exp(-_h / S.delta)), "<0"),
@@ -318,7 +381,7 @@ def _escalation() -> Theorem:
             ),
         ),
         monte_carlo=MonteCarloCheck(
-            f"weakening entrenchment ($h = 1/8$, $\\delta = 1/4$, $w = 1$): "
+            f"no escalation, weakening entrenchment ($h = 1/8$, $\\delta = 1/4$, $w = 1$): "
             f"$P(N \\ge {cap}) = \\prod_{{k<{cap}}} (1 - e^{{-(k+1)/2}})$",
             {
                 "spawn_rate": 1.0,
@@ -334,12 +397,24 @@ def _escalation() -> Theorem:
             replicates=20_000,
             max_takeovers=cap,
         ),
+        references=("rudin",),
+        establishes=(1, 2, 3, 4, 5, 6, 7, 8, 9),
+        notes="Corrected statement (issue 16): the earlier version claimed that weakening "
+        "entrenchment $\\delta_n = \\delta/(n+1)$ makes the $q_n$ summable under "
+        "escalation. It does not: $q_n \\to 1$ (step 3), and the library classifies "
+        "$\\gamma = 2$, $\\kappa = 1$, $w = 1$ as supercoherence almost surely. The "
+        "summable case is the one without escalation (steps 7-9).",
     )
 
 
 def _drift_alignment() -> Theorem:
     ww, uu, wu = sp.symbols("w_n\\cdot{}w_n u_n\\cdot{}u_n w_n\\cdot{}u_n", real=True)
     norm = S.rho**2 * ww + (1 - S.rho**2) * uu + 2 * S.rho * sp.sqrt(1 - S.rho**2) * wu
+    alignment = sp.Function("a", real=True)  # a(n) = E[w_n . w_0]
+    # e = E[u_n . w_0 | F_n], c = w_n . w_0, sigma = sqrt(1 - rho^2) >= 0
+    e = sp.Symbol("e_n", real=True)
+    c = sp.Symbol("c_n", real=True)
+    sigma = sp.Symbol("sigma", nonnegative=True)
     return Theorem(
         name="drift-alignment",
         title="Value drift: alignment with the original goal decays geometrically",
@@ -349,9 +424,11 @@ def _drift_alignment() -> Theorem:
         "an independent orthogonal direction, the expected alignment with the original "
         "utility after $n$ takeovers is $\\rho^n$.",
         assumptions=(
-            r"-1 \le \rho \le 1",
+            r"-1 \le \rho \le 1,\ \sigma = \sqrt{1 - \rho^2}",
             r"|w_0| = 1",
             r"u_n \text{ uniform on the unit sphere of } w_n^\perp",
+            r"a_n = E[w_n \cdot w_0],\ c_n = w_n \cdot w_0,\ "
+            r"e_n = E[u_n \cdot w_0 \mid \mathcal F_n]",
         ),
         objects=("supercoherence.theory.drift.expected_alignment",),
         family="drift",
@@ -363,24 +440,48 @@ def _drift_alignment() -> Theorem:
             ),
             Step(
                 Cited(
-                    r"E[u_n \mid w_0, \dots, w_n] = 0",
-                    "symmetry: the uniform law on the unit sphere of $w_n^\\perp$ is "
-                    "invariant under $u \\mapsto -u$",
+                    eq(e, -e),
+                    "muirhead",
+                    "sec. 1.5 (spherical distributions: the uniform law on a sphere is "
+                    "invariant under orthogonal maps, here -I on the orthogonal complement)",
+                    text=r"u_n \overset{d}{=} -u_n \text{ given } \mathcal F_n "
+                    r"\;\Rightarrow\; e_n = E[-u_n \cdot w_0 \mid \mathcal F_n] = -e_n",
                 ),
-                "So $E[w_{n+1}\\cdot w_0 \\mid w_n] = \\rho\\, w_n \\cdot w_0$.",
+                "Symmetry: $u \\mapsto -u$ maps the unit sphere of $w_n^\\perp$ onto itself "
+                "and preserves its uniform law; linearity of conditional expectation.",
             ),
             Step(
-                Identity(
-                    drift.expected_alignment(S.n + 1, S.rho),
-                    S.rho * drift.expected_alignment(S.n, S.rho),
-                ),
-                "Induction step: the library's $E[w_n\\cdot w_0]$ obeys $a_{n+1} = \\rho a_n$.",
+                Implication([eq(e, -e)], eq(e, 0)),
+                "A number equal to its negative is 0: $E[u_n \\cdot w_0 \\mid \\mathcal F_n] = 0$.",
             ),
             Step(
-                Identity(drift.expected_alignment(0, S.rho), 1, name="a_0"),
-                "Base case $a_0 = w_0 \\cdot w_0 = 1$.",
+                Implication([eq(e, 0)], eq(S.rho * c + sigma * e, S.rho * c)),
+                "Hence $E[w_{n+1} \\cdot w_0 \\mid \\mathcal F_n] = \\rho\\, c_n + "
+                "\\sigma e_n = \\rho\\, w_n \\cdot w_0$.",
+            ),
+            Step(
+                Cited(
+                    eq(alignment(S.n + 1), S.rho * alignment(S.n)),
+                    "williams",
+                    "sec. 9.7 (properties of conditional expectation: tower property and "
+                    "linearity)",
+                    text=r"a_{n+1} = E\big[E[w_{n+1} \cdot w_0 \mid \mathcal F_n]\big] "
+                    r"= \rho\, a_n",
+                ),
+                "Take expectations of step 4 (tower property).",
+            ),
+            Step(
+                Induction(S.n, alignment(S.n), S.rho**S.n, 1, S.rho * alignment(S.n)),
+                "Induction: base $a_0 = w_0 \\cdot w_0 = 1$, step $a_{n+1} = \\rho a_n$.",
+            ),
+            Step(
+                Identity(drift.expected_alignment(S.n, S.rho), S.rho**S.n),
+                "The library's `expected_alignment` is this closed form.",
             ),
         ),
+        references=("muirhead", "williams"),
+        hypotheses=(eq(alignment(0), 1),),
+        establishes=(1, 3, 4, 6, 7),
     )
 
 
@@ -410,9 +511,9 @@ def _drift_final_alignment() -> Theorem:
             Step(
                 Cited(
                     r"E[w_N \cdot w_0] = E\big[E[w_N \cdot w_0 \mid N]\big] = E[\rho^N]",
-                    "tower property of conditional expectation, with theorem "
-                    "drift-alignment applied given N (D. Williams, Probability with "
-                    "Martingales, CUP (1991), sec. 9.7)",
+                    "williams",
+                    "sec. 9.7 (tower property of conditional expectation; theorem "
+                    "drift-alignment applied given N)",
                 ),
                 "Condition on the number of takeovers.",
             ),
@@ -441,6 +542,8 @@ def _drift_final_alignment() -> Theorem:
             max_takeovers=_MAX_TAKEOVERS,
             options={"drift": rho_value, "utility_dimension": 3},
         ),
+        references=("williams",),
+        establishes=(2, 3),
     )
 
 

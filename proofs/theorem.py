@@ -1,16 +1,35 @@
 r"""Theorems as data: statement, assumptions, objects, a checked proof, a simulation.
 
-A :class:`Theorem` is a statement (LaTeX and plain words), its assumptions (the
-sympy assumptions of its symbols and explicit hypotheses), the objects of
+A :class:`Theorem` is a *formal statement* (a sympy formula: a relation, a
+conjunction, an implication ``H -> C``, over symbols whose sympy assumptions are
+part of the statement), its formal hypotheses, the objects of
 :mod:`supercoherence.theory` it is about, and a proof: a sequence of
 :class:`Step` s, each a claim (one of the checkers of
-:mod:`supercoherence.proofs.checkers`) with a justification in words.
+:mod:`supercoherence.proofs.checkers`) with a justification in words.  The LaTeX
+``statement`` and the ``plain`` words only render it.
 
-``Theorem.check()`` runs every step.  The theorem *holds* when no step fails; it
-is *fully machine-checked* when, in addition, no step is ``cited``.  A failing
-step makes the theorem fail loudly: ``check()`` raises
-:class:`~supercoherence.errors.ProofError` naming the step, its claim and the
-counterexample or residue (``check(strict=False)`` returns the report instead).
+``Theorem.check()`` runs every step and then verifies that the proof proves the
+statement (:mod:`~supercoherence.proofs.logic`):
+
+1. every step's premises (the rewrites an identity uses, the base case and
+   recurrence of an induction) are hypotheses of the theorem, antecedents of its
+   statement, or conclusions of earlier steps; otherwise the step fails;
+2. a step that substitutes one of the theorem's own (universally quantified)
+   variables, or fixes any symbol to a value, is an ``example``: reported as
+   "example, not proof", it establishes nothing;
+3. the statement is entailed by the hypotheses and the conclusions of the checked
+   and cited steps (and, provisionally, of steps whose engine is not installed: the
+   theorem is then "not checked", never "checked"); a statement sympy evaluates to
+   true or false, a missing formal statement, or a proof without any
+   machine-checked step is a failure.
+
+The theorem is ``"checked"`` when all of this holds and no step is cited, ``"holds,
+cites"`` when some step is cited (with a reference of
+:mod:`~supercoherence.proofs.bibliography`), ``"not checked (coq unavailable)"``
+when a step's engine is not installed, and ``"failed"`` otherwise.  A failure is
+loud: ``check()`` raises :class:`~supercoherence.errors.ProofError` naming the
+step, its claim and the counterexample or residue (``check(strict=False)`` returns
+the report instead).
 
 Optionally a theorem carries a :class:`MonteCarloCheck`: a simulable statement
 that the engine of :mod:`supercoherence.models` estimates and that must agree with
@@ -21,16 +40,24 @@ Examples
 --------
 >>> import sympy as sp
 >>> from supercoherence.proofs.checkers import Identity
+>>> from supercoherence.proofs.formal import eq
 >>> x = sp.Symbol("x", positive=True)
 >>> thm = Theorem(
 ...     name="toy", title="A toy identity",
-...     statement=r"\frac{x}{1+x} + \frac{1}{1+x} = 1", plain="The two shares add to one.",
+...     statement=eq(x / (1 + x) + 1 / (1 + x), 1), plain="The two shares add to one.",
 ...     assumptions=("x > 0",), objects=(),
 ...     steps=(Step(Identity(x / (1 + x) + 1 / (1 + x), 1), "Add the fractions."),),
 ... )
 >>> report = thm.check()
 >>> report.status, report.engines
 ('checked', ('sympy',))
+>>> wrong = Theorem(
+...     name="wrong", title="x is 2x", statement=eq(x, 2 * x), plain="", assumptions=(),
+...     objects=(), steps=(Step(Identity(x / (1 + x) + 1 / (1 + x), 1), "True but beside."),),
+... )
+>>> print(wrong.check(strict=False).failure_message())
+theorem 'wrong' fails:
+  statement: the steps do not establish Eq(x, 2*x)
 """
 
 from __future__ import annotations
@@ -42,9 +69,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import sympy as sp
 
 from supercoherence.errors import ProofError
 from supercoherence.proofs.checkers import Check, Outcome
+from supercoherence.proofs.logic import entails, split_statement
 
 __all__ = [
     "MonteCarloCheck",
@@ -103,6 +132,7 @@ class StepReport:
     number: int
     step: Step
     outcome: Outcome
+    premise_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,19 +285,26 @@ def mean_of(column: str, transform: Callable[[Any], Any] | None = None) -> Calla
 class TheoremReport:
     """The outcome of checking a theorem.
 
-    ``status`` is ``"checked"`` (every step checked), ``"holds, cites"`` (no step
-    failed, some are cited) or ``"failed"``.
+    ``status`` is ``"checked"`` (the steps establish the statement, none is cited),
+    ``"holds, cites"`` (some are cited), ``"not checked (ENGINE unavailable)"``
+    (a step's engine is not installed) or ``"failed"``.  ``problems`` are the
+    failures of the theorem as a whole (statement not established, no checked step);
+    ``established_by`` the steps whose conclusions give the statement.
 
     Examples
     --------
     >>> TheoremReport("toy", (), None, 0.0).status
     'checked'
+    >>> TheoremReport("toy", (), None, 0.0, problems=("no step",)).status
+    'failed'
     """
 
     name: str
     steps: tuple[StepReport, ...]
     monte_carlo: MonteCarloOutcome | None
     seconds: float
+    problems: tuple[str, ...] = ()
+    established_by: tuple[int, ...] = ()
 
     @property
     def failures(self) -> tuple[StepReport, ...]:
@@ -276,18 +313,50 @@ class TheoremReport:
 
     @property
     def ok(self) -> bool:
-        """True when no step failed and the simulation (if run) did not disagree."""
+        """True when no step failed, the statement is established and the simulation
+        (if run) did not disagree."""
         mc_ok = self.monte_carlo is None or self.monte_carlo.ok
-        return not self.failures and mc_ok
+        return not self.failures and not self.problems and mc_ok
 
     @property
     def status(self) -> str:
-        """``"checked"``, ``"holds, cites"`` or ``"failed"``."""
+        """``"checked"``, ``"holds, cites"``, ``"not checked (... unavailable)"`` or
+        ``"failed"``."""
         if not self.ok:
             return "failed"
-        if any(s.outcome.status == "cited" for s in self.steps):
+        missing = sorted(
+            {s.outcome.engine for s in self.steps if s.outcome.status == "unavailable"}
+        )
+        if missing:
+            return f"not checked ({', '.join(missing)} unavailable)"
+        if self.cited:
             return "holds, cites"
         return "checked"
+
+    @property
+    def cited(self) -> tuple[StepReport, ...]:
+        """The cited steps."""
+        return tuple(s for s in self.steps if s.outcome.status == "cited")
+
+    @property
+    def examples(self) -> tuple[StepReport, ...]:
+        """The steps verified only at an instance (examples, not proofs)."""
+        return tuple(s for s in self.steps if s.outcome.status == "example")
+
+    @property
+    def status_line(self) -> str:
+        """The status with the numbers of checked, cited and example steps.
+
+        Examples
+        --------
+        >>> TheoremReport("toy", (), None, 0.0).status_line
+        'toy: checked (0 checked, 0 cited, 0 examples)'
+        """
+        checked = sum(s.outcome.status == "checked" for s in self.steps)
+        return (
+            f"{self.name}: {self.status} ({checked} checked, {len(self.cited)} cited, "
+            f"{len(self.examples)} examples)"
+        )
 
     @property
     def engines(self) -> tuple[str, ...]:
@@ -295,10 +364,12 @@ class TheoremReport:
         return tuple(sorted({s.outcome.engine for s in self.steps}))
 
     def counts(self) -> dict[str, int]:
-        """Number of steps per engine (``sympy``, ``z3``, ``cited``)."""
+        """Number of steps per engine (``sympy``, ``z3``, ``cited``; ``example``,
+        ``failed`` and ``unavailable`` steps are counted under their status)."""
         out: dict[str, int] = {}
         for s in self.steps:
-            out[s.outcome.engine] = out.get(s.outcome.engine, 0) + 1
+            key = s.outcome.engine if s.outcome.status in ("checked", "cited") else s.outcome.status
+            out[key] = out.get(key, 0) + 1
         return out
 
     def failure_message(self) -> str:
@@ -310,6 +381,7 @@ class TheoremReport:
                 f"    justification: {s.step.justification}\n"
                 f"    {s.outcome.detail}"
             )
+        lines += [f"  statement: {p}" for p in self.problems]
         mc = self.monte_carlo
         if mc is not None and not mc.ok:
             lines.append(
@@ -317,6 +389,10 @@ class TheoremReport:
                 f"{mc.exact:.6g} (z = {mc.z:.2f}, tolerance {mc.tolerance})"
             )
         return "\n".join(lines)
+
+
+def _step_variables(check: Check) -> set[Any]:
+    return {old for old, _ in check.substitutions if isinstance(old, sp.Symbol)}
 
 
 @dataclass(frozen=True)
@@ -329,8 +405,10 @@ class Theorem:
         Slug used by the catalogue and the command line (``"dichotomy"``).
     title : str
         Human title.
-    statement : str
-        The statement in LaTeX (display math, without delimiters).
+    statement : sympy.Boolean or str
+        The formal statement (a sympy relation, conjunction or implication ``H -> C``
+        over declared symbols).  A string is taken as LaTeX only; the formal statement
+        then goes in ``claim`` (a theorem without one cannot be checked).
     plain : str
         The statement in plain words (Markdown).
     assumptions : tuple of str
@@ -344,9 +422,19 @@ class Theorem:
     monte_carlo : MonteCarloCheck, optional
         A simulation that must agree with the statement.
     references : tuple of str
-        Literature.
+        Literature: keys of :data:`~supercoherence.proofs.bibliography.BIBLIOGRAPHY`
+        (or free text).
     notes : str
         Remarks for the reader (Markdown), e.g. how a finite horizon looks.
+    claim : sympy.Boolean, optional
+        The formal statement, when ``statement`` is its LaTeX rendering.
+    hypotheses : tuple of sympy.Boolean
+        Formal hypotheses (beyond the symbols' assumptions): the theorem holds for
+        every value of its symbols that satisfies them.
+    establishes : tuple of int
+        Without ``claim``: the statement is the conjunction of the conclusions of
+        these steps (numbered from 1); it still has to be established by the proof
+        (a failed, example or non-formal step establishes nothing).
 
     Examples
     --------
@@ -357,7 +445,7 @@ class Theorem:
 
     name: str
     title: str
-    statement: str
+    statement: Any
     plain: str
     assumptions: tuple[str, ...]
     objects: tuple[str, ...]
@@ -366,9 +454,92 @@ class Theorem:
     monte_carlo: MonteCarloCheck | None = None
     references: tuple[str, ...] = ()
     notes: str = ""
+    claim: Any = None
+    hypotheses: tuple[Any, ...] = ()
+    establishes: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.statement, str):
+            formal = sp.sympify(self.statement)
+            if self.claim is None:
+                object.__setattr__(self, "claim", formal)
+            object.__setattr__(self, "statement", sp.latex(formal))
+        if self.claim is None and self.establishes:
+            parts = []
+            for number in self.establishes:
+                if not 1 <= number <= len(self.steps):
+                    raise ProofError(f"theorem {self.name!r}: there is no step {number}")
+                conclusion = self.steps[number - 1].claim.conclusion
+                if conclusion is None:
+                    raise ProofError(
+                        f"theorem {self.name!r}: step {number} concludes nothing formal"
+                    )
+                parts.append(conclusion)
+            object.__setattr__(self, "claim", sp.And(*parts))
+
+    @property
+    def variables(self) -> frozenset[Any]:
+        """The universally quantified symbols: those of the statement and hypotheses."""
+        formulas = [self.claim, *self.hypotheses] if self.claim is not None else []
+        return frozenset().union(*(sp.sympify(f).free_symbols for f in formulas))
+
+    def _statement_problems(self) -> list[str]:
+        claim = self.claim
+        if claim is None:
+            return ["no formal statement (the LaTeX only renders; give `claim`)"]
+        if claim is sp.true:
+            return ["the statement is trivially true: nothing is stated"]
+        if claim is sp.false:
+            return ["the statement is false (sympy evaluates it to False)"]
+        if not isinstance(claim, sp.logic.boolalg.Boolean):
+            return [f"the statement {sp.sstr(claim)} is not a formula"]
+        floats = [f for f in (claim, *self.hypotheses) if sp.sympify(f).has(sp.Float)]
+        if floats:
+            return ["the statement contains floating-point numbers; proofs are exact"]
+        return []
+
+    def _run_steps(self) -> tuple[list[StepReport], list[tuple[str, Any]]]:
+        antecedents, _ = split_statement(self.claim) if self.claim is not None else ([], [])
+        facts: list[tuple[str, Any]] = [("hypothesis", h) for h in self.hypotheses]
+        facts += [("statement's hypothesis", a) for a in antecedents]
+        variables = self.variables
+        reports = []
+        for number, step in enumerate(self.steps, start=1):
+            outcome = step.claim.run()
+            sources: list[str] = []
+            # An unavailable engine's step counts provisionally (the theorem is then
+            # "not checked (ENGINE unavailable)", never "checked"), so that the rest of
+            # the proof is still verified where, e.g., coqc is missing.
+            if outcome.status in ("checked", "cited", "unavailable"):
+                fixed = sorted(map(str, _step_variables(step.claim) & variables))
+                if fixed and outcome.status == "checked":
+                    outcome = Outcome(
+                        "example",
+                        outcome.engine,
+                        f"example, not proof (substitutes the theorem's variable(s) "
+                        f"{', '.join(fixed)}); {outcome.detail}",
+                        outcome.seconds,
+                    )
+                for premise in step.claim.premises:
+                    got = entails(facts, premise)
+                    if got is None:
+                        outcome = Outcome(
+                            "failed",
+                            outcome.engine,
+                            f"premise {sp.sstr(premise)} is neither an assumption nor the "
+                            f"conclusion of an earlier step",
+                            outcome.seconds,
+                        )
+                        break
+                    sources += got
+            usable = ("checked", "cited", "unavailable")
+            if outcome.status in usable and step.claim.conclusion is not None:
+                facts.append((f"step {number}", step.claim.conclusion))
+            reports.append(StepReport(number, step, outcome, tuple(dict.fromkeys(sources))))
+        return reports, facts
 
     def check(self, *, strict: bool = True, monte_carlo: bool = False) -> TheoremReport:
-        """Run every step (and, if asked, the Monte Carlo check).
+        """Run every step, verify they establish the statement (and, if asked, simulate).
 
         Parameters
         ----------
@@ -384,14 +555,30 @@ class Theorem:
         Raises
         ------
         ProofError
-            If ``strict`` and a step fails or the simulation disagrees.
+            If ``strict`` and a step fails, the statement is not established or the
+            simulation disagrees.
         """
         start = time.perf_counter()
-        steps = tuple(
-            StepReport(i, step, step.claim.run()) for i, step in enumerate(self.steps, start=1)
-        )
+        steps, facts = self._run_steps()
+        problems = self._statement_problems()
+        established: tuple[int, ...] = ()
+        if not problems:
+            used = entails(facts, self.claim)
+            if used is None:
+                _, consequents = split_statement(self.claim)
+                missing = [c for c in consequents if entails(facts, c) is None]
+                shown = "; ".join(sp.sstr(c) for c in missing) or sp.sstr(self.claim)
+                problems.append(f"the steps do not establish {shown}")
+            else:
+                established = tuple(
+                    sorted({int(u.split()[1]) for u in used if u.startswith("step ")})
+                )
+        if not any(s.outcome.status == "checked" for s in steps):
+            problems.append("no step is machine-checked")
         mc = self.monte_carlo.run() if (monte_carlo and self.monte_carlo) else None
-        report = TheoremReport(self.name, steps, mc, time.perf_counter() - start)
+        report = TheoremReport(
+            self.name, tuple(steps), mc, time.perf_counter() - start, tuple(problems), established
+        )
         if strict and not report.ok:
             raise ProofError(report.failure_message())
         return report

@@ -16,6 +16,10 @@ A study is a pipeline of separate stages (SALib / EMA Workbench style):
 Results stream to a study folder (:mod:`~supercoherence.simulations.store`) and a rerun
 computes only what is missing.
 
+Presenting the results (figures, graph files, formulas, the report) is
+:mod:`supercoherence.simulations.presentation`, the only part of the package that imports
+matplotlib, seaborn or markdown tooling; the pipeline modules here import none of them.
+
 Examples
 --------
 >>> from supercoherence.simulations import load_study
@@ -23,7 +27,29 @@ Examples
 'chain'
 """
 
-from supercoherence.simulations.runner import StudyResults, load_results, run_study
+if __name__ != "supercoherence.simulations":  # e.g. `import simulations` from the repo root
+    raise ImportError(
+        f"the folder simulations/ is the package supercoherence.simulations: import it by that "
+        f"name (`import supercoherence.simulations...`), not as {__name__!r}, which would load "
+        "a second copy of every module and class"
+    )
+
+from supercoherence.simulations.runner import (
+    StudyResults,
+    VerifyReport,
+    load_results,
+    run_study,
+    verify_study,
+)
 from supercoherence.simulations.study import Study, load_study, parse_study
 
-__all__ = ["Study", "StudyResults", "load_results", "load_study", "parse_study", "run_study"]
+__all__ = [
+    "Study",
+    "StudyResults",
+    "VerifyReport",
+    "load_results",
+    "load_study",
+    "parse_study",
+    "run_study",
+    "verify_study",
+]

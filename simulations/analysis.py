@@ -15,6 +15,20 @@ value is :math:`(\bar x - \mu)/(s/\sqrt n)`.
 
 A row is flagged when :math:`|z| > 4` (a two-sided p-value below 6.3e-5 per row).
 
+Censoring.  An engine may stop a replicate early (the chain engine at ``max_takeovers``
+takeovers).  ``censored_share`` is the share of the point's replicates whose value the
+cap may have changed; a row with ``censored_share > 0`` (``censored``) estimates the
+*capped* quantity (``E[min(N, M)]``, not ``E[N]``).  It keeps a closed form only when
+that closed form is of the same capped quantity
+(:meth:`~supercoherence.simulations.engines.Engine.exact_accounts_for_cap`); otherwise
+``exact`` and ``z`` are NaN (not compared).
+
+Comparing runs.  :func:`align_points` matches two runs' points by their parameter values;
+:func:`compare_estimates` joins their estimates on (point, estimand, at) with the
+difference in pooled standard errors, :math:`z = (\hat\theta_1 - \hat\theta_2) /
+\sqrt{\mathrm{SE}_1^2 + \mathrm{SE}_2^2}` (``study compare`` flags :math:`|z| >`
+:data:`FLAG_THRESHOLD`).
+
 Sobol indices.  For a Saltelli design the first- and total-order indices of an
 estimand over the sampled parameters come from :func:`SALib.analyze.sobol.analyze`.
 
@@ -34,8 +48,13 @@ from scipy import stats
 
 __all__ = [
     "FLAG_THRESHOLD",
+    "align_points",
+    "compare_estimates",
+    "censoring_sentence",
+    "summary_columns",
     "boundary_table",
     "estimate_table",
+    "verdict_table",
     "mean_interval",
     "sobol_indices",
     "wilson_interval",
@@ -139,6 +158,54 @@ def z_scores(estimate, exact, std_error, kind, n, se_floor=0.0):
     return np.where(np.isnan(exact), np.nan, z)
 
 
+def summary_columns(merged: pd.DataFrame, replicates: int, level: float = 0.95) -> pd.DataFrame:
+    """Estimate, standard error, interval, replicates and censored share of merged units.
+
+    These columns depend on the unit statistics alone (no closed form), so
+    ``study verify`` recomputes them from the unit files.
+
+    Parameters
+    ----------
+    merged : pandas.DataFrame
+        Columns ``estimand``, ``n``, ``sum``, ``sum_sq``, ``censored``.
+    replicates : int
+        Replicates per point (the denominator of ``censored_share``).
+    level : float
+        Confidence level of the intervals.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"estimand": ["law_of_n"], "n": [10], "sum": [5.0],
+    ...                   "sum_sq": [5.0], "censored": [0]})
+    >>> row = summary_columns(m, 10).iloc[0]
+    >>> float(row["estimate"]), int(row["replicates"]), float(row["censored_share"])
+    (0.5, 10, 0.0)
+    """
+    from supercoherence.simulations.estimands import ESTIMANDS
+
+    kind = merged["estimand"].map(lambda name: ESTIMANDS[name].kind).to_numpy()
+    n = merged["n"].to_numpy()
+    is_prob = kind == "probability"
+    p = np.where(is_prob, merged["sum"].to_numpy() / np.maximum(n, 1), 0.0)
+    w_low, w_high = wilson_interval(p * np.maximum(n, 1), np.maximum(n, 1), level)
+    mean, m_se, m_low, m_high = mean_interval(n, merged["sum"], merged["sum_sq"], level)
+    censored = (
+        merged["censored"].to_numpy(dtype=float)
+        if "censored" in merged.columns
+        else np.zeros(len(merged))
+    )
+    return pd.DataFrame(
+        {
+            "estimate": np.where(is_prob, p, mean),
+            "std_error": np.where(is_prob, np.sqrt(p * (1 - p) / np.maximum(n, 1)), m_se),
+            "ci_low": np.where(is_prob, w_low, m_low),
+            "ci_high": np.where(is_prob, w_high, m_high),
+            "replicates": n.astype(np.int64),
+            "censored_share": censored / max(int(replicates), 1),
+        }
+    )
+
+
 def estimate_table(study, merged: pd.DataFrame, engine, level: float = 0.95) -> pd.DataFrame:
     """The tidy ``estimates`` table from merged sufficient statistics.
 
@@ -147,7 +214,7 @@ def estimate_table(study, merged: pd.DataFrame, engine, level: float = 0.95) -> 
     study : Study
         The study (points, horizon, engine options).
     merged : pandas.DataFrame
-        Columns ``point``, ``estimand``, ``at``, ``n``, ``sum``, ``sum_sq``.
+        Columns ``point``, ``estimand``, ``at``, ``n``, ``sum``, ``sum_sq``, ``censored``.
     engine : Engine
         Supplies the closed forms.
     level : float
@@ -158,49 +225,93 @@ def estimate_table(study, merged: pd.DataFrame, engine, level: float = 0.95) -> 
     pandas.DataFrame
         Columns of ``docs/ARCHITECTURE.md``: ``point``, the parameters, ``estimand``,
         ``at``, ``estimate``, ``std_error``, ``ci_low``, ``ci_high``, ``replicates``,
-        ``exact``, ``z``, ``flag``.
+        ``exact``, ``z``, ``flag``, and ``censored_share``, ``censored`` (see the
+        module docstring: a censored row is compared only with the closed form of the
+        same capped quantity, else not at all), then one column per
+        ``engine.comparisons`` (predictions that are not exact, e.g. ``mean_field``;
+        never flagged).
     """
     from supercoherence.simulations.estimands import ESTIMANDS
 
     kind = merged["estimand"].map(lambda name: ESTIMANDS[name].kind).to_numpy()
     n = merged["n"].to_numpy()
-    is_prob = kind == "probability"
-    p = np.where(is_prob, merged["sum"].to_numpy() / np.maximum(n, 1), 0.0)
-    w_low, w_high = wilson_interval(p * np.maximum(n, 1), np.maximum(n, 1), level)
-    mean, m_se, m_low, m_high = mean_interval(n, merged["sum"], merged["sum_sq"], level)
-    estimate = np.where(is_prob, p, mean)
-    std_error = np.where(is_prob, np.sqrt(p * (1 - p) / np.maximum(n, 1)), m_se)
+    columns = summary_columns(merged, study.replicates, level)
+    censored = columns["censored_share"].to_numpy() > 0
     exact = np.array(
         [
             engine.exact(
                 study.points[pt], name, at, horizon=study.horizon, options=study.engine_options
             )
-            for pt, name, at in zip(merged["point"], merged["estimand"], merged["at"], strict=True)
+            if not (cut and not engine.exact_accounts_for_cap(name, study.horizon))
+            else math.nan
+            for pt, name, at, cut in zip(
+                merged["point"], merged["estimand"], merged["at"], censored, strict=True
+            )
         ],
         dtype=float,
     )
-    width = merged["estimand"].map(
-        lambda name: np.diff(ESTIMANDS[name].value_range or (0.0, 0.0))[0]
-    ).to_numpy(dtype=float)
-    z = z_scores(estimate, exact, std_error, kind, n, se_floor=width / np.maximum(n, 1))
+    width = (
+        merged["estimand"]
+        .map(lambda name: np.diff(ESTIMANDS[name].value_range or (0.0, 0.0))[0])
+        .to_numpy(dtype=float)
+    )
+    estimate = columns["estimate"].to_numpy()
+    z = z_scores(estimate, exact, columns["std_error"], kind, n, se_floor=width / np.maximum(n, 1))
     params = pd.DataFrame([study.points[pt] for pt in merged["point"]])
     table = pd.concat(
         [merged[["point"]].reset_index(drop=True), params.reset_index(drop=True)], axis=1
     )
     table["estimand"] = merged["estimand"].astype(str).to_numpy()
     table["at"] = merged["at"].to_numpy(dtype=float)
-    table["estimate"] = estimate
-    table["std_error"] = std_error
-    table["ci_low"] = np.where(is_prob, w_low, m_low)
-    table["ci_high"] = np.where(is_prob, w_high, m_high)
-    table["replicates"] = n.astype(np.int64)
+    for name in ("estimate", "std_error", "ci_low", "ci_high", "replicates"):
+        table[name] = columns[name].to_numpy()
     table["exact"] = exact
     table["z"] = z
     table["flag"] = np.abs(np.nan_to_num(z, nan=0.0)) > FLAG_THRESHOLD
+    table["censored_share"] = columns["censored_share"].to_numpy()
+    table["censored"] = censored
+    if engine.comparisons:
+        predictions = [
+            engine.compare(
+                study.points[pt], name, at, horizon=study.horizon, options=study.engine_options
+            )
+            for pt, name, at in zip(merged["point"], merged["estimand"], merged["at"], strict=True)
+        ]
+        for name in engine.comparisons:
+            table[name] = np.array([p[name] for p in predictions], dtype=float)
     return table
 
 
-def boundary_table(study, estimates: pd.DataFrame, engine, estimand: str) -> pd.DataFrame:
+def censoring_sentence(estimates: pd.DataFrame, manifest: dict) -> str:
+    """Words about the censored rows of an estimate table ("" when there are none).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"censored_share": [1.0, 0.0], "exact": [1000.0, 0.5]})
+    >>> censoring_sentence(e, {"engine_options": {"max_takeovers": 1000}})[:40]
+    '1 of 2 estimates are censored: in up to '
+    """
+    if "censored_share" not in estimates.columns:
+        return ""
+    cut = estimates[estimates["censored_share"] > 0]
+    if cut.empty:
+        return ""
+    cap = (manifest.get("engine_options") or {}).get("max_takeovers", 1000)
+    compared = int(cut["exact"].notna().sum())
+    return (
+        f"{len(cut)} of {len(estimates)} estimates are censored: in up to "
+        f"{cut['censored_share'].max():.1%} of replicates the chain stopped at "
+        f"max_takeovers = {cap} before the horizon, so these rows estimate the capped "
+        f"quantity (takeovers counted up to {cap}, e.g. E[min(N, {cap})]), not the "
+        f"uncensored value, which may be far larger (E[N] may be infinite); {compared} of "
+        "them are compared with the closed form of the same capped quantity, the others "
+        "with none. Raise [engine] max_takeovers or shorten the horizon to reduce this."
+    )
+
+
+def boundary_table(
+    study, estimates: pd.DataFrame, engine, estimand: str, verdicts: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per point: the analytic classification beside the estimate of ``estimand``.
 
     Parameters
@@ -209,15 +320,20 @@ def boundary_table(study, estimates: pd.DataFrame, engine, estimand: str) -> pd.
     estimates : pandas.DataFrame
         The table of :func:`estimate_table`.
     engine : Engine
-        Supplies ``classify``.
+        Supplies ``classify`` (``"no closed form"`` where there is none).
     estimand : str
         The estimated probability shown beside it (``supercoherence_by_horizon``).
+    verdicts : pandas.DataFrame, optional
+        The table of :func:`verdict_table`: its ``estimated_outcome``, ``support``,
+        ``recurrence`` and interval are added beside the classification.
 
     Returns
     -------
     pandas.DataFrame
         ``point``, the parameters, ``classification``, ``estimand``, ``estimate``,
-        ``ci_low``, ``ci_high``.
+        ``ci_low``, ``ci_high`` (and ``censored_share``), then with verdicts
+        ``estimated_outcome``, ``support``, ``recurrence``, ``recurrence_low``,
+        ``recurrence_high``.
     """
     rows = estimates[estimates["estimand"] == estimand].copy()
     rows["classification"] = [
@@ -232,7 +348,118 @@ def boundary_table(study, estimates: pd.DataFrame, engine, estimand: str) -> pd.
         "ci_low",
         "ci_high",
     ]
-    return rows[keep].reset_index(drop=True)
+    if "censored_share" in rows.columns:
+        keep.append("censored_share")
+    table = rows[keep].reset_index(drop=True)
+    if verdicts is not None:
+        table = table.merge(
+            verdicts[["point", *VERDICT_BOUNDARY_COLUMNS]], on="point", how="left", sort=False
+        )
+    return table
+
+
+#: Columns of :func:`verdict_table` copied into ``boundary.parquet``.
+VERDICT_BOUNDARY_COLUMNS = (
+    "estimated_outcome",
+    "support",
+    "recurrence",
+    "recurrence_low",
+    "recurrence_high",
+)
+
+
+def verdict_table(study, read_events) -> pd.DataFrame:
+    r"""Per point, the verdict estimated from its event table (``verdict.parquet``).
+
+    :func:`supercoherence.simulations.verdict.estimate_verdict` with the study's
+    ``outputs.verdict`` options (``pooled``, ``bootstrap``) and seed; points that share
+    a model (:meth:`Study.shared_points`) share its verdict.  A point whose table
+    cannot be judged (no takeover at all, every optimizer censored) is ``undecided``
+    with the reason.
+
+    Parameters
+    ----------
+    study : Study
+    read_events : callable
+        ``read_events(point) -> pandas.DataFrame``, the point's event table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``point``, the parameters, ``estimated_outcome``, ``point_outcome``,
+        ``support`` (bootstrap share of the estimated outcome; of the point outcome when
+        undecided), ``recurrence`` (the estimated :math:`\prod_n (1 - q_n)`),
+        ``recurrence_low``, ``recurrence_high``, ``family``, ``trend``, ``levels``
+        (levels fitted), ``replicates`` and ``reason``.
+
+    Examples
+    --------
+    >>> from supercoherence.models.engine.events import event_table
+    >>> from supercoherence.simulations.study import parse_study
+    >>> from supercoherence.theory.hazard import ConstantHazard
+    >>> study = parse_study({"study": {"name": "v", "engine": "chain", "horizon": 5.0,
+    ...     "replicates": 300, "seed": 0}, "parameters": {"hazard": "constant"},
+    ...     "outputs": {"estimands": ["mean_takeovers"], "verdict": {"pooled": True,
+    ...     "bootstrap": 20}}})
+    >>> table = event_table(ConstantHazard(1.0), 300, seed=0, horizon=5.0)
+    >>> row = verdict_table(study, lambda point: table).iloc[0]
+    >>> row["estimated_outcome"], float(row["support"])
+    ('recursion forever almost surely', 1.0)
+    """
+    from supercoherence.errors import ParameterError
+    from supercoherence.simulations.verdict import estimate_verdict
+
+    shared = study.shared_points()
+    done: dict[int, dict] = {}
+    rows = []
+    for index, point in enumerate(study.points):
+        first = shared.get(index, index)
+        if first not in done:
+            events = read_events(first)
+            events = events.drop(columns=[c for c in ("point",) if c in events.columns])
+            try:
+                verdict = estimate_verdict(
+                    events,
+                    pooled=study.outputs.verdict_pooled,
+                    bootstrap=study.outputs.verdict_bootstrap,
+                    seed=study.seed,
+                )
+            except (ParameterError, IndexError, ValueError) as exc:
+                # ParameterError: a table that cannot be judged; the others: a failure of
+                # the estimator itself, reported rather than losing the study's results
+                what = "cannot be judged" if isinstance(exc, ParameterError) else "failed"
+                done[first] = {
+                    "estimated_outcome": "undecided",
+                    "point_outcome": "undecided",
+                    "support": math.nan,
+                    "recurrence": math.nan,
+                    "recurrence_low": math.nan,
+                    "recurrence_high": math.nan,
+                    "family": "",
+                    "trend": "",
+                    "levels": 0,
+                    "replicates": int(events["replicate"].nunique()) if len(events) else 0,
+                    "reason": f"the verdict estimate {what}: {type(exc).__name__}: {exc}",
+                }
+            else:
+                shown = verdict.outcome if verdict.outcome.value != "undecided" else None
+                key = (shown or verdict.point_outcome).value
+                est, low, high = verdict.recurrence
+                done[first] = {
+                    "estimated_outcome": verdict.outcome.value,
+                    "point_outcome": verdict.point_outcome.value,
+                    "support": float(verdict.support.get(key, math.nan)),
+                    "recurrence": float(est),
+                    "recurrence_low": float(low),
+                    "recurrence_high": float(high),
+                    "family": verdict.family,
+                    "trend": str(verdict.trend.get("name", "")),
+                    "levels": int((verdict.levels.get("level", pd.Series([])) >= 0).sum()),
+                    "replicates": int(verdict.replicates),
+                    "reason": verdict.reason,
+                }
+        rows.append({"point": index, **point, **done[first]})
+    return pd.DataFrame(rows)
 
 
 def sobol_indices(study, estimates: pd.DataFrame, estimands) -> pd.DataFrame:
@@ -275,3 +502,86 @@ def sobol_indices(study, estimates: pd.DataFrame, estimands) -> pd.DataFrame:
 
 def _isnan(value) -> bool:
     return isinstance(value, float) and math.isnan(value)
+
+
+# --------------------------------------------------------------------------- comparing runs
+
+
+def align_points(
+    first: pd.DataFrame, first_points: pd.DataFrame, second: pd.DataFrame, second_points
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Renumber the second run's points by the first's parameter values.
+
+    Returns both estimate tables (the second with the first's point numbers, its
+    points without a match dropped) and a sentence saying how the points differ ("" when
+    they are the same).
+
+    Examples
+    --------
+    >>> pa = pd.DataFrame({"point": [0, 1], "s": [1.0, 2.0]})
+    >>> pb = pd.DataFrame({"point": [0, 1], "s": [2.0, 3.0]})
+    >>> ea = pd.DataFrame({"point": [0, 1], "estimand": ["x", "x"]})
+    >>> eb = pd.DataFrame({"point": [0, 1], "estimand": ["x", "x"]})
+    >>> _, b, note = align_points(ea, pa, eb, pb)
+    >>> b["point"].tolist(), note.split(":")[0]
+    ([1], 'the two studies have different parameter points')
+    """
+    names = [c for c in first_points.columns if c != "point"]
+    other = [c for c in second_points.columns if c != "point"]
+    if names == other and first_points[names].equals(second_points[other]):
+        return first, second, ""
+    common = [c for c in names if c in other]
+    key = {
+        tuple(_key_value(v) for v in row): int(point)
+        for point, row in zip(first_points["point"], first_points[common].to_numpy(), strict=True)
+    }
+    mapping = {}
+    if names == other:
+        for point, row in zip(
+            second_points["point"], second_points[common].to_numpy(), strict=True
+        ):
+            match = key.get(tuple(_key_value(v) for v in row))
+            if match is not None:
+                mapping[int(point)] = match
+    renumbered = second[second["point"].isin(mapping)].copy()
+    renumbered["point"] = renumbered["point"].map(mapping)
+    changed = [
+        c for c in names if c not in other or set(first_points[c]) != set(second_points[c])
+    ] + [c for c in other if c not in names]
+    note = (
+        f"the two studies have different parameter points: {len(first_points)} vs "
+        f"{len(second_points)} points, differing in {', '.join(changed) or 'their order'}; "
+        f"{len(mapping)} point(s) with the same parameter values are compared (numbered as "
+        "in the first), the others are left out"
+    )
+    return first, renumbered, note
+
+
+def compare_estimates(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Join two estimate tables on (point, estimand, at); z of the difference.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"point": [0], "estimand": ["x"], "at": [float("nan")],
+    ...                   "estimate": [0.5], "std_error": [0.03]})
+    >>> b = a.assign(estimate=[0.4], std_error=[0.04])
+    >>> round(float(compare_estimates(a, b)["z"].iloc[0]), 6)
+    2.0
+    """
+    keys = ["point", "estimand", "at"]
+    left = first[[*keys, "estimate", "std_error"]].fillna({"at": -1.0})
+    right = second[[*keys, "estimate", "std_error"]].fillna({"at": -1.0})
+    joined = left.merge(right, on=keys, suffixes=("_1", "_2"))
+    joined["at"] = joined["at"].where(joined["at"] != -1.0, np.nan)
+    joined["difference"] = joined["estimate_1"] - joined["estimate_2"]
+    pooled = np.hypot(joined["std_error_1"], joined["std_error_2"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = joined["difference"] / pooled
+    joined["z"] = np.where((pooled == 0) & (joined["difference"] == 0), 0.0, z)
+    return joined
+
+
+def _key_value(value: object) -> object:
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return float(value)
+    return value

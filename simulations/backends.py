@@ -149,7 +149,7 @@ class DaskBackend(Backend):
 
         self._cluster = None
         if address == "local":
-            n = check_positive_int("workers", workers or os.cpu_count() or 1)
+            n = check_positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
             self._cluster = LocalCluster(
                 n_workers=n,
                 threads_per_worker=1,
@@ -187,7 +187,7 @@ def make_backend(workers: int | None = None, dask: str | None = None) -> Backend
     Parameters
     ----------
     workers : int, optional
-        Parallel workers (default: the number of CPUs).
+        Parallel workers, >= 1 (default, ``None``: the number of CPUs; 0 is refused).
     dask : str, optional
         ``"local"`` or ``"tcp://host:port"``.
 
@@ -195,8 +195,12 @@ def make_backend(workers: int | None = None, dask: str | None = None) -> Backend
     --------
     >>> make_backend(1).description
     'in-process'
+    >>> make_backend(0)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: workers = 0 is out of range: ...
     """
     if dask is not None:
         return DaskBackend(dask, workers)
-    n = check_positive_int("workers", workers or os.cpu_count() or 1)
+    n = check_positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
     return InProcessBackend() if n == 1 else ProcessPoolBackend(n)

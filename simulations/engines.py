@@ -20,13 +20,15 @@ the analytic classification of a point.
     the top-level process is the recursion observed to the horizon and the closed forms
     of :func:`~supercoherence.simulations.estimands.abm_closed_form` apply.
 ``competition``
-    Lotka-Volterra competition between a base (share x) and a mesa-optimizer (share y),
-    :mod:`supercoherence.theory.competition`, from random initial states
-    :math:`x_0 \sim U(0, K_x)`, :math:`y_0 \sim U(0, m K_y)` (``initial_mesa = m``),
-    integrated to the horizon by classical fixed-step Runge-Kutta (step ``dt``),
-    vectorised over replicates.  A final share below ``1e-3`` of its carrying capacity
-    counts as excluded.  Outside the bistable region the outcome is the same from
-    every interior state, so its probability is exactly 0 or 1.
+    :func:`supercoherence.models.competition.simulate_competition`: Lotka-Volterra
+    competition between a base and a mesa-optimizer from random initial states,
+    integrated to the horizon (option ``dt``, the Runge-Kutta step); exact outcomes from
+    :func:`supercoherence.theory.competition.outcome`, 0 or 1 outside the bistable region.
+``selection``
+    :func:`supercoherence.models.selection.simulate_selection`: a Moran population of
+    coherent and optimizing systems under selection (options ``population_size``,
+    ``initial``); the Moran fixation probability as closed form, the replicator
+    solution beside it (:class:`SelectionEngine`).
 
 The engines import the models lazily, so study files can be validated without them.
 """
@@ -40,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from supercoherence.errors import GraphError, ParameterError
-from supercoherence.randomness import as_generator
 
 __all__ = ["ENGINES", "Engine", "get_engine"]
 
@@ -78,6 +80,12 @@ class Engine:
         Whether the horizon counts steps (must be a whole number).
     timeseries : bool
         Whether :meth:`evaluate` can return per-step time series.
+    events : bool
+        Whether :meth:`evaluate` can return the per-level event table (tenures of the
+        dominant optimizers, for the estimated verdict).
+    comparisons : tuple of str
+        Names of the extra columns of ``estimates.parquet`` that :meth:`compare` fills
+        (predictions beside the estimate that are not exact, such as a mean field).
 
     Examples
     --------
@@ -93,6 +101,24 @@ class Engine:
     allows_infinite_horizon = True
     integer_horizon = False
     timeseries = False
+    events = False
+    comparisons: tuple[str, ...] = ()
+    #: The estimated probability shown beside the classification in ``boundary.parquet``.
+    boundary_estimand = "supercoherence_by_horizon"
+    #: Largest number of time steps a run may take (see :meth:`horizon_steps`).
+    max_horizon_steps = math.inf
+
+    def horizon_steps(self, horizon: float, options: dict[str, Any]) -> float:
+        """Time steps one replicate takes to reach ``horizon`` (0 for event-driven engines)."""
+        return 0.0
+
+    def censoring_note(self, options: dict[str, Any]) -> str:
+        """Words for the report about what caps the engine's runs ("" if nothing does)."""
+        return ""
+
+    def exact_accounts_for_cap(self, estimand: str, horizon: float) -> bool:
+        """Whether :meth:`exact` is the closed form of the capped (censored) quantity."""
+        return False
 
     def parameter_names(self) -> tuple[str, ...]:
         """Names accepted in ``[parameters]``."""
@@ -127,6 +153,17 @@ class Engine:
         """
         return dict(options)
 
+    def canonical(self, point: dict[str, Any]) -> dict[str, Any]:
+        """The part of ``point`` the model reads: points with equal canonical forms are
+        the same model, simulated once and shared (default: the whole point).
+
+        Examples
+        --------
+        >>> get_engine("competition").canonical({"alpha": 0.5})
+        {'alpha': 0.5}
+        """
+        return dict(point)
+
     def evaluate(
         self,
         point: dict[str, Any],
@@ -136,17 +173,28 @@ class Engine:
         horizon: float,
         options: dict[str, Any],
         timeseries: bool = False,
+        events: float | None = None,
     ):
-        """The replicate table and, if asked and supported, the per-step time series.
+        """The replicate table and, if asked and supported, time series and event table.
+
+        Parameters
+        ----------
+        events : float, optional
+            The horizon of the per-level event table
+            (:mod:`supercoherence.models.engine.events`) to return, or None for none.
 
         Returns
         -------
-        (dict of str to numpy.ndarray, pandas.DataFrame or None)
+        (dict of str to numpy.ndarray, pandas.DataFrame or None, pandas.DataFrame or None)
+            The table, the per-step time series and the event table (replicates
+            numbered from 0 within the call).
         """
         if timeseries and not self.timeseries:
             raise ParameterError("timeseries", timeseries, f"False for engine {self.name!r}")
+        if events is not None and not self.events:
+            raise ParameterError("events", True, f"False for engine {self.name!r}")
         table = self.simulate(point, replicates, seed, horizon=horizon, options=options)
-        return table, None
+        return table, None, None
 
     def exact(
         self,
@@ -160,9 +208,35 @@ class Engine:
         """Closed-form value of ``estimand`` at ``point``, NaN when none is known."""
         return math.nan
 
+    def compare(
+        self,
+        point: dict[str, Any],
+        estimand: str,
+        at: float,
+        *,
+        horizon: float,
+        options: dict[str, Any],
+    ) -> dict[str, float]:
+        """Predictions of ``estimand`` beside the estimate, one per :attr:`comparisons`.
+
+        Not exact (they are not tested against the estimate); NaN where none applies.
+        """
+        return {name: math.nan for name in self.comparisons}
+
     def classify(self, point: dict[str, Any], *, options: dict[str, Any]) -> str:
         """The analytic long-run classification of ``point``."""
         raise NotImplementedError
+
+
+#: Parameters of a :class:`TakeoverScenario` read only by one hazard family.
+_FAMILY_PARAMETERS = {
+    "entrenchment": "entrenchment",
+    "entrenchment_weakening": "entrenchment",
+    "power": "power",
+}
+
+#: Label of a point without an analytic classification (boundary.parquet).
+NO_CLOSED_FORM = "no closed form"
 
 
 class _ScenarioEngine(Engine):
@@ -182,6 +256,22 @@ class _ScenarioEngine(Engine):
     def check_point(self, point: dict[str, Any]) -> None:
         self.scenario(point)
 
+    def canonical(self, point: dict[str, Any]) -> dict[str, Any]:
+        """The point without the parameters its hazard family ignores.
+
+        Examples
+        --------
+        >>> get_engine("chain").canonical({"hazard": "constant", "entrenchment": 0.5,
+        ...                                "spawn_rate": 1.0})
+        {'hazard': 'constant', 'spawn_rate': 1.0}
+        """
+        family = point.get("hazard", "entrenchment")
+        return {
+            key: value
+            for key, value in point.items()
+            if _FAMILY_PARAMETERS.get(key, family) == family
+        }
+
     def classify(self, point: dict[str, Any], *, options: dict[str, Any]) -> str:
         return _classify_q(self.scenario(point).q_expr())
 
@@ -194,13 +284,60 @@ class ChainEngine(_ScenarioEngine):
     estimands = _TAKEOVER_ESTIMANDS
     default_estimands = ("supercoherence_by_horizon", "mean_takeovers", "final_alignment")
 
+    def normalise_options(self, options, *, base):
+        from supercoherence.models.engine.chain import MAX_TAKEOVERS_LIMIT
+
+        out = dict(options)
+        cap = out.get("max_takeovers", 1000)
+        if not 1 <= cap <= MAX_TAKEOVERS_LIMIT:
+            raise ParameterError(
+                "max_takeovers",
+                cap,
+                f"[1, {MAX_TAKEOVERS_LIMIT}]",
+                "memory grows with max_takeovers",
+            )
+        return out
+
+    events = True
+
+    def evaluate(self, point, replicates, seed, *, horizon, options, timeseries=False, events=None):
+        table, _, _ = super().evaluate(
+            point, replicates, seed, horizon=horizon, options=options, timeseries=timeseries
+        )
+        if events is None:
+            return table, None, None
+        from supercoherence.models.engine.events import iter_events
+
+        # the event sampler draws from its own child of the unit's seed (exact tenures
+        # level by level), so the event table is a second, independent sample
+        chunks = list(iter_events(self.scenario(point), replicates, seed=seed, horizon=events))
+        return table, None, pd.concat(chunks, ignore_index=True)
+
     def simulate(self, point, replicates, seed, *, horizon, options):
         from supercoherence.models.engine import simulate_chain
 
         result = simulate_chain(
             self.scenario(point), replicates, seed=seed, horizon=horizon, **options
         )
-        return result.table
+        table = dict(result.table)
+        # the chain stopped at the cap M before the horizon: later takeovers are unknown
+        table["capped"] = table["censored"] & (
+            table["takeovers_by_horizon"] == table["n_takeovers"]
+        )
+        return table
+
+    def censoring_note(self, options):
+        cap = options.get("max_takeovers", 1000)
+        return (
+            f"the chain engine stops a replicate at max_takeovers = {cap} takeovers ([engine] "
+            "table); a replicate stopped there before the horizon is censored"
+        )
+
+    def exact_accounts_for_cap(self, estimand, horizon):
+        # At T = oo (and for the law of N, counted to the end of the chain) the closed
+        # forms are those of the capped quantities: P(N = k) for k < M, P(N < M),
+        # E[min(N, M)], E[rho^min(N, M)].  At finite T the Poisson forms are uncapped.
+        return estimand == "no_takeover_by" or estimand == "law_of_n" or math.isinf(horizon)
 
     def exact(self, point, estimand, at, *, horizon, options):
         from supercoherence.simulations.estimands import chain_closed_form
@@ -222,12 +359,71 @@ class AbmEngine(_ScenarioEngine):
         "resource_share": (int, float),
         "deceptive_share": (int, float),
     }
-    estimands = (*_TAKEOVER_ESTIMANDS, "coherence", "size", "depth", "nested_takeovers")
+    estimands = (
+        *_TAKEOVER_ESTIMANDS,
+        "coherence",
+        "size",
+        "depth",
+        "nested_takeovers",
+        "deep_takeovers",
+        "challenger_depth",
+    )
     default_estimands = ("supercoherence_by_horizon", "mean_takeovers", "coherence")
     default_horizon = 50.0
     allows_infinite_horizon = False
     integer_horizon = True
     timeseries = True
+    events = True
+    comparisons = ("independent", "mean_field")
+    max_horizon_steps = 100_000
+
+    def parameter_names(self) -> tuple[str, ...]:
+        """The scenario's names and those of the interaction (:class:`NestedDynamics`).
+
+        Examples
+        --------
+        >>> names = get_engine("abm").parameter_names()
+        >>> "spawn_rate" in names and "challenge_rate" in names
+        True
+        """
+        from supercoherence.theory.nested import NestedDynamics
+
+        return (*super().parameter_names(), *NestedDynamics.parameter_names())
+
+    def resolve(self, point: dict[str, Any]):
+        """``(TakeoverScenario, NestedDynamics)`` of ``point`` (validated).
+
+        Examples
+        --------
+        >>> sc, dyn = get_engine("abm").resolve({"spawn_rate": 2.0, "challenge_rate": 1.0})
+        >>> sc.spawn_rate, dyn.challenge_rate, dyn.is_limit()
+        (2.0, 1.0, False)
+        """
+        return _resolve_abm(tuple(sorted(point.items(), key=lambda kv: kv[0])))
+
+    def scenario(self, point: dict[str, Any]):
+        return self.resolve(point)[0]
+
+    def check_point(self, point: dict[str, Any]) -> None:
+        self.resolve(point)
+
+    def canonical(self, point: dict[str, Any]) -> dict[str, Any]:
+        from supercoherence.theory.nested import NestedDynamics
+
+        names = set(NestedDynamics.parameter_names())
+        scenario = {k: v for k, v in point.items() if k not in names}
+        dynamics = {k: v for k, v in point.items() if k in names}
+        if not dynamics.get("shift_rate", 0) and dynamics.get("shift_times", ()) in ((), []):
+            dynamics.pop("shift_probability", None)  # no critical moment ever comes
+        return {**super().canonical(scenario), **dynamics}
+
+    def classify(self, point, *, options):
+        if not self.resolve(point)[1].is_limit():
+            return NO_CLOSED_FORM
+        return super().classify(point, options=options)
+
+    def horizon_steps(self, horizon, options):
+        return horizon
 
     def normalise_options(self, options, *, base):
         from supercoherence.checks import check_probability
@@ -241,21 +437,27 @@ class AbmEngine(_ScenarioEngine):
             _build_graph(out["graph"])  # refuse an invalid nesting now, not in a worker
         return out
 
-    def evaluate(self, point, replicates, seed, *, horizon, options, timeseries=False):
+    def evaluate(self, point, replicates, seed, *, horizon, options, timeseries=False, events=None):
         from supercoherence.models.nested import simulate_abm
 
+        scenario, dynamics = self.resolve(point)
         kwargs = dict(options)
         if "graph" in kwargs:
             kwargs["graph"] = _build_graph(kwargs["graph"])
+        if events is not None:
+            return _abm_with_events(
+                scenario, dynamics, replicates, seed, int(horizon), timeseries, kwargs
+            )
         result = simulate_abm(
-            self.scenario(point),
+            scenario,
             replicates,
             seed=seed,
             horizon=int(horizon),
             timeseries=timeseries,
+            dynamics=dynamics,
             **kwargs,
         )
-        return result.table, result.timeseries
+        return result.table, result.timeseries, None
 
     def simulate(self, point, replicates, seed, *, horizon, options):
         return self.evaluate(point, replicates, seed, horizon=horizon, options=options)[0]
@@ -265,7 +467,117 @@ class AbmEngine(_ScenarioEngine):
 
         if options.get("graph", {}).get("kind") == "graphml":  # the root's level/age may differ
             return math.nan
-        return abm_closed_form(self.scenario(point), estimand, at, horizon=horizon)
+        scenario, dynamics = self.resolve(point)
+        if not dynamics.is_limit():  # interacting: the closed forms are of another model
+            return math.nan
+        if estimand in ("deep_takeovers", "challenger_depth"):
+            return math.nan
+        return abm_closed_form(scenario, estimand, at, horizon=horizon)
+
+    def compare(self, point, estimand, at, *, horizon, options):
+        r"""The independent-contest model at the same point, and the mean field.
+
+        ``independent``: the closed form of the independent-contest model (the limit of
+        :class:`~supercoherence.theory.nested.NestedDynamics`) with spawn rate
+        :math:`\lambda o`; ``mean_field``: :func:`supercoherence.theory.nested.mean_field`
+        (``resource_elasticity = 0`` only) of ``no_takeover_by`` at whole times and of
+        ``survival`` / ``law_of_n`` at 0 (both :math:`P(N_T = 0)`).
+
+        Examples
+        --------
+        >>> out = get_engine("abm").compare({"spawn_rate": 1.0, "hazard": "constant",
+        ...     "challenge_rate": 1.0, "active_share": 1.0}, "no_takeover_by", 4.0,
+        ...     horizon=4.0, options={})
+        >>> round(out["independent"], 4), out["mean_field"] < out["independent"]
+        (0.6065, True)
+        """
+        from dataclasses import replace
+
+        from supercoherence.simulations.estimands import abm_closed_form
+
+        out = {name: math.nan for name in self.comparisons}
+        if options.get("graph", {}).get("kind") == "graphml":
+            return out
+        scenario, dynamics = self.resolve(point)
+        if estimand not in ("deep_takeovers", "challenger_depth"):
+            scaled = replace(scenario, spawn_rate=scenario.spawn_rate * dynamics.optimizerness)
+            out["independent"] = abm_closed_form(scaled, estimand, at, horizon=horizon)
+        zero = estimand in ("survival", "law_of_n") and at == 0
+        if dynamics.resource_elasticity == 0 and (estimand == "no_takeover_by" or zero):
+            t = horizon if zero else min(at, horizon)
+            if t == 0:
+                out["mean_field"] = 1.0
+            elif t == int(t):
+                survival = _mean_field_survival(
+                    scenario,
+                    dynamics,
+                    int(horizon),
+                    options.get("deceptive_share", 0.5),
+                    options.get("remove_detected", True),
+                )
+                out["mean_field"] = float(survival[int(t) - 1])
+        return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _resolve_abm(items: tuple):
+    from supercoherence.models.nested.model import resolve_parameters
+
+    return resolve_parameters(None, None, dict(items))
+
+
+@functools.lru_cache(maxsize=256)
+def _mean_field_survival(scenario, dynamics, horizon, deceptive_share, remove_detected):
+    from supercoherence.theory.nested import mean_field
+
+    result = mean_field(
+        scenario,
+        dynamics,
+        horizon,
+        deceptive_share=deceptive_share,
+        remove_detected=remove_detected,
+    )
+    return result.survival
+
+
+def _abm_with_events(scenario, dynamics, replicates, seed, horizon, timeseries, options):
+    """:func:`simulate_abm`'s table (same seeding, same runs) and each run's event table.
+
+    The event table's ``level`` is the index of the top-level optimizer since time 0
+    (0 for the initial root, k after k top-level takeovers).
+    """
+    from supercoherence.models.engine.events import lineage_events
+    from supercoherence.models.nested import NestedOptimizerModel
+    from supercoherence.models.nested.simulate import TABLE_COLUMNS, _row, _series
+    from supercoherence.randomness import spawn_seeds
+
+    rows, frames, events = [], [], []
+    for i, child in enumerate(spawn_seeds(seed, replicates)):
+        model = NestedOptimizerModel(
+            scenario,
+            seed=child,
+            horizon=horizon,
+            dynamics=dynamics,
+            collect_model=timeseries,
+            **options,
+        )
+        entry = float(model.state.age[model.root_slot])
+        model.run_model()
+        rows.append(_row(model))
+        if timeseries:
+            frames.append(_series(model, i))
+        frame = lineage_events(model, replicate=i, entry=entry)
+        # level = index of the dominant optimizer since time 0 (an interacting winner's
+        # capability level need not be its predecessor's plus one)
+        frame["level"] = np.arange(len(frame), dtype=np.int64)
+        events.append(frame)
+    columns = list(zip(*rows, strict=True))
+    table = {
+        name: np.asarray(values, dtype=dtype)
+        for (name, dtype), values in zip(TABLE_COLUMNS.items(), columns, strict=True)
+    }
+    series = pd.concat(frames, ignore_index=True) if timeseries else None
+    return table, series, pd.concat(events, ignore_index=True)
 
 
 #: Named initial nestings of the abm engine: builder name -> its integer arguments.
@@ -355,19 +667,6 @@ def _classify_q(q_expr) -> str:
     return classify(q_expr).outcome.value
 
 
-_COMPETITION_DEFAULTS = {
-    "alpha": 0.5,
-    "beta": 0.5,
-    "K_x": 1.0,
-    "K_y": 1.0,
-    "r_x": 1.0,
-    "r_y": 1.0,
-    "alignment": 0.0,
-    "initial_mesa": 1.0,
-}
-_EXCLUDED = 1e-3
-
-
 class CompetitionEngine(Engine):
     """Random initial states of the Lotka-Volterra competition, integrated to the horizon."""
 
@@ -377,43 +676,39 @@ class CompetitionEngine(Engine):
     default_estimands = estimands
     default_horizon = 100.0
     allows_infinite_horizon = False
+    max_horizon_steps = 10**7
+    boundary_estimand = "mesa_takes_over"
+
+    def horizon_steps(self, horizon, options):
+        return math.ceil(horizon / options.get("dt", 0.05))
+
+    def normalise_options(self, options, *, base):
+        from supercoherence.checks import check_in_interval
+
+        out = dict(options)
+        if "dt" in out:
+            out["dt"] = float(check_in_interval("dt", out["dt"], 0, 1e6, low_open=True))
+        return out
 
     def parameter_names(self) -> tuple[str, ...]:
-        return tuple(_COMPETITION_DEFAULTS)
+        from supercoherence.models.competition import DEFAULTS
+
+        return tuple(DEFAULTS)
 
     def _params(self, point: dict[str, Any]) -> dict[str, float]:
-        from supercoherence.checks import check_in_interval
-        from supercoherence.theory.competition import CompetitionParams
+        from supercoherence.models.competition import check_parameters
 
-        values = {**_COMPETITION_DEFAULTS, **point}
-        unknown = set(values) - set(_COMPETITION_DEFAULTS)
-        if unknown:
-            name = sorted(unknown)[0]
-            raise ParameterError(name, values[name], f"one of {list(_COMPETITION_DEFAULTS)}")
-        CompetitionParams(**{k: values[k] for k in ("alpha", "beta", "K_x", "K_y", "r_x", "r_y")})
-        check_in_interval("alignment", values["alignment"], -1, 1)
-        check_in_interval("initial_mesa", values["initial_mesa"], 0, 1, low_open=True)
-        return {k: float(v) for k, v in values.items()}
+        return check_parameters(point)
 
     def check_point(self, point: dict[str, Any]) -> None:
         self._params(point)
 
     def simulate(self, point, replicates, seed, *, horizon, options):
-        p = self._params(point)
-        gen = as_generator(seed)
-        x = gen.uniform(0.0, p["K_x"], replicates)
-        y = gen.uniform(0.0, p["initial_mesa"] * p["K_y"], replicates)
-        x, y = _runge_kutta(p, x, y, horizon, options.get("dt", 0.05))
-        base_gone = x < _EXCLUDED * p["K_x"]
-        mesa_gone = y < _EXCLUDED * p["K_y"]
-        outcome = np.where(
-            mesa_gone,
-            "mesa disappears",
-            np.where(base_gone, "mesa takes over", "stable coexistence"),
+        from supercoherence.models.competition import simulate_competition
+
+        return simulate_competition(
+            point, replicates, seed=seed, horizon=horizon, dt=options.get("dt", 0.05)
         )
-        total = np.where(x + y > 0, x + y, 1.0)
-        coherence = (x + p["alignment"] * y) / total
-        return {"outcome": outcome, "coherence": coherence, "x": x, "y": y}
 
     def exact(self, point, estimand, at, *, horizon, options):
         from supercoherence.theory.competition import Outcome, outcome
@@ -431,6 +726,144 @@ class CompetitionEngine(Engine):
         return outcome({k: p[k] for k in ("alpha", "beta", "K_x", "K_y", "r_x", "r_y")}).value
 
 
+class SelectionEngine(Engine):
+    """A Moran population of coherent and optimizing systems
+    (:func:`supercoherence.models.selection.simulate_selection`).
+
+    Parameters are those of :meth:`SelectionParams.from_mapping
+    <supercoherence.theory.selection.SelectionParams.from_mapping>` (the scenario's
+    hazard must be ``constant``) except ``initial_coherent_share``: the population
+    starts with ``initial`` coherent systems among ``population_size`` (options of the
+    ``[engine]`` table, defaults 1 and 20).  With ``horizon = inf`` (the default) every
+    run goes on until one type has taken over.
+
+    Closed forms: ``fixation`` at ``horizon = inf`` is the Moran fixation probability
+    :func:`~supercoherence.theory.selection.coherent_fixation` (exact: the count of
+    coherent systems is a birth-death chain with a constant rate ratio), and so is
+    ``coherent_share`` (at absorption the share is 0 or 1); at a finite horizon
+    ``coherent_share`` is exact only when selection is neutral (relative fitness 1:
+    the share is a martingale, ``initial / population_size``), and
+    ``original_goal_share`` is 1 when ``takeover_loss = 1`` (a taken-over system leaves
+    the competition).  The replicator solution
+    (:func:`~supercoherence.theory.selection.strategy_shares`,
+    :func:`~supercoherence.theory.selection.original_goal_share`) is the limit of an
+    infinite population, so it is reported beside the estimate (column ``replicator``)
+    and not tested.  The classification is
+    :func:`~supercoherence.theory.selection.coherent_survives` (long-run replicator
+    shares).
+    """
+
+    name = "selection"
+    options = {"population_size": int, "initial": int}
+    estimands = ("fixation", "coherent_share", "original_goal_share")
+    default_estimands = estimands
+    default_horizon = math.inf
+    comparisons = ("replicator",)
+    boundary_estimand = "fixation"
+
+    def parameter_names(self) -> tuple[str, ...]:
+        """The keys of ``SelectionParams.from_mapping`` but ``initial_coherent_share``.
+
+        Examples
+        --------
+        >>> "search_advantage" in get_engine("selection").parameter_names()
+        True
+        """
+        from supercoherence.theory.selection import SelectionParams
+
+        return tuple(n for n in SelectionParams.parameter_names() if n != "initial_coherent_share")
+
+    def normalise_options(self, options, *, base):
+        out = {"population_size": 20, "initial": 1, **options}
+        size, initial = out["population_size"], out["initial"]
+        if size < 2:
+            raise ParameterError("population_size", size, "integers >= 2")
+        if not 1 <= initial <= size - 1:
+            raise ParameterError("initial", initial, f"[1, population_size - 1] = [1, {size - 1}]")
+        return out
+
+    def params(self, point: dict[str, Any]):
+        """The :class:`SelectionParams` of ``point`` (validated; constant hazard)."""
+        return _selection_params(tuple(sorted(point.items(), key=lambda kv: kv[0])))
+
+    def check_point(self, point: dict[str, Any]) -> None:
+        params = self.params(point)
+        if params.scenario.hazard != "constant":
+            raise ParameterError(
+                "hazard",
+                params.scenario.hazard,
+                "'constant'",
+                "the selection engine's systems are taken over at constant rates",
+            )
+
+    def canonical(self, point: dict[str, Any]) -> dict[str, Any]:
+        family = point.get("hazard", "constant")
+        return {k: v for k, v in point.items() if _FAMILY_PARAMETERS.get(k, family) == family}
+
+    def simulate(self, point, replicates, seed, *, horizon, options):
+        from supercoherence.models.selection import simulate_selection
+
+        return simulate_selection(
+            self.params(point),
+            options.get("population_size", 20),
+            replicates,
+            seed=seed,
+            initial=options.get("initial", 1),
+            horizon=horizon,
+        )
+
+    def exact(self, point, estimand, at, *, horizon, options):
+        from supercoherence.theory.selection import coherent_fixation, moran_relative_fitness
+
+        params = self.params(point)
+        size, initial = options.get("population_size", 20), options.get("initial", 1)
+        if estimand == "original_goal_share":
+            return 1.0 if params.takeover_loss == 1 else math.nan
+        if math.isinf(horizon):
+            return coherent_fixation(params, size, initial)
+        if estimand == "coherent_share" and moran_relative_fitness(params, 0, 1) == 1.0:
+            return initial / size
+        return math.nan
+
+    def compare(self, point, estimand, at, *, horizon, options):
+        """The replicator (infinite-population) prediction at the horizon.
+
+        Examples
+        --------
+        >>> out = get_engine("selection").compare({"search_advantage": 0.0},
+        ...     "coherent_share", math.nan, horizon=8.0, options={"population_size": 2,
+        ...     "initial": 1})
+        >>> round(out["replicator"], 6)
+        0.731059
+        """
+        from dataclasses import replace
+
+        from supercoherence.theory.selection import original_goal_share, strategy_shares
+
+        if estimand == "fixation" or math.isinf(horizon):
+            return {"replicator": math.nan}
+        size, initial = options.get("population_size", 20), options.get("initial", 1)
+        share = initial / size
+        params = replace(self.params(point), initial_shares=(share, 1.0 - share))
+        if estimand == "coherent_share":
+            return {"replicator": float(strategy_shares(params, horizon)[0])}
+        return {"replicator": float(original_goal_share(params, horizon))}
+
+    def classify(self, point, *, options):
+        from supercoherence.theory.selection import coherent_survives
+
+        return (
+            "coherent survives" if coherent_survives(self.params(point)) else "coherent outcompeted"
+        )
+
+
+@functools.lru_cache(maxsize=1024)
+def _selection_params(items: tuple):
+    from supercoherence.theory.selection import SelectionParams
+
+    return SelectionParams.from_mapping(dict(items))
+
+
 _ESTIMAND_OUTCOME = {
     "mesa_takes_over": "mesa takes over",
     "mesa_disappears": "mesa disappears",
@@ -438,27 +871,9 @@ _ESTIMAND_OUTCOME = {
 }
 
 
-def _runge_kutta(p, x, y, horizon, dt):
-    def field(x, y):
-        return (
-            p["r_x"] * x * (1.0 - (x + p["alpha"] * y) / p["K_x"]),
-            p["r_y"] * y * (1.0 - (y + p["beta"] * x) / p["K_y"]),
-        )
-
-    steps = max(1, math.ceil(horizon / dt))
-    h = horizon / steps
-    for _ in range(steps):
-        k1 = field(x, y)
-        k2 = field(x + 0.5 * h * k1[0], y + 0.5 * h * k1[1])
-        k3 = field(x + 0.5 * h * k2[0], y + 0.5 * h * k2[1])
-        k4 = field(x + h * k3[0], y + h * k3[1])
-        x = x + h / 6.0 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
-        y = y + h / 6.0 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
-    return x, y
-
-
 ENGINES: dict[str, Engine] = {
-    engine.name: engine for engine in (ChainEngine(), AbmEngine(), CompetitionEngine())
+    engine.name: engine
+    for engine in (ChainEngine(), AbmEngine(), CompetitionEngine(), SelectionEngine())
 }
 
 

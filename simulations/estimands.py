@@ -22,7 +22,12 @@ name                            kind         indicator / value per replicate
 ``last_takeover_time``          mean         ``L`` (finite values)
 ``final_alignment``             mean         ``w . w_0`` at the horizon
 ``coherence``, ``size``,        mean         the ABM's columns
-``depth``, ``nested_takeovers``
+``depth``, ``nested_takeovers``,
+``deep_takeovers``,
+``challenger_depth``
+``fixation``                    probability  selection engine: the coherent type fixed
+``coherent_share``,             mean         selection engine: shares at the horizon
+``original_goal_share``
 ``mesa_takes_over``,            probability  competition engine: the final state
 ``mesa_disappears``,
 ``coexistence``
@@ -226,6 +231,43 @@ ESTIMANDS: dict[str, Estimand] = {
             "E[number of takeovers below the top level]",
         ),
         Estimand(
+            "deep_takeovers",
+            "mean",
+            None,
+            _column("deep_takeovers"),
+            "E[top-level takeovers by a challenger born at depth >= 2 (one that climbed)]",
+        ),
+        Estimand(
+            "challenger_depth",
+            "mean",
+            None,
+            _column("challenger_depth"),
+            "E[mean birth depth of the successful top-level challengers] (runs with one)",
+        ),
+        Estimand(
+            "fixation",
+            "probability",
+            None,
+            lambda table, _at, _h: np.asarray(table["fixed"], dtype=bool),
+            "P(the coherent type takes over the whole population by the horizon)",
+        ),
+        Estimand(
+            "coherent_share",
+            "mean",
+            None,
+            _column("share"),
+            "E[share of the population of the coherent type] at the horizon",
+            value_range=(0.0, 1.0),
+        ),
+        Estimand(
+            "original_goal_share",
+            "mean",
+            None,
+            _column("original_goal_share"),
+            "E[share of the population still carrying the original goal] at the horizon",
+            value_range=(0.0, 1.0),
+        ),
+        Estimand(
             "mesa_takes_over",
             "probability",
             None,
@@ -267,29 +309,54 @@ def statistics(
     Returns
     -------
     dict
-        Columns ``estimand``, ``at``, ``n`` (values used), ``sum``, ``sum_sq``.
+        Columns ``estimand``, ``at``, ``n`` (values used), ``sum``, ``sum_sq`` and
+        ``censored``: the replicates whose value the cap ``max_takeovers`` may have
+        changed (a ``capped`` column of the table marks the replicates stopped there).
 
     Examples
     --------
     >>> table = {"n_takeovers": np.array([0, 1, 1, 3])}
     >>> stats = statistics(table, [("law_of_n", 1.0)], float("inf"))
-    >>> stats["n"].tolist(), stats["sum"].tolist()
-    ([4], [2.0])
+    >>> stats["n"].tolist(), stats["sum"].tolist(), stats["censored"].tolist()
+    ([4], [2.0], [0])
     """
-    n, total, total_sq = [], [], []
+    n, total, total_sq, censored = [], [], [], []
+    capped = table.get("capped")
     for name, at in requests:
         values = np.asarray(ESTIMANDS[name].values(table, at, horizon), dtype=float)
+        if capped is not None and name in _CAP_AFFECTS:
+            censored.append(int(np.count_nonzero(_CAP_AFFECTS[name](table, capped, at))))
+        else:
+            censored.append(0)
         values = values[~np.isnan(values)]
         n.append(values.size)
         total.append(float(values.sum()))
-        total_sq.append(float(np.dot(values, values)))
+        total_sq.append(float(np.einsum("i,i->", values, values)))  # no BLAS threads
     return {
         "estimand": np.array([r[0] for r in requests], dtype=object),
         "at": np.array([r[1] for r in requests], dtype=float),
         "n": np.array(n, dtype=np.int64),
         "sum": np.array(total, dtype=float),
         "sum_sq": np.array(total_sq, dtype=float),
+        "censored": np.array(censored, dtype=np.int64),
     }
+
+
+def _capped(table, capped, _at):
+    return np.asarray(capped, dtype=bool)
+
+
+#: For each estimand, which capped replicates (stopped at ``max_takeovers`` before the
+#: horizon, column ``capped``) have a value the cap may have changed.  ``survival`` at t
+#: is unknown only if the M-th takeover came by t; ``law_of_n`` at k only if k = M.
+_CAP_AFFECTS = {
+    "survival": lambda t, c, at: c & (np.asarray(t["last_takeover_time"]) <= at),
+    "supercoherence_by_horizon": _capped,
+    "law_of_n": lambda t, c, at: c & (np.asarray(t["n_takeovers"]) == at),
+    "mean_takeovers": _capped,
+    "last_takeover_time": _capped,
+    "final_alignment": _capped,
+}
 
 
 def chain_closed_form(

@@ -9,8 +9,15 @@ number of workers, the task size, the backend, and whether the run was interrupt
 resumed.
 
 Resume.  A unit's file appears atomically when the unit is complete
-(:mod:`supercoherence.simulations.store`); running the study again computes only the
-units without a file, then recomputes the (cheap) analysis from all unit files.
+(:mod:`supercoherence.simulations.store`); running the study again checks every unit
+file (identity and checksum), moves any that fail to ``units/rejected/``, computes the
+units without a valid file, then recomputes the (cheap) analysis from the checked units.
+The folder is locked for the whole run, so two runs cannot interleave.
+
+Verify.  :func:`verify_study` checks a finished folder end to end: the manifest, the
+study file's fingerprint, the points, every unit (present, expected, identity,
+checksum, SHA-256 recorded in the manifest), and that the estimates are what the units
+give.
 
 Time series (``outputs.timeseries``, abm).  Unit ``(i, j)`` returns the per-step rows of
 its replicates, numbered ``j * chunk + r`` within the point, with the column ``point``
@@ -20,7 +27,7 @@ added; they are stored per unit before the unit's statistics and consolidated in
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 import os
 import platform
@@ -36,13 +43,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from supercoherence.errors import ParameterError, StudyFileError, SupercoherenceError
 from supercoherence.simulations.backends import Backend, make_backend
 from supercoherence.simulations.engines import get_engine
 from supercoherence.simulations.estimands import ESTIMANDS, statistics
-from supercoherence.simulations.store import ResultStore
-from supercoherence.simulations.study import Study, load_study
+from supercoherence.simulations.store import (
+    ResultStore,
+    UnitProblem,
+    file_sha256,
+    read_parquet_file,
+)
+from supercoherence.simulations.study import Study, describe_changes, load_study
 
-__all__ = ["StudyResults", "evaluate_units", "load_results", "run_study", "unit_seed"]
+__all__ = [
+    "StudyResults",
+    "VerifyReport",
+    "evaluate_units",
+    "load_results",
+    "run_study",
+    "unit_seed",
+    "verify_study",
+]
 
 _DEPENDENCIES = (
     "numpy",
@@ -74,7 +95,13 @@ class StudyResults:
         The parameter points.
     boundary, sensitivity : pandas.DataFrame or None
         When the study asked for them.
+    verdict : pandas.DataFrame or None
+        The verdict estimated per point from the event table (``verdict.parquet``),
+        when the study asked for it.
     manifest : dict
+    rejected : list of UnitProblem
+        Unit files this run found damaged, altered or foreign, moved to
+        ``units/rejected/`` and recomputed (empty when everything was in order).
     timeseries : pandas.DataFrame or None
         Property: the per-step time series of an abm study that asked for them.
     """
@@ -85,6 +112,18 @@ class StudyResults:
     boundary: pd.DataFrame | None
     sensitivity: pd.DataFrame | None
     manifest: dict[str, Any]
+    rejected: list[UnitProblem] = dataclasses.field(default_factory=list)
+    verdict: pd.DataFrame | None = None
+
+    @property
+    def events_path(self) -> Path | None:
+        """``events.parquet`` (the per-level event table), or None when not stored.
+
+        Read it with :func:`supercoherence.models.engine.events.read_events` or by point
+        with a Parquet filter; it may be large, so it is never loaded here.
+        """
+        path = self.directory / "events.parquet"
+        return path if path.exists() else None
 
     @property
     def timeseries(self) -> pd.DataFrame | None:
@@ -130,7 +169,8 @@ def evaluate_units(
     jobs: list[tuple[int, dict[str, Any], int, int]],
     chunk: int = 0,
     timeseries: bool = False,
-) -> list[tuple[int, int, dict[str, np.ndarray], pd.DataFrame | None]]:
+    events: float | None = None,
+) -> list[tuple[int, int, dict[str, np.ndarray], pd.DataFrame | None, pd.DataFrame | None]]:
     """Evaluate units of a study (runs in a worker).
 
     Parameters
@@ -150,37 +190,78 @@ def evaluate_units(
         The study's chunk size (numbers the replicates of a time series).
     timeseries : bool
         Also return each unit's per-step time series.
+    events : float, optional
+        Also return each unit's per-level event table, to this horizon.
 
     Returns
     -------
-    list of (point, chunk, statistics, time series or None)
-        See :func:`supercoherence.simulations.estimands.statistics`; the time series has
-        the column ``point`` first and replicates numbered within the point.
+    list of (point, chunk, statistics, time series or None, event table or None)
+        See :func:`supercoherence.simulations.estimands.statistics`; the time series and
+        the event table have the column ``point`` first and replicates numbered within
+        the point.
 
     Examples
     --------
-    >>> [(p, c, s["n"].tolist(), ts) for p, c, s, ts in evaluate_units("competition",
-    ...     10.0, {}, [("coexistence", float("nan"))], 1, [(0, {}, 0, 5)])]
-    [(0, 0, [5], None)]
+    >>> [(p, c, s["n"].tolist(), ts, ev) for p, c, s, ts, ev in evaluate_units(
+    ...     "competition", 10.0, {}, [("coexistence", float("nan"))], 1, [(0, {}, 0, 5)])]
+    [(0, 0, [5], None, None)]
     """
     model = get_engine(engine)
     out = []
     for index, point, unit, size in jobs:
-        table, series = model.evaluate(
-            point,
-            size,
-            unit_seed(seed, index, unit),
-            horizon=horizon,
-            options=options,
-            timeseries=timeseries,
-        )
+        try:
+            table, series, frame = model.evaluate(
+                point,
+                size,
+                unit_seed(seed, index, unit),
+                horizon=horizon,
+                options=options,
+                timeseries=timeseries,
+                events=events,
+            )
+        except SupercoherenceError as exc:  # its custom __init__ does not unpickle
+            raise _UnitFailure(index, str(exc)) from None
         stats = statistics(table, requests, horizon)
         stats["request"] = np.arange(len(requests), dtype=np.int64)
         if series is not None:
             series = series.assign(replicate=series["replicate"] + unit * chunk)
             series.insert(0, "point", np.int64(index))
-        out.append((index, unit, stats, series))
+        if frame is not None:
+            frame = frame.assign(replicate=frame["replicate"] + unit * chunk)
+            frame.insert(0, "point", np.int64(index))
+        out.append((index, unit, stats, series, frame))
     return out
+
+
+class _UnitFailure(Exception):
+    """A unit failed in a worker with a user-facing error (picklable: one string)."""
+
+    def __init__(self, point: int, message: str) -> None:
+        super().__init__(point, message)
+        self.point, self.message = point, message
+
+
+def _check_workers(workers: int | None) -> int | None:
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        raise ParameterError(
+            "workers",
+            workers,
+            "a whole number >= 1",
+            f"leave it out for one worker per CPU, {os.cpu_count() or 1} here",
+        )
+    return int(workers)
+
+
+def _expected(study: Study) -> dict[tuple[int, int], dict[str, Any]]:
+    fingerprint = study.fingerprint()
+    sizes = study.chunk_sizes()
+    return {
+        (i, j): {"fingerprint": fingerprint, "seed": study.seed, "replicates": size}
+        for i in range(len(study.points))
+        for j, size in enumerate(sizes)
+    }
 
 
 def run_study(
@@ -236,64 +317,181 @@ def run_study(
     """
     if not isinstance(study, Study):
         study = load_study(study)
+    workers = _check_workers(workers)
     directory = Path(out) if out is not None else Path("results") / study.name
     store = ResultStore(directory)
-    resumed = store.claim(study.fingerprint(), study.text)
-    log = store.logger()
-    started = time.perf_counter()
-    manifest = _manifest(study, store, resumed)
+    with store.locked():
+        return _run_locked(study, store, workers, dask, backend, progress, task_units)
+
+
+def _claim(study: Study, store: ResultStore, log) -> tuple[bool, dict[str, Any]]:
+    """Check that the folder is this study's; return (resumed, previous manifest)."""
     try:
-        store.write_text("study.toml", study.text or _toml_placeholder(study))
-        store.write_table(
-            "points", pd.DataFrame(study.points).assign(point=range(len(study.points)))
+        manifest = store.read_manifest()
+    except StudyFileError as exc:
+        log.warning("%s; rebuilding it from the checked units", exc)
+        damaged = store.directory / "manifest.json"
+        os.replace(damaged, damaged.with_name("manifest.json.damaged"))
+        manifest = None
+    fingerprint = study.fingerprint()
+    if manifest is None:
+        foreign = {meta.get("fingerprint") for meta in _unit_identities(store)} - {fingerprint}
+        if foreign:
+            raise StudyFileError(
+                store.directory,
+                "",
+                "holds unit files of another study and no readable manifest; choose another "
+                "output folder or remove this one",
+            )
+        return bool(store.completed_units()), {}
+    if manifest.get("fingerprint") != fingerprint:
+        old = manifest.get("identity")
+        what = (
+            describe_changes(old, study.identity())
+            if isinstance(old, dict)
+            else "its results were made by an older version, without a recorded identity"
         )
-        missing = _missing_units(study, store)
-        log.info(
-            "study %s: %d units to compute, %d stored",
-            study.name,
-            len(missing),
-            len(study.points) * study.n_chunks - len(missing),
+        raise StudyFileError(
+            store.directory,
+            "",
+            f"holds results of a different study (changed: {what}); choose another output "
+            "folder or remove this one",
         )
-        own_backend = backend is None and bool(missing)
-        active = make_backend(workers, dask) if own_backend else backend
-        manifest["backend"] = active.description if active else "none (all units stored)"
-        store.write_manifest(manifest)
+    return True, manifest
+
+
+def _unit_identities(store: ResultStore):
+    for path in store.unit_files():
         try:
-            evaluate_seconds = _evaluate(study, store, active, missing, progress, task_units, log)
-        finally:
-            if own_backend:
-                active.close()
-        analyse_start = time.perf_counter()
-        results = _analyse(study, store)
-        manifest["timings"] = {
-            "evaluate_seconds": evaluate_seconds,
-            "analyse_seconds": time.perf_counter() - analyse_start,
-            "total_seconds": time.perf_counter() - started,
-        }
-        manifest["units_computed"] = len(missing)
-        manifest["status"] = "complete"
-        manifest["finished"] = _now()
-        store.write_manifest(manifest)
-        log.info("study %s complete in %.2f s", study.name, manifest["timings"]["total_seconds"])
-        results.manifest = manifest
-        return results
+            yield store.read_unit(path)[1]
+        except ValueError:
+            continue
+
+
+def _run_locked(study, store, workers, dask, backend, progress, task_units) -> StudyResults:
+    store.remove_temporaries()
+    log = store.logger()
+    try:
+        resumed, previous = _claim(study, store, log)
+        return _run_claimed(
+            study, store, log, resumed, previous, workers, dask, backend, progress, task_units
+        )
     finally:
         store.close_logger()
+
+
+def _run_claimed(
+    study, store, log, resumed, previous, workers, dask, backend, progress, task_units
+) -> StudyResults:
+    started = time.perf_counter()
+    manifest = _manifest(study, previous, resumed)
+    store.write_text("study.toml", study.text or _toml_placeholder(study))
+    store.write_table("points", pd.DataFrame(study.points).assign(point=range(len(study.points))))
+    expected = _expected(study)
+    good, rejected = store.check_units(
+        expected, series=study.outputs.timeseries, events=study.outputs.events
+    )
+    for problem in rejected:
+        target = store.reject(problem.path)
+        log.warning("rejected %s (%s): moved to %s", problem.path, problem.reason, target)
+    missing = _missing_units(study, good)
+    log.info(
+        "study %s: %d units to compute, %d stored",
+        study.name,
+        len(missing),
+        len(good),
+    )
+    own_backend = backend is None and bool(missing)
+    active = make_backend(workers, dask) if own_backend else backend
+    manifest["backend"] = active.description if active else "none (all units stored)"
+    store.write_manifest(manifest)
+    try:
+        evaluate_seconds = _evaluate(
+            study, store, active, missing, progress, task_units, log, expected
+        )
+    finally:
+        if own_backend:
+            active.close()
+    analyse_start = time.perf_counter()
+    good, problems = store.check_units(
+        expected, series=study.outputs.timeseries, events=study.outputs.events
+    )
+    if problems or len(good) != len(expected):
+        raise StudyFileError(
+            store.directory,
+            "units",
+            f"{len(expected) - len(good)} unit(s) failed their checks after this run "
+            f"({problems[0] if problems else 'missing'}); is another program writing here?",
+        )
+    _analyse(study, store, good)
+    manifest["timings"] = {
+        "evaluate_seconds": evaluate_seconds,
+        "analyse_seconds": time.perf_counter() - analyse_start,
+        "total_seconds": time.perf_counter() - started,
+    }
+    manifest["units_computed"] = len(missing)
+    manifest["units_rejected"] = [{"file": p.path.name, "reason": p.reason} for p in rejected]
+    manifest["files"] = _file_hashes(store, good)
+    manifest["status"] = "complete"
+    manifest["finished"] = _now()
+    store.write_manifest(manifest)
+    log.info("study %s complete in %.2f s", study.name, manifest["timings"]["total_seconds"])
+    results = load_results(store.directory)
+    results.rejected = rejected
+    return results
+
+
+_TABLE_FILES = (
+    "points.parquet",
+    "estimates.parquet",
+    "boundary.parquet",
+    "sensitivity.parquet",
+    "timeseries.parquet",
+    "events.parquet",
+    "verdict.parquet",
+    "study.toml",
+)
+
+
+def _file_hashes(store: ResultStore, units) -> dict[str, str]:
+    """SHA-256 of every unit, time series and table file the results consist of."""
+    hashes = {}
+    for name in _TABLE_FILES:
+        path = store.directory / name
+        if path.exists():
+            hashes[name] = file_sha256(path)
+    for point, chunk in sorted(units):
+        path = store.unit_path(point, chunk)
+        hashes[f"units/{path.name}"] = file_sha256(path)
+        series = store.series_path(point, chunk)
+        if series.exists():
+            hashes[f"series/{series.name}"] = file_sha256(series)
+        events = store.events_path(point, chunk)
+        if events.exists():
+            hashes[f"events/{events.name}"] = file_sha256(events)
+    return hashes
 
 
 def _toml_placeholder(study: Study) -> str:
     return f"# study {study.name!r} was given as a mapping, not a file\n"
 
 
-def _missing_units(study: Study, store: ResultStore) -> list[tuple[int, int, int]]:
-    done = store.completed_units()
+def _missing_units(study: Study, done: set[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Units to compute: those without a checked file, each shared point's by its first.
+
+    A point that is the same model as an earlier one (:meth:`Study.shared_points`) is
+    computed as that point's unit (its seed); :func:`_evaluate` writes the result for
+    every point of the group that lacks it.
+    """
     sizes = study.chunk_sizes()
-    return [
-        (i, j, size)
+    shared = study.shared_points()
+    wanted = {
+        (shared.get(i, i), j, size)
         for i in range(len(study.points))
         for j, size in enumerate(sizes)
         if (i, j) not in done
-    ]
+    }
+    return sorted(wanted)
 
 
 def _tasks(study: Study, missing, workers: int, task_units: int | None):
@@ -312,24 +510,44 @@ def _tasks(study: Study, missing, workers: int, task_units: int | None):
             jobs,
             study.chunk,
             study.outputs.timeseries,
+            study.outputs.events_horizon if study.outputs.events else None,
         )
 
 
-def _evaluate(study, store, backend, missing, show, task_units, log) -> float:
+def _evaluate(study, store, backend, missing, show, task_units, log, expected) -> float:
     if not missing:
         return 0.0
     start = time.perf_counter()
     tasks = list(_tasks(study, missing, backend.workers, task_units))
     total = sum(size for _, _, size in missing)
     sizes = dict(enumerate(study.chunk_sizes()))
+    groups: dict[int, list[int]] = {}
+    for index, first in study.shared_points().items():
+        groups.setdefault(first, []).append(index)
     with _progress(show, study.name, total) as advance:
-        for results in backend.imap_unordered(evaluate_units, tasks):
-            for point, chunk, stats, series in results:
-                if series is not None:
-                    store.write_unit_series(point, chunk, series)
-                store.write_unit(point, chunk, stats)
-                advance(sizes[chunk])
-            log.info("stored %d unit(s), last (point %d, chunk %d)", len(results), point, chunk)
+        try:
+            for results in backend.imap_unordered(evaluate_units, tasks):
+                for point, chunk, stats, series, events in results:
+                    for member in (point, *groups.get(point, ())):
+                        if member != point and store.unit_path(member, chunk).exists():
+                            continue  # a shared point's own checked unit
+                        if series is not None:
+                            store.write_unit_series(
+                                member, chunk, series.assign(point=np.int64(member))
+                            )
+                        if events is not None:
+                            store.write_unit_events(
+                                member, chunk, events.assign(point=np.int64(member))
+                            )
+                        store.write_unit(member, chunk, stats, identity=expected[(member, chunk)])
+                    advance(sizes[chunk])
+                log.info("stored %d unit(s), last (point %d, chunk %d)", len(results), point, chunk)
+        except _UnitFailure as exc:
+            raise StudyFileError(
+                study.source,
+                "parameters",
+                f"point {exc.point} {study.points[exc.point]}: {exc.message}",
+            ) from None
     return time.perf_counter() - start
 
 
@@ -376,12 +594,9 @@ class _progress:
             self._bar.stop()
 
 
-def _analyse(study: Study, store: ResultStore) -> StudyResults:
-    from supercoherence.simulations.analysis import boundary_table, estimate_table, sobol_indices
-
-    engine = get_engine(study.engine)
-    units = store.read_units()
-    merged = (
+def merge_units(units: pd.DataFrame) -> pd.DataFrame:
+    """Sum the unit statistics of each (point, request) in chunk order."""
+    return (
         units.sort_values(["point", "request", "chunk"], kind="stable")
         .groupby(["point", "request"], sort=True)
         .agg(
@@ -390,25 +605,40 @@ def _analyse(study: Study, store: ResultStore) -> StudyResults:
             n=("n", "sum"),
             sum=("sum", "sum"),
             sum_sq=("sum_sq", "sum"),
+            censored=("censored", "sum"),
         )
         .reset_index()
     )
+
+
+def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> None:
+    from supercoherence.simulations.analysis import (
+        boundary_table,
+        estimate_table,
+        sobol_indices,
+        verdict_table,
+    )
+
+    engine = get_engine(study.engine)
+    merged = merge_units(store.read_units(units))
     estimates = estimate_table(study, merged, engine)
     store.write_table("estimates", estimates)
-    boundary = sensitivity = None
+    boundary = sensitivity = verdicts = None
+    if study.outputs.events:
+        store.consolidate_events(units)
+    if study.outputs.verdict:
+        verdicts = verdict_table(study, store.read_point_events)
+        store.write_table("verdict", verdicts)
     if study.outputs.boundary:
-        primary = (
-            "supercoherence_by_horizon" if study.engine != "competition" else ("mesa_takes_over")
-        )
+        primary = engine.boundary_estimand
         if primary in study.outputs.estimands:
-            boundary = boundary_table(study, estimates, engine, primary)
+            boundary = boundary_table(study, estimates, engine, primary, verdicts=verdicts)
             store.write_table("boundary", boundary)
     if study.outputs.sensitivity:
         sensitivity = sobol_indices(study, estimates, study.outputs.sensitivity)
         store.write_table("sensitivity", sensitivity)
     if study.outputs.timeseries:
-        store.consolidate_series("timeseries")
-    return load_results(store.directory)
+        store.consolidate_series("timeseries", units)
 
 
 def load_results(directory: str | Path) -> StudyResults:
@@ -425,36 +655,261 @@ def load_results(directory: str | Path) -> StudyResults:
     Raises
     ------
     StudyFileError
-        If the folder holds no completed study.
+        If the folder holds no completed study, or a file is missing, damaged or does
+        not match the SHA-256 the manifest recorded; the message names the file and
+        says what to do.
     """
-    from supercoherence.errors import StudyFileError
-
     store_dir = Path(directory)
     estimates_path = store_dir / "estimates.parquet"
     if not estimates_path.exists():
-        raise StudyFileError(store_dir, "estimates.parquet", "missing: no completed study here")
-    manifest_path = store_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        raise StudyFileError(
+            estimates_path, "", "missing: no completed study here (run `study run` on it)"
+        )
+    manifest = ResultStore.__new__(ResultStore)
+    manifest.directory = store_dir
+    manifest = manifest.read_manifest() or {}
+    recorded = manifest.get("files", {})
+    for name in ("estimates.parquet", "points.parquet"):
+        path = store_dir / name
+        if name in recorded and path.exists() and file_sha256(path) != recorded[name]:
+            raise StudyFileError(
+                path,
+                "",
+                "does not match the SHA-256 in manifest.json (altered or damaged); run "
+                "`study run` again on this folder to rebuild it, `study verify` to check all",
+            )
     optional = {}
-    for name in ("boundary", "sensitivity"):
+    for name in ("boundary", "sensitivity", "verdict"):
         path = store_dir / f"{name}.parquet"
-        optional[name] = pd.read_parquet(path) if path.exists() else None
+        optional[name] = read_parquet_file(path) if path.exists() else None
     return StudyResults(
         directory=store_dir,
-        estimates=pd.read_parquet(estimates_path),
-        points=pd.read_parquet(store_dir / "points.parquet"),
+        estimates=read_parquet_file(estimates_path),
+        points=read_parquet_file(store_dir / "points.parquet"),
         boundary=optional["boundary"],
         sensitivity=optional["sensitivity"],
         manifest=manifest,
+        verdict=optional["verdict"],
     )
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`verify_study` found.
+
+    Attributes
+    ----------
+    directory : Path
+    problems : list of str
+        One line per problem (empty when the folder verifies).
+    units : int
+        Unit files checked.
+    rows : int
+        Estimate rows recomputed from the units.
+    """
+
+    directory: Path
+    problems: list[str]
+    units: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+
+def verify_study(directory: str | Path) -> VerifyReport:
+    """Check a study folder end to end.
+
+    Checks that the manifest is readable and the run complete; that ``study.toml`` (when
+    it is a file's copy) has the manifest's fingerprint; that the points are the
+    study's; that every expected unit is present, carries the right identity and
+    checksum and has the SHA-256 the manifest recorded, and that no other unit file is
+    there; that every recorded table has its recorded SHA-256; and that the estimates
+    are what the units give.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A study's output folder.
+
+    Returns
+    -------
+    VerifyReport
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from supercoherence.simulations.study import parse_study
+    >>> study = parse_study({"study": {"name": "v", "engine": "competition",
+    ...     "replicates": 10, "horizon": 5.0, "seed": 3}, "parameters": {"alpha": 0.5},
+    ...     "outputs": {"estimands": ["coexistence"]}})
+    >>> out = tempfile.mkdtemp()
+    >>> _ = run_study(study, out, workers=1)
+    >>> verify_study(out).ok
+    True
+    """
+    from supercoherence.simulations.analysis import summary_columns
+    from supercoherence.simulations.study import load_study
+
+    directory = Path(directory)
+    report = VerifyReport(directory, [])
+    problems = report.problems
+    store = ResultStore.__new__(ResultStore)
+    store.directory, store.units = directory, directory / "units"
+    store.series = directory / "series"
+    store.event_dir = directory / "events"
+    if not directory.is_dir():
+        problems.append(f"{directory}: not a folder")
+        return report
+    if store.is_locked():
+        problems.append(f"{directory}: a `study run` is writing to this folder now")
+        return report
+    try:
+        manifest = store.read_manifest()
+    except StudyFileError as exc:
+        problems.append(str(exc))
+        return report
+    if manifest is None:
+        problems.append(f"{directory / 'manifest.json'}: missing: no study run here")
+        return report
+    if manifest.get("status") != "complete":
+        problems.append(
+            f"{directory / 'manifest.json'}: the run is not complete (status "
+            f"{manifest.get('status')!r}); run `study run` again on this folder to finish it"
+        )
+    recorded = manifest.get("files")
+    if not isinstance(recorded, dict):
+        problems.append(
+            f"{directory / 'manifest.json'}: records no file hashes (made by an older "
+            "version); run `study run` again on this folder to record them"
+        )
+        recorded = {}
+    fingerprint = manifest.get("fingerprint")
+    study = None
+    text_path = directory / "study.toml"
+    if text_path.exists() and not text_path.read_bytes().startswith(b"# study "):
+        try:
+            study = load_study(text_path, check_points=False)
+        except StudyFileError as exc:
+            problems.append(f"{text_path}: cannot be read back ({exc})")
+        if study is not None and study.fingerprint() != fingerprint:
+            old = manifest.get("identity")
+            what = describe_changes(old, study.identity()) if isinstance(old, dict) else "?"
+            problems.append(f"{text_path}: not the study the manifest records ({what})")
+            study = None
+    for name, digest in recorded.items():
+        path = directory / name
+        if not path.exists():
+            problems.append(f"{path}: missing (recorded in the manifest)")
+        elif file_sha256(path) != digest:
+            problems.append(f"{path}: SHA-256 differs from the manifest (altered or damaged)")
+    points_per = manifest.get("points")
+    chunks_per = manifest.get("seeds", {}).get("chunks_per_point")
+    replicates = manifest.get("replicates")
+    if not all(isinstance(v, int) for v in (points_per, chunks_per, replicates)):
+        problems.append(f"{directory / 'manifest.json'}: lacks points, chunks or replicates")
+        return report
+    if study is not None:
+        try:
+            points = read_parquet_file(directory / "points.parquet")
+            stored = points.drop(columns="point").to_dict("records")
+            if len(stored) != len(study.points) or any(
+                _normal(a) != _normal(b) for a, b in zip(stored, study.points, strict=False)
+            ):
+                problems.append(f"{directory / 'points.parquet'}: not the study's points")
+        except StudyFileError as exc:
+            problems.append(str(exc))
+        expected = _expected(study)
+    else:
+        chunk = manifest.get("seeds", {}).get("chunk")
+        sizes = [chunk] * (replicates // chunk) + (
+            [replicates % chunk] if replicates % chunk else []
+        )
+        expected = {
+            (i, j): {
+                "fingerprint": fingerprint,
+                "seed": manifest["seeds"]["study_seed"],
+                "replicates": size,
+            }
+            for i in range(points_per)
+            for j, size in enumerate(sizes)
+        }
+    series = bool(manifest.get("timeseries", False))
+    good, unit_problems = store.check_units(
+        expected, series=series, events=bool(manifest.get("events", False))
+    )
+    report.units = len(good) + len(unit_problems)
+    problems.extend(str(p) for p in unit_problems)
+    missing = sorted(set(expected) - good - {_key(p.path) for p in unit_problems})
+    if missing:
+        problems.append(
+            f"{store.units}: {len(missing)} of {len(expected)} units missing (first: point "
+            f"{missing[0][0]}, chunk {missing[0][1]}); run `study run` again to compute them"
+        )
+    for key in sorted(good):
+        name = f"units/{store.unit_path(*key).name}"
+        if recorded and name not in recorded:
+            problems.append(f"{directory / name}: not recorded in the manifest")
+    if not good:
+        return report
+    try:
+        estimates = read_parquet_file(directory / "estimates.parquet")
+    except StudyFileError as exc:
+        problems.append(str(exc))
+        return report
+    merged = merge_units(store.read_units(good))
+    columns = summary_columns(merged, replicates)
+    columns.insert(0, "at", merged["at"].to_numpy(dtype=float))
+    columns.insert(0, "estimand", merged["estimand"].astype(str).to_numpy())
+    columns.insert(0, "point", merged["point"].to_numpy())
+    report.rows = len(columns)
+    keys = ["point", "estimand", "at"]
+    try:
+        stored = estimates[[*keys, *(c for c in columns.columns if c not in keys)]]
+    except KeyError as exc:
+        problems.append(f"{directory / 'estimates.parquet'}: lacks column {exc}")
+        return report
+    if len(stored) != len(columns):
+        problems.append(
+            f"{directory / 'estimates.parquet'}: {len(stored)} rows, the units give {len(columns)}"
+        )
+        return report
+    for name in columns.columns:
+        a = stored[name].to_numpy()
+        b = columns[name].to_numpy()
+        same = (
+            np.array_equal(a.astype(float), b.astype(float), equal_nan=True)
+            if name not in ("estimand",)
+            else np.array_equal(a.astype(str), b.astype(str))
+        )
+        if not same:
+            problems.append(
+                f"{directory / 'estimates.parquet'}: column {name!r} is not what the units "
+                "give; run `study run` again on this folder to rebuild it"
+            )
+    return report
+
+
+def _key(path: Path) -> tuple[int, int] | None:
+    import re
+
+    match = re.match(r"^p(\d+)_c(\d+)\.parquet$", path.name)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _normal(point: dict) -> dict:
+    from supercoherence.simulations.study import normalise_value
+
+    return normalise_value(dict(point))
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _manifest(study: Study, store: ResultStore, resumed: bool) -> dict[str, Any]:
-    previous = store.read_manifest() or {}
+def _manifest(study: Study, previous: dict[str, Any], resumed: bool) -> dict[str, Any]:
     versions = {}
     for name in ("supercoherence", *_DEPENDENCIES):
         try:
@@ -466,6 +921,10 @@ def _manifest(study: Study, store: ResultStore, resumed: bool) -> dict[str, Any]
         "description": study.description,
         "source": study.source,
         "fingerprint": study.fingerprint(),
+        "identity": study.identity(),
+        "timeseries": study.outputs.timeseries,
+        "events": study.outputs.events,
+        "shared_points": {str(k): v for k, v in study.shared_points().items()},
         "engine": study.engine,
         "engine_options": study.engine_options,
         "horizon": study.horizon if math.isfinite(study.horizon) else "inf",

@@ -64,6 +64,8 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], dict[str, float]]] = {
     "normal": (("mean", "sd"), {}),
 }
 
+#: Largest grid (values, linspace or logspace num) of one parameter.
+MAX_GRID = 100_000
 _DESIGN_STREAM = 0x5A3D  # spawn key of the design's own random stream
 _EDGE = 1e-12  # keeps quantile functions of unbounded laws finite at u = 0, 1
 
@@ -170,6 +172,10 @@ def parse_parameter(name: str, raw: Any) -> ParameterSpec:
     if form == "values":
         if not isinstance(value, list) or not value:
             raise ParameterError(name, raw, "a non-empty list", "empty grid")
+        if len(value) > MAX_GRID:
+            raise ParameterError(
+                name, f"{len(value)} values", f"at most {MAX_GRID} values", "grid too large"
+            )
         for item in value:
             if not isinstance(item, bool | int | float | str):
                 raise ParameterError(name, item, "numbers or strings", "wrong type in values")
@@ -179,6 +185,22 @@ def parse_parameter(name: str, raw: Any) -> ParameterSpec:
     start, stop, num = value
     if isinstance(num, bool) or not isinstance(num, int) or num < 1:
         raise ParameterError(name, raw, "num >= 1", f"empty grid: {form} num must be an int >= 1")
+    if num > MAX_GRID:
+        raise ParameterError(
+            name,
+            raw,
+            f"num in [1, {MAX_GRID}]",
+            f"{form} num = {num} is too large: allowed [1, {MAX_GRID}]",
+        )
+    bound = 300.0 if form == "logspace" else 1e300
+    for label, end in (("start", start), ("stop", stop)):
+        if isinstance(end, bool) or not isinstance(end, int | float) or not abs(end) <= bound:
+            raise ParameterError(
+                name,
+                raw,
+                f"finite numbers in [-{bound:g}, {bound:g}]",
+                f"{form} {label} must be a number in [-{bound:g}, {bound:g}], got {end!r}",
+            )
     grid = np.linspace(start, stop, num) if form == "linspace" else np.logspace(start, stop, num)
     return ParameterSpec(name, "grid", tuple(float(x) for x in grid))
 
@@ -208,6 +230,8 @@ def _parse_distribution(name: str, raw: Mapping[str, Any]) -> ParameterSpec:
             )
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(name, value, "a number", f"wrong type for {key}")
+        if not abs(value) <= 1e300:
+            raise ParameterError(name, value, "a finite number", f"{key} must be finite")
         args[key] = float(value)
     missing = [key for key in required if key not in args]
     if missing:

@@ -3,7 +3,7 @@
 A study is the product of three tables:
 
 ``[study]``
-    ``name``, ``engine`` (``chain``, ``abm``, ``competition``), ``replicates`` per
+    ``name``, ``engine`` (``chain``, ``abm``, ``competition``, ``selection``), ``replicates`` per
     parameter point, ``horizon`` (a time, or ``inf``), ``seed``, ``chunk`` (replicates
     per seed unit: the fixed grid on which random streams are keyed), ``design`` and
     ``samples`` (how distributions are sampled), ``description``.
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from supercoherence.errors import ParameterError, StudyFileError, did_you_mean
-from supercoherence.simulations.engines import ENGINES, get_engine
+from supercoherence.simulations.engines import ENGINES, Engine, get_engine
 from supercoherence.simulations.estimands import ESTIMANDS
 from supercoherence.simulations.sampling import (
     DESIGNS,
@@ -45,7 +45,17 @@ from supercoherence.simulations.sampling import (
     parse_parameter,
 )
 
-__all__ = ["Outputs", "Study", "load_study", "parse_study", "suggestion"]
+__all__ = [
+    "FIGURES",
+    "LIMITS",
+    "Outputs",
+    "Study",
+    "describe_changes",
+    "load_study",
+    "normalise_value",
+    "parse_study",
+    "suggestion",
+]
 
 _STUDY_KEYS = {
     "name": str,
@@ -67,9 +77,91 @@ _OUTPUT_KEYS = {
     "timeseries": bool,
     "figures": list,
     "graphs": list,
+    "events": bool,
+    "events_horizon": (int, float),
+    "verdict": (bool, dict),
 }
+_VERDICT_KEYS = {"pooled": bool, "bootstrap": int}
 _TABLES = ("study", "engine", "parameters", "outputs")
 _DEFAULT_CHUNK = 10_000
+
+#: Size limits checked before anything is allocated or run (name -> largest value).
+LIMITS = {
+    "replicates": 10**9,  # per point
+    "chunk": 10**6,  # replicates held in memory by one unit
+    "points": 100_000,  # parameter points of a study
+    "units": 10**6,  # points x chunks per point
+    "total_replicates": 10**10,  # points x replicates
+    "file_bytes": 10 * 2**20,  # size of a study file
+    "list": 10_000,  # entries of outputs.times / outputs.counts
+}
+
+
+def normalise_value(value: Any) -> Any:
+    """A value as the study's numbers see it: ``1`` and ``1.0`` are the same number.
+
+    Integers and floats become floats (integers too large to be exact floats stay
+    integers), booleans and strings are kept, lists and tables are normalised inside.
+
+    Examples
+    --------
+    >>> normalise_value(1) == normalise_value(1.0), normalise_value(True), normalise_value("x")
+    (True, True, 'x')
+    >>> normalise_value({"b": [1, 2.5]})
+    {'b': [1.0, 2.5]}
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        as_float = float(value) if abs(value) < 2**1023 else None
+        return as_float if as_float is not None and int(as_float) == value else value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): normalise_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalise_value(v) for v in value]
+    return repr(value)
+
+
+def describe_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    """What differs between two study identities (see :meth:`Study.identity`), in words.
+
+    Examples
+    --------
+    >>> a = {"replicates": 100.0, "points": [{"spawn_rate": 1.0}, {"spawn_rate": 2.0}]}
+    >>> b = {"replicates": 200.0, "points": [{"spawn_rate": 1.0}, {"spawn_rate": 3.0}]}
+    >>> describe_changes(a, b)
+    'points: parameter spawn_rate [1.0, 2.0] -> [1.0, 3.0]; replicates: 100.0 -> 200.0'
+    """
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key == "points" and isinstance(before, list) and isinstance(after, list):
+            changes.append("points: " + _describe_points(before, after))
+        else:
+            changes.append(f"{key}: {_short(before)} -> {_short(after)}")
+    return "; ".join(changes) or "nothing recorded differs"
+
+
+def _describe_points(before: list, after: list) -> str:
+    parts = []
+    if len(before) != len(after):
+        parts.append(f"{len(before)} -> {len(after)} points")
+    names = list(dict.fromkeys([*(k for p in before for k in p), *(k for p in after for k in p)]))
+    for name in names:
+        old = list(dict.fromkeys(p.get(name) for p in before))
+        new = list(dict.fromkeys(p.get(name) for p in after))
+        if old != new:
+            parts.append(f"parameter {name} {_short(old)} -> {_short(new)}")
+    return ", ".join(parts) or "same values in another order"
+
+
+def _short(value: Any, width: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def suggestion(word: str, choices) -> str:
@@ -104,6 +196,18 @@ class Outputs:
         Estimands whose Sobol indices to compute (needs ``design = "saltelli"``).
     figures, graphs : tuple of str
         Figures and graphs to export (read by the report tools).
+    events : bool
+        Whether to store the per-level event table (``events.parquet``).
+    events_horizon : float
+        The horizon of the event table (the study horizon unless that is infinite;
+        NaN without events).
+    verdict : bool
+        Whether to estimate the verdict per point from the event table
+        (``verdict.parquet``, and beside the classification in ``boundary.parquet``).
+    verdict_pooled : bool
+        Treat the levels as alike in the verdict (one fit for all).
+    verdict_bootstrap : int
+        Bootstrap resamples of the verdict.
 
     Examples
     --------
@@ -119,6 +223,11 @@ class Outputs:
     timeseries: bool = False
     figures: tuple[str, ...] = ()
     graphs: tuple[str, ...] = ()
+    events: bool = False
+    events_horizon: float = math.nan
+    verdict: bool = False
+    verdict_pooled: bool = False
+    verdict_bootstrap: int = 200
 
 
 @dataclass(frozen=True)
@@ -183,25 +292,73 @@ class Study:
         """Names of the parameters that vary between points."""
         return [name for name, spec in self.parameters.items() if not spec.is_fixed]
 
-    def fingerprint(self) -> str:
-        """SHA-256 of everything that determines the numbers (not name or figures).
+    def identity(self) -> dict[str, Any]:
+        """Everything that determines the numbers (not name or figures), normalised.
 
-        Stored results are reused only by a study with the same fingerprint.
+        Numbers are compared as values (:func:`normalise_value`), so ``spawn_rate = 1``
+        and ``spawn_rate = 1.0`` are the same study.
+
+        Examples
+        --------
+        >>> data = lambda v: {"study": {"name": "x", "engine": "chain", "seed": 0},
+        ...     "parameters": {"spawn_rate": v}, "outputs": {"estimands": ["mean_takeovers"]}}
+        >>> one = parse_study(data(1), check_points=False)
+        >>> one.fingerprint() == parse_study(data(1.0), check_points=False).fingerprint()
+        True
         """
         content = {
             "engine": self.engine,
             "options": self.engine_options,
             "replicates": self.replicates,
-            "horizon": repr(self.horizon),
+            "horizon": self.horizon,
             "seed": self.seed,
             "chunk": self.chunk,
             "points": self.points,
-            "estimands": self.outputs.estimands,
-            "times": self.outputs.times,
-            "counts": self.outputs.counts,
+            "estimands": list(self.outputs.estimands),
+            "times": list(self.outputs.times),
+            "counts": list(self.outputs.counts),
             "timeseries": self.outputs.timeseries,
         }
-        text = json.dumps(content, sort_keys=True, default=repr)
+        if self.outputs.events:  # only then, so older studies keep their fingerprints
+            content["events_horizon"] = self.outputs.events_horizon
+        if self.shared_points():
+            content["shared_points"] = "canonical"
+        return normalise_value(content)
+
+    def shared_points(self) -> dict[int, int]:
+        """Points that are the same model as an earlier point: index -> that point's index.
+
+        Two points are the same model when the engine's
+        :meth:`~supercoherence.simulations.engines.Engine.canonical` forms are equal (a
+        parameter the point's model ignores, such as ``entrenchment`` for a constant
+        hazard, differs); such a point is simulated once, with the seeds of the first
+        point of its group, and its numbers are shared.
+
+        Examples
+        --------
+        >>> s = parse_study({"study": {"name": "x", "engine": "chain", "seed": 0},
+        ...     "parameters": {"hazard": "constant", "entrenchment": {"values": [1, 2]}},
+        ...     "outputs": {"estimands": ["mean_takeovers"]}}, check_points=False)
+        >>> s.shared_points()
+        {1: 0}
+        """
+        engine = get_engine(self.engine)
+        first: dict[str, int] = {}
+        shared = {}
+        for index, point in enumerate(self.points):
+            key = json.dumps(normalise_value(engine.canonical(point)), sort_keys=True, default=repr)
+            if key in first:
+                shared[index] = first[key]
+            else:
+                first[key] = index
+        return shared
+
+    def fingerprint(self) -> str:
+        """SHA-256 of :meth:`identity` (everything that determines the numbers).
+
+        Stored results are reused only by a study with the same fingerprint.
+        """
+        text = json.dumps(self.identity(), sort_keys=True, default=repr)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -233,9 +390,27 @@ def load_study(path: str | Path, *, check_points: bool = True) -> Study:
     """
     resolved = _resolve(path)
     try:
-        text = resolved.read_text(encoding="utf-8")
+        size = resolved.stat().st_size
+        if size > LIMITS["file_bytes"]:
+            raise StudyFileError(
+                resolved,
+                "",
+                f"the file has {size} bytes; a study file may have at most "
+                f"{LIMITS['file_bytes']} bytes",
+            )
+        raw = resolved.read_bytes()
     except OSError as exc:
         raise StudyFileError(resolved, "", f"cannot read the file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StudyFileError(
+            resolved,
+            "",
+            f"not a text file (byte {exc.start} is not UTF-8); a study file is TOML text",
+        ) from None
+    if "\x00" in text:
+        raise StudyFileError(resolved, "", "not a text file (it contains NUL bytes)")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -283,6 +458,40 @@ def parse_study(
     ...
     supercoherence.errors.StudyFileError: <dict>: study.engine: ... (did you mean 'chain'?)
     """
+    table, engine = _parse_header(source, data)
+    replicates, chunk, seed = _parse_sizes(source, table)
+    horizon = _parse_horizon(source, table, engine)
+    design, samples = _parse_design(source, table)
+    options = _parse_engine_table(source, data, engine, horizon)
+    parameters = _parse_parameters(source, _table(source, data, "parameters"), engine)
+    outputs = _parse_outputs(source, _table(source, data, "outputs"), engine, horizon, design)
+    _check_figures(source, outputs, parameters, engine)
+    _check_sizes(source, parameters, design, samples, replicates, min(chunk, replicates))
+    points = _design_points(source, parameters, outputs, design, samples, seed)
+    study = Study(
+        name=table["name"],
+        engine=engine.name,
+        replicates=replicates,
+        horizon=horizon,
+        seed=seed,
+        chunk=min(chunk, replicates),
+        design=design,
+        samples=samples,
+        parameters=parameters,
+        outputs=outputs,
+        engine_options=options,
+        description=table.get("description", ""),
+        source=source,
+        text=text,
+        points=points,
+    )
+    if check_points:
+        _check_points(source, engine, points)
+    return study
+
+
+def _parse_header(source: str, data: Mapping[str, Any]) -> tuple[Mapping[str, Any], Engine]:
+    """The tables present, the ``[study]`` keys and their types, the engine by name."""
     _check_keys(source, "", data, _TABLES)
     table = _table(source, data, "study")
     _check_keys(source, "study", table, _STUDY_KEYS)
@@ -299,36 +508,76 @@ def parse_study(
             "study.engine",
             f"unknown engine {engine_name!r}{suggestion(engine_name, ENGINES)}",
         )
-    engine = get_engine(engine_name)
+    return table, get_engine(engine_name)
+
+
+def _parse_sizes(source: str, table: Mapping[str, Any]) -> tuple[int, int, int]:
+    """``replicates``, ``chunk`` (within their limits) and ``seed``."""
     replicates = _positive(source, "study.replicates", table.get("replicates", 1000))
+    _at_most(source, "study.replicates", replicates, LIMITS["replicates"], "replicates per point")
     chunk = _positive(source, "study.chunk", table.get("chunk", min(replicates, _DEFAULT_CHUNK)))
+    _at_most(source, "study.chunk", chunk, LIMITS["chunk"], "replicates per unit")
     seed = table.get("seed", 0)
-    if seed < 0:
-        raise StudyFileError(source, "study.seed", f"must be >= 0, got {seed}")
+    if not 0 <= seed < 2**128:
+        raise StudyFileError(source, "study.seed", f"must lie in [0, 2**128), got {seed}")
+    return replicates, chunk, seed
+
+
+def _parse_horizon(source: str, table: Mapping[str, Any], engine: Engine) -> float:
+    """``horizon``: positive, and finite unless the engine runs to infinity."""
     horizon = float(table.get("horizon", engine.default_horizon))
     if not horizon > 0:
         raise StudyFileError(source, "study.horizon", f"must be > 0 (or inf), got {horizon}")
     if math.isinf(horizon) and not engine.allows_infinite_horizon:
         raise StudyFileError(
-            source, "study.horizon", f"engine {engine_name!r} needs a finite horizon"
+            source, "study.horizon", f"engine {engine.name!r} needs a finite horizon"
         )
+    return horizon
+
+
+def _parse_design(source: str, table: Mapping[str, Any]) -> tuple[str, int]:
+    """``design`` (one of :data:`DESIGNS`) and ``samples``."""
     design = table.get("design", "factorial")
     if design not in DESIGNS:
         raise StudyFileError(
             source, "study.design", f"unknown design {design!r}{suggestion(design, DESIGNS)}"
         )
     samples = _positive(source, "study.samples", table.get("samples", 8))
+    _at_most(source, "study.samples", samples, LIMITS["points"], "samples")
+    return design, samples
 
+
+def _parse_engine_table(
+    source: str, data: Mapping[str, Any], engine: Engine, horizon: float
+) -> dict[str, Any]:
+    """The ``[engine]`` options, and the horizon in the engine's steps (whole, bounded)."""
     if engine.integer_horizon and horizon != int(horizon):
         raise StudyFileError(
             source,
             "study.horizon",
-            f"engine {engine_name!r} counts steps: needs a whole number, got {horizon}",
+            f"engine {engine.name!r} counts steps: needs a whole number, got {horizon}",
         )
     options = _parse_options(source, _table(source, data, "engine"), engine)
+    steps = engine.horizon_steps(horizon, options)
+    if steps > engine.max_horizon_steps:
+        raise StudyFileError(
+            source,
+            "study.horizon",
+            f"horizon = {horizon:g} means {steps:g} steps of engine {engine.name!r}; at most "
+            f"{engine.max_horizon_steps} allowed",
+        )
+    return options
 
-    parameters = _parse_parameters(source, _table(source, data, "parameters"), engine)
-    outputs = _parse_outputs(source, _table(source, data, "outputs"), engine, horizon, design)
+
+def _design_points(
+    source: str,
+    parameters: dict[str, ParameterSpec],
+    outputs: Outputs,
+    design: str,
+    samples: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """The parameter points of the design (Sobol indices need sampled parameters only)."""
     try:
         points = design_points(parameters, design=design, samples=samples, seed=seed)
     except ParameterError as exc:
@@ -338,30 +587,60 @@ def parse_study(
         raise StudyFileError(
             source, "outputs.sensitivity", "Sobol indices need sampled parameters only (no grids)"
         )
-    study = Study(
-        name=table["name"],
-        engine=engine_name,
-        replicates=replicates,
-        horizon=horizon,
-        seed=seed,
-        chunk=min(chunk, replicates),
-        design=design,
-        samples=samples,
-        parameters=parameters,
-        outputs=outputs,
-        engine_options=options,
-        description=table.get("description", ""),
-        source=source,
-        text=text,
-        points=points,
-    )
-    if check_points:
-        for point in points:
-            try:
-                engine.check_point(point)
-            except ParameterError as exc:
-                raise StudyFileError(source, f"parameters.{exc.name}", str(exc)) from None
-    return study
+    return points
+
+
+def _check_points(source: str, engine: Engine, points: list[dict[str, Any]]) -> None:
+    """Each point with the engine (builds the model objects)."""
+    for point in points:
+        try:
+            engine.check_point(point)
+        except ParameterError as exc:
+            raise StudyFileError(source, f"parameters.{exc.name}", str(exc)) from None
+
+
+def _check_sizes(source, parameters, design, samples, replicates, chunk) -> None:
+    """Refuse, before anything is allocated, a study with too many points or units."""
+    grid = 1
+    for spec in parameters.values():
+        if spec.kind == "grid":
+            grid *= len(spec.values)
+    dimension = sum(spec.kind == "distribution" for spec in parameters.values())
+    if not dimension:
+        sampled = 1
+    elif design == "factorial":
+        sampled = samples**dimension if dimension * math.log10(samples) < 30 else 10**30
+    elif design == "saltelli":
+        sampled = samples * (dimension + 2)
+    else:
+        sampled = samples
+    points = grid * sampled
+    key = "parameters" if sampled == 1 else "study.samples"
+    limit = LIMITS["points"]
+    if points > limit:
+        raise StudyFileError(
+            source, key, f"the design has {points} parameter points; at most {limit} allowed"
+        )
+    units = points * -(-replicates // chunk)
+    if units > LIMITS["units"]:
+        raise StudyFileError(
+            source,
+            "study.chunk",
+            f"{points} points x {-(-replicates // chunk)} chunks = {units} units; at most "
+            f"{LIMITS['units']} allowed (raise study.chunk or lower study.replicates)",
+        )
+    if points * replicates > LIMITS["total_replicates"]:
+        raise StudyFileError(
+            source,
+            "study.replicates",
+            f"{points} points x {replicates} replicates = {points * replicates} replicates; "
+            f"at most {LIMITS['total_replicates']} allowed",
+        )
+
+
+def _at_most(source: str, key: str, value: int, limit: int, what: str) -> None:
+    if value > limit:
+        raise StudyFileError(source, key, f"{value} {what} is too many: allowed [1, {limit}]")
 
 
 def _parse_options(source: str, table: Mapping[str, Any], engine) -> dict[str, Any]:
@@ -397,6 +676,153 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
     for key, kind in _OUTPUT_KEYS.items():
         if key in table:
             _check_type(source, f"outputs.{key}", table[key], kind)
+    estimands = _parse_estimands(source, table, engine)
+    times = _parse_times(source, table, horizon, estimands)
+    counts = _parse_counts(source, table)
+    if table.get("timeseries", False) and not engine.timeseries:
+        raise StudyFileError(
+            source,
+            "outputs.timeseries",
+            f"engine {engine.name!r} has no per-step time series (only 'abm' has)",
+        )
+    sensitivity = _parse_sensitivity(source, table, estimands, design)
+    events, events_horizon, verdict = _parse_events(source, table, engine, horizon)
+    return Outputs(
+        estimands=estimands,
+        times=times,
+        counts=counts,
+        boundary=bool(table.get("boundary", False)),
+        sensitivity=sensitivity,
+        timeseries=bool(table.get("timeseries", False)),
+        figures=tuple(str(f) for f in table.get("figures", [])),
+        graphs=tuple(str(g) for g in table.get("graphs", [])),
+        events=events,
+        events_horizon=events_horizon,
+        verdict=bool(verdict),
+        verdict_pooled=bool(verdict.get("pooled", False)) if verdict else False,
+        verdict_bootstrap=int(verdict.get("bootstrap", 200)) if verdict else 200,
+    )
+
+
+#: Figures a study may ask for (``outputs.figures``) and what each needs to be drawn.
+FIGURES = {
+    "phase": "exactly two varied numeric parameters and supercoherence_by_horizon (or "
+    "boundary = true with the engine's boundary estimand) among the estimands",
+    "survival": "the estimand no_takeover_by",
+    "law_of_n": "the estimand law_of_n",
+    "timeseries": "timeseries = true",
+}
+
+
+def _check_figures(source: str, outputs: Outputs, parameters, engine) -> None:
+    """Refuse a figure the report cannot draw from this study, and any graph export.
+
+    Every declared output is honoured or refused here, at load time: a study run keeps
+    no model graphs (only tables), so ``graphs`` is refused with what to use instead.
+    """
+    if outputs.graphs:
+        raise StudyFileError(
+            source,
+            "outputs.graphs",
+            f"{list(outputs.graphs)}: a study run keeps tables, not model graphs, so it "
+            "cannot export them; export one run's nesting and lineage with "
+            "`supercoherence export graph` instead, and remove this key",
+        )
+    numeric = [
+        name
+        for name, spec in parameters.items()
+        if not spec.is_fixed
+        and (
+            spec.kind == "distribution"
+            or all(isinstance(v, int | float) and not isinstance(v, bool) for v in spec.values)
+        )
+    ]
+    estimands = set(outputs.estimands)
+    for name in outputs.figures:
+        if name not in FIGURES:
+            raise StudyFileError(
+                source,
+                "outputs.figures",
+                f"unknown figure {name!r}{suggestion(name, FIGURES)} (known: {', '.join(FIGURES)})",
+            )
+        phase_estimand = "supercoherence_by_horizon" in estimands or (
+            outputs.boundary and engine.boundary_estimand in estimands
+        )
+        drawable = {
+            "phase": len(numeric) == 2 and phase_estimand,
+            "survival": "no_takeover_by" in estimands,
+            "law_of_n": "law_of_n" in estimands,
+            "timeseries": outputs.timeseries,
+        }[name]
+        if not drawable:
+            raise StudyFileError(
+                source,
+                "outputs.figures",
+                f"figure {name!r} cannot be drawn from this study: it needs {FIGURES[name]} "
+                f"(varied numeric parameters here: {numeric or 'none'})",
+            )
+
+
+def _parse_events(
+    source: str, table: Mapping[str, Any], engine, horizon: float
+) -> tuple[bool, float, dict | None]:
+    """``events``, ``events_horizon`` and ``verdict`` (which needs the event table)."""
+    raw = table.get("verdict", False)
+    verdict = {} if raw is True else (dict(raw) if isinstance(raw, Mapping) else None)
+    if verdict is not None:
+        _check_keys(source, "outputs.verdict", verdict, _VERDICT_KEYS)
+        for key, kind in _VERDICT_KEYS.items():
+            if key in verdict:
+                _check_type(source, f"outputs.verdict.{key}", verdict[key], kind)
+        if verdict.get("bootstrap", 200) < 10:
+            raise StudyFileError(
+                source, "outputs.verdict.bootstrap", f"must be >= 10, got {verdict['bootstrap']}"
+            )
+    events = bool(table.get("events", False)) or verdict is not None
+    if "events" in table and not table["events"] and verdict is not None:
+        raise StudyFileError(
+            source, "outputs.events", "false, but outputs.verdict needs the event table"
+        )
+    if not events:
+        if "events_horizon" in table:
+            raise StudyFileError(
+                source, "outputs.events_horizon", "given without outputs.events = true"
+            )
+        return False, math.nan, None
+    key = "outputs.verdict" if verdict is not None and "events" not in table else "outputs.events"
+    if not engine.events:
+        capable = [name for name, e in ENGINES.items() if e.events]
+        raise StudyFileError(
+            source,
+            key,
+            f"engine {engine.name!r} has no per-level event table (only {', '.join(capable)})",
+        )
+    if "events_horizon" in table:
+        value = float(table["events_horizon"])
+        if not (math.isfinite(value) and value > 0):
+            raise StudyFileError(
+                source, "outputs.events_horizon", f"must be a finite time > 0, got {value}"
+            )
+        if engine.integer_horizon and value != horizon:
+            raise StudyFileError(
+                source,
+                "outputs.events_horizon",
+                f"engine {engine.name!r} reads the events off its own runs: must equal the "
+                f"study horizon {horizon:g} (or be left out)",
+            )
+        return True, value, verdict
+    if math.isinf(horizon):
+        raise StudyFileError(
+            source,
+            "outputs.events_horizon",
+            "missing: the study horizon is infinite, and the event table needs a finite "
+            "horizon at which optimizers still in place are censored",
+        )
+    return True, horizon, verdict
+
+
+def _parse_estimands(source: str, table: Mapping[str, Any], engine) -> tuple[str, ...]:
+    """``estimands``: known, produced by the engine, at least one (default: the engine's)."""
     estimands = tuple(table.get("estimands", engine.default_estimands))
     if not estimands:
         raise StudyFileError(source, "outputs.estimands", "empty: name at least one estimand")
@@ -414,6 +840,13 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
                 f"estimand {name!r} is not produced by engine {engine.name!r} "
                 f"(it gives {', '.join(engine.estimands)})",
             )
+    return estimands
+
+
+def _parse_times(
+    source: str, table: Mapping[str, Any], horizon: float, estimands: tuple[str, ...]
+) -> tuple[float, ...]:
+    """``times`` in ``[0, horizon]``, required by the estimands evaluated at a time."""
     times = tuple(_numbers(source, "outputs.times", table.get("times", [])))
     for t in times:
         if not 0 <= t <= horizon:
@@ -423,17 +856,27 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
     for name in estimands:
         if ESTIMANDS[name].at == "time" and not times:
             raise StudyFileError(source, "outputs.times", f"estimand {name!r} needs times = [...]")
-    counts = tuple(
-        int(k) for k in _numbers(source, "outputs.counts", table.get("counts", [0, 1, 2]))
-    )
-    if any(k < 0 for k in counts):
-        raise StudyFileError(source, "outputs.counts", "counts k must be >= 0")
-    if table.get("timeseries", False) and not engine.timeseries:
-        raise StudyFileError(
-            source,
-            "outputs.timeseries",
-            f"engine {engine.name!r} has no per-step time series (only 'abm' has)",
-        )
+    return times
+
+
+def _parse_counts(source: str, table: Mapping[str, Any]) -> tuple[int, ...]:
+    """``counts``: the whole numbers k at which the law of N is estimated."""
+    raw_counts = _numbers(source, "outputs.counts", table.get("counts", [0, 1, 2]))
+    for k in raw_counts:
+        if not (math.isfinite(k) and k == int(k)) or not 0 <= k <= 2**62:
+            raise StudyFileError(
+                source,
+                "outputs.counts",
+                f"count {k!r} is not a whole number in [0, 2**62] (the law of N is at k = "
+                "0, 1, 2, ...)",
+            )
+    return tuple(int(k) for k in raw_counts)
+
+
+def _parse_sensitivity(
+    source: str, table: Mapping[str, Any], estimands: tuple[str, ...], design: str
+) -> tuple[str, ...]:
+    """``sensitivity``: estimands of the study, on a Saltelli design."""
     sensitivity = tuple(table.get("sensitivity", []))
     for name in sensitivity:
         if name not in estimands:
@@ -444,16 +887,7 @@ def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float
         raise StudyFileError(
             source, "outputs.sensitivity", "Sobol indices need study.design = 'saltelli'"
         )
-    return Outputs(
-        estimands=estimands,
-        times=times,
-        counts=counts,
-        boundary=bool(table.get("boundary", False)),
-        sensitivity=sensitivity,
-        timeseries=bool(table.get("timeseries", False)),
-        figures=tuple(str(f) for f in table.get("figures", [])),
-        graphs=tuple(str(g) for g in table.get("graphs", [])),
-    )
+    return sensitivity
 
 
 def _table(source: str, data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -487,6 +921,10 @@ def _positive(source: str, key: str, value: Any) -> int:
 
 
 def _numbers(source: str, key: str, values: list) -> list[float]:
+    if len(values) > LIMITS["list"]:
+        raise StudyFileError(
+            source, key, f"{len(values)} entries; at most {LIMITS['list']} allowed"
+        )
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise StudyFileError(source, key, f"wrong type: expected numbers, got {value!r}")

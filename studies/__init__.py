@@ -9,6 +9,14 @@ study                      question
                            detection growing with capability
 ``nested``                 mesa-optimizers all the way down (the Mesa model with nesting)
 ``competition``            coexistence vs takeover under resource competition
+``sensitivity``            which lever matters most (Sobol indices)
+``nested_interacting``     interacting nested optimizers: where nesting changes the
+                           outcome (loyal subtrees, repeated challenges), beside the
+                           independent-contest model and the mean field
+``treacherous_turn``       deceptive threshold and detection vs the root's survival
+``distribution_shift``     pseudo-alignment and critical moments
+``outcompeted``            for which search strengths does the coherent strategy
+                           survive selection (Moran fixation beside the simulation)
 =========================  ==============================================================
 
 Examples
@@ -20,6 +28,13 @@ True
 """
 
 from __future__ import annotations
+
+if __name__ != "supercoherence.studies":  # e.g. `import studies` from the repository root
+    raise ImportError(
+        f"the folder studies/ is the package supercoherence.studies: import it by that name "
+        f"(`import supercoherence.studies...`), not as {__name__!r}, which would load a "
+        "second copy of every module and class"
+    )
 
 from pathlib import Path
 

@@ -26,3 +26,10 @@ Modules, one per concept (MODEL.md):
 
 The subpackage imports nothing from simulations, plotting or I/O.
 """
+
+if __name__ != "supercoherence.theory":  # e.g. `import theory` from the repository root
+    raise ImportError(
+        f"the folder theory/ is the package supercoherence.theory: import it by that name "
+        f"(`import supercoherence.theory...`), not as {__name__!r}, which would load a "
+        "second copy of every module and class"
+    )

@@ -9,7 +9,10 @@ The base optimizer's share of a resource is :math:`x`, the mesa-optimizer's :mat
 
 with growth rates :math:`r_x, r_y > 0`, carrying capacities :math:`K_x, K_y > 0` and
 competition coefficients :math:`\alpha, \beta \ge 0` (the effect of the mesa-optimizer on
-the base and of the base on the mesa-optimizer).
+the base and of the base on the mesa-optimizer).  The parameters keep their names
+(``CompetitionParams(alpha=..., beta=...)``); the symbol of :math:`\beta` is
+:data:`beta_lv` (sympy name ``beta_LV``), distinct from the hazard exponent
+:data:`supercoherence.theory.symbols.beta` (``competition.beta`` is a deprecated alias).
 
 Equilibria and their Jacobian eigenvalues
 ------------------------------------------
@@ -100,6 +103,7 @@ __all__ = [
     "Trajectory",
     "alpha",
     "beta",
+    "beta_lv",
     "coherence",
     "coherence_derived",
     "equilibria",
@@ -117,19 +121,17 @@ __all__ = [
     "y",
 ]
 
+# The module's symbols live in :mod:`.symbols`; re-exported here under their names.
 #: State variables: the base optimizer's share ``x`` and the mesa-optimizer's ``y``.
-x = sp.Symbol("x", nonnegative=True, real=True)
-y = sp.Symbol("y", nonnegative=True, real=True)
-#: Competition coefficients (``beta`` is the shared symbol of :mod:`.symbols`).
-alpha = sp.Symbol("alpha", positive=True, real=True)
-beta = S.beta
+x, y = S.x, S.y
+#: Competition coefficients: effect of the mesa on the base, of the base on the mesa.
+alpha, beta_lv = S.alpha, S.beta_lv
+#: Deprecated alias of :data:`beta_lv` (it was the hazard's exponent ``symbols.beta``).
+beta = beta_lv
 #: Carrying capacities and growth rates.
-K_x = sp.Symbol("K_x", positive=True, real=True)
-K_y = sp.Symbol("K_y", positive=True, real=True)
-r_x = sp.Symbol("r_x", positive=True, real=True)
-r_y = sp.Symbol("r_y", positive=True, real=True)
+K_x, K_y, r_x, r_y = S.K_x, S.K_y, S.r_x, S.r_y
 #: Cosine alignment of the mesa-optimizer's utility with the base's.
-omega = sp.Symbol("omega", real=True)
+omega = S.omega
 
 
 class Outcome(enum.Enum):
@@ -207,13 +209,13 @@ class CompetitionParams:
         >>> CompetitionParams.symbolic().K_x
         K_x
         """
-        return cls(alpha, beta, K_x, K_y, r_x, r_y)
+        return cls(alpha, beta_lv, K_x, K_y, r_x, r_y)
 
     def substitutions(self) -> dict[sp.Symbol, sp.Expr]:
         """Map from the module's symbols to this point's values."""
         return {
             alpha: self.alpha,
-            beta: self.beta,
+            beta_lv: self.beta,
             K_x: self.K_x,
             K_y: self.K_y,
             r_x: self.r_x,
@@ -373,7 +375,7 @@ def equilibria(params: CompetitionParams | Mapping[str, Any] | None = None) -> l
     >>> sorted(eqs[3].eigenvalues)
     [-1, -1/3]
     >>> equilibria()[1].eigenvalues
-    (-r_x, r_y*(-K_x*beta + K_y)/K_y)
+    (-r_x, r_y*(-K_x*beta_LV + K_y)/K_y)
     """
     p = _as_params(params)
     jac = jacobian(p)
@@ -394,7 +396,7 @@ def equilibria(params: CompetitionParams | Mapping[str, Any] | None = None) -> l
 
 
 def outcome_conditions() -> dict[Outcome, sp.Basic]:
-    r"""The outcome conditions as sympy relationals in ``alpha, beta, K_x, K_y``.
+    r"""The outcome conditions as sympy relationals in ``alpha, beta_lv, K_x, K_y``.
 
     Returns
     -------
@@ -406,8 +408,8 @@ def outcome_conditions() -> dict[Outcome, sp.Basic]:
     --------
     >>> cond = outcome_conditions()
     >>> cond[Outcome.STABLE_COEXISTENCE]
-    (alpha < K_x/K_y) & (beta < K_y/K_x)
-    >>> cond[Outcome.STABLE_COEXISTENCE].subs({alpha: 1, beta: 1, K_x: 2, K_y: 1})
+    (alpha < K_x/K_y) & (beta_LV < K_y/K_x)
+    >>> cond[Outcome.STABLE_COEXISTENCE].subs({alpha: 1, beta_lv: 1, K_x: 2, K_y: 1})
     False
 
     References
@@ -415,15 +417,15 @@ def outcome_conditions() -> dict[Outcome, sp.Basic]:
     .. [1] J. D. Murray, *Mathematical Biology I*, 3rd ed., Springer (2002), section 3.5.
     """
     base_invades = alpha < K_x / K_y
-    mesa_invades = beta < K_y / K_x
-    base_resists = beta > K_y / K_x
+    mesa_invades = beta_lv < K_y / K_x
+    base_resists = beta_lv > K_y / K_x
     mesa_resists = alpha > K_x / K_y
     return {
         Outcome.MESA_DISAPPEARS: sp.And(base_invades, base_resists),
         Outcome.MESA_TAKES_OVER: sp.And(mesa_resists, mesa_invades),
         Outcome.STABLE_COEXISTENCE: sp.And(base_invades, mesa_invades),
         Outcome.BISTABLE: sp.And(mesa_resists, base_resists),
-        Outcome.DEGENERATE: sp.Or(sp.Eq(alpha, K_x / K_y), sp.Eq(beta, K_y / K_x)),
+        Outcome.DEGENERATE: sp.Or(sp.Eq(alpha, K_x / K_y), sp.Eq(beta_lv, K_y / K_x)),
     }
 
 
@@ -463,7 +465,7 @@ def outcome(params: CompetitionParams | Mapping[str, Any]) -> Outcome:
         value = getattr(p, name)
         if value.free_symbols:
             raise ParameterError(name, value, "a number", "the outcome needs numeric values")
-    subs = {alpha: p.alpha, beta: p.beta, K_x: p.K_x, K_y: p.K_y}
+    subs = {alpha: p.alpha, beta_lv: p.beta, K_x: p.K_x, K_y: p.K_y}
     for result in (Outcome.DEGENERATE, *[o for o in Outcome if o is not Outcome.DEGENERATE]):
         if outcome_conditions()[result].subs(subs) is sp.true:
             return result

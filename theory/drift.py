@@ -32,15 +32,18 @@ Conventions at the edges (documented, and tested):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from supercoherence.checks import check_in_interval, check_positive_int, check_probability
-from supercoherence.errors import ExpressionError
+from supercoherence.errors import ExpressionError, ParameterError
 from supercoherence.theory import symbols as S
+from supercoherence.theory.contest import _log2_power_bits, _mpf, _too_large
 from supercoherence.theory.result import Derived, derived, sympify_param
 
 __all__ = [
@@ -52,8 +55,15 @@ __all__ = [
 ]
 
 
+def _exact(name: str, value: Any) -> sp.Expr:
+    """A user number as the exact sympy number it denotes (a float is its binary value)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return sp.Rational(value)
+    return sympify_param(name, value)
+
+
 def _rho(rho: Any) -> sp.Expr:
-    return check_in_interval("rho", sympify_param("rho", rho), -1, 1)
+    return check_in_interval("rho", _exact("rho", rho), -1, 1)
 
 
 def expected_alignment(n: Any, rho: Any) -> sp.Expr:
@@ -67,11 +77,28 @@ def expected_alignment(n: Any, rho: Any) -> sp.Expr:
     rho**n
     >>> expected_alignment(0, 0)
     1
+
+    When the exact power would exceed
+    :data:`~supercoherence.theory.contest.EXACT_POWER_BITS` bits it is evaluated as
+    :math:`\operatorname{sign}(\rho)^n e^{n \log|\rho|}` in arbitrary-exponent
+    arithmetic and returned as a 30-digit ``Float`` (bounded time for any ``n``):
+
+    >>> expected_alignment(10**308, sp.Rational(1, 2))
+    5.25592593774250508983346212388e-30102999566398119521373889472449302676818988146210854131...
     """
-    nn = sympify_param("n", n)
+    nn = _exact("n", n)
     if nn.is_number:
+        if nn.is_infinite:
+            raise ParameterError("n", n, "finite integers >= 0")
         check_positive_int("n", int(nn) if nn.is_integer else float(nn), minimum=0)
-    return _rho(rho) ** nn
+    rr = _rho(rho)
+    if _too_large(rr, nn):
+        extra = math.ceil(_log2_power_bits(rr, nn)) + 2
+        with mpmath.workprec(128 + extra):
+            value = mpmath.exp(int(nn) * mpmath.log(abs(_mpf(rr))))
+        sign = -1 if (rr < 0 and int(nn) % 2) else 1
+        return sp.Float(sign * value, 30)
+    return rr**nn
 
 
 def expected_alignment_numeric(n: Any, rho: Any) -> Any:
@@ -97,8 +124,8 @@ def _stationary(q: sp.Expr, rho: sp.Expr) -> sp.Expr:
 
 
 def _from_list(qs: Sequence[Any], rho: sp.Expr, tail: Any) -> sp.Expr:
-    values = [check_probability("q", sympify_param("q", x)) for x in qs]
-    tail_q = check_probability("tail", sympify_param("tail", tail))
+    values = [check_probability("q", _exact("q", x)) for x in qs]
+    tail_q = check_probability("tail", _exact("tail", tail))
     total, alive = sp.Integer(0), sp.Integer(1)
     for k, qk in enumerate(values):
         total += alive * qk * rho**k
@@ -155,7 +182,7 @@ def expected_final_alignment(q: Any, rho: Any, *, tail: Any = 1) -> sp.Expr:
     rr = _rho(rho)
     if isinstance(q, Sequence) and not isinstance(q, str):
         return _from_list(q, rr, tail)
-    qq = sp.simplify(sympify_param("q", q))
+    qq = sp.simplify(_exact("q", q))
     if not (qq.free_symbols & {S.n}):
         return _stationary(check_probability("q", qq), rr)
     if rr == 1:

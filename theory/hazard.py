@@ -47,6 +47,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -87,16 +88,52 @@ def _horizon(value: Any) -> sp.Expr:
     ``supercoherence.checks`` refuses ``sympy.oo`` (it is not ``is_real``), so
     infinity is let through here before the check.
     """
-    T = sympify_param("horizon", value)
+    T = _exact("horizon", value)
     if T in (sp.oo, sp.Float("inf")):
         return sp.oo
     return check_nonnegative("horizon", T)
 
 
-def _hazard_expr(h: Any) -> sp.Expr:
-    expr = sympify_param("h", h)
+def _exact(name: str, value: Any) -> sp.Expr:
+    """A user number as the exact sympy number it denotes (a float is its binary value)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return sp.Rational(value)
+    return sympify_param(name, value)
+
+
+#: Ages at which a hazard in ``t`` alone is checked for negative values (plus 0).
+_SIGN_CHECK_AGES = (0, 1e-6, 1e-3, 0.1, 0.5, 1, 2, 5, 10, 100, 1e3, 1e4, 1e6, 1e9)
+
+
+def _hazard_expr(h: Any, t: sp.Symbol = S.t) -> sp.Expr:
+    r"""Parse a hazard and refuse it where it is provably or numerically negative.
+
+    A hazard is an intensity: :math:`h(t) \ge 0` for :math:`t \ge 0`.  A number is
+    checked exactly; an expression is refused if sympy proves it negative, and an
+    expression in ``t`` alone is also evaluated at the ages :data:`_SIGN_CHECK_AGES`.
+    """
+    expr = _exact("h", h)
     if not isinstance(expr, sp.Expr):
         raise ExpressionError("h", h, "not an expression")
+    if expr.has(sp.nan, sp.zoo):
+        raise ParameterError("h", sp.sstr(expr), "hazards h(t) >= 0 for t >= 0", "undefined")
+    if expr.is_number:
+        return check_nonnegative("h", expr)
+    if expr.is_extended_negative:
+        raise ParameterError("h", sp.sstr(expr), "hazards h(t) >= 0 for t >= 0")
+    if expr.free_symbols == {t}:
+        for age in _SIGN_CHECK_AGES:
+            try:
+                value = complex(sp.N(expr.subs(t, sp.Float(age)), 20))
+            except (TypeError, ValueError, ZeroDivisionError):
+                continue
+            if value.real < 0 and abs(value.imag) <= 1e-12 * max(1.0, abs(value.real)):
+                raise ParameterError(
+                    "h",
+                    sp.sstr(expr),
+                    "hazards h(t) >= 0 for t >= 0",
+                    f"h({age:g}) = {value.real:.6g}",
+                )
     return expr
 
 
@@ -115,7 +152,8 @@ def cumulative_hazard(h: Any, horizon: Any = sp.oo, t: sp.Symbol = S.t) -> sp.Ex
     Raises
     ------
     ParameterError
-        If ``horizon`` is provably negative.
+        If ``horizon`` is provably negative, or ``h`` is negative (a number, provably,
+        or at one of the checked ages), or the integral is undefined or negative.
 
     Examples
     --------
@@ -123,9 +161,18 @@ def cumulative_hazard(h: Any, horizon: Any = sp.oo, t: sp.Symbol = S.t) -> sp.Ex
     8
     >>> cumulative_hazard(S.h0 * sp.exp(-S.delta * S.t))
     h_0/delta
+    >>> cumulative_hazard(-1)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: h = -1 is out of range: allowed [0, oo)
     """
     T = _horizon(horizon)
-    return sp.simplify(sp.integrate(_hazard_expr(h), (t, 0, T)))
+    value = sp.simplify(sp.integrate(_hazard_expr(h, t), (t, 0, T)))
+    if value in (sp.nan, sp.zoo) or value.is_extended_negative:
+        raise ParameterError(
+            "h", sp.sstr(h), "hazards h(t) >= 0 for t >= 0", f"integral {sp.sstr(value)}"
+        )
+    return value
 
 
 def survival(h: Any, horizon: Any = sp.oo, t: sp.Symbol = S.t) -> sp.Expr:
@@ -140,6 +187,11 @@ def survival(h: Any, horizon: Any = sp.oo, t: sp.Symbol = S.t) -> sp.Expr:
     >>> T = sp.Symbol("T", nonnegative=True)
     >>> survival(S.h0 * sp.exp(-S.delta * S.t), T)
     exp(-h_0/delta + h_0*exp(-T*delta)/delta)
+    >>> survival("1 - t", 5)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: h = '1 - t' is out of range:
+    allowed hazards h(t) >= 0 for t >= 0 (h(2) = -1)
     """
     return sp.exp(-cumulative_hazard(h, horizon, t))
 
@@ -190,9 +242,9 @@ def thinned_hazard(spawn_rate: Any, takeover_probability: Any) -> sp.Expr:
     ----------
     .. [1] J. F. C. Kingman, *Poisson Processes* (1993), sec. 5.1.
     """
-    lam = check_nonnegative("spawn_rate", sympify_param("spawn_rate", spawn_rate))
+    lam = check_nonnegative("spawn_rate", _exact("spawn_rate", spawn_rate))
     pi = check_probability(
-        "takeover_probability", sympify_param("takeover_probability", takeover_probability)
+        "takeover_probability", _exact("takeover_probability", takeover_probability)
     )
     return lam * pi
 
@@ -379,7 +431,7 @@ class ConstantHazard(HazardFamily):
     h0: Any
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "h0", check_nonnegative("h0", sympify_param("h0", self.h0)))
+        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
 
     @property
     def expr(self) -> sp.Expr:
@@ -423,10 +475,8 @@ class EntrenchmentHazard(HazardFamily):
     delta: Any
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "h0", check_nonnegative("h0", sympify_param("h0", self.h0)))
-        object.__setattr__(
-            self, "delta", check_positive("delta", sympify_param("delta", self.delta))
-        )
+        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
+        object.__setattr__(self, "delta", check_positive("delta", _exact("delta", self.delta)))
 
     @property
     def expr(self) -> sp.Expr:
@@ -465,6 +515,8 @@ class PowerHazard(HazardFamily):
     (0, 0)
     >>> PowerHazard(1, S.beta).never_overthrown()
     Piecewise((exp(-1/(beta - 1)), beta > 1), (0, True))
+    >>> PowerHazard(S.h0, S.beta).never_overthrown()  # no hazard: never overthrown
+    Piecewise((exp(-h_0/(beta - 1)), beta > 1), (1, Eq(h_0, 0)), (0, True))
     >>> PowerHazard(2, 2).cumulative(3)
     3/2
     """
@@ -473,8 +525,8 @@ class PowerHazard(HazardFamily):
     beta: Any
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "h0", check_nonnegative("h0", sympify_param("h0", self.h0)))
-        object.__setattr__(self, "beta", check_positive("beta", sympify_param("beta", self.beta)))
+        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
+        object.__setattr__(self, "beta", check_positive("beta", _exact("beta", self.beta)))
 
     @property
     def expr(self) -> sp.Expr:
@@ -493,11 +545,11 @@ class PowerHazard(HazardFamily):
         return sp.Piecewise((h * sp.log(1 + T), sp.Eq(b, 1)), (general, True))
 
     def never_overthrown(self) -> sp.Expr:
-        r"""Exact :math:`q` (0 for :math:`\beta \le 1`)."""
+        r"""Exact :math:`q`: 1 if :math:`h_0 = 0`, else 0 for :math:`\beta \le 1`."""
         h, b = self.h0, self.beta
         if h == 0:
             return sp.Integer(1)
-        return sp.Piecewise((sp.exp(-h / (b - 1)), b > 1), (0, True))
+        return sp.Piecewise((sp.exp(-h / (b - 1)), b > 1), (1, sp.Eq(h, 0)), (0, True))
 
     def cumulative_numeric(self, t: Any) -> Any:
         """Vectorised :math:`\\Lambda(t)`."""
@@ -538,9 +590,9 @@ class CriticalMoments(HazardFamily):
     probabilities: Sequence[Any]
 
     def __post_init__(self) -> None:
-        times = tuple(check_nonnegative("times", sympify_param("times", x)) for x in self.times)
+        times = tuple(check_nonnegative("times", _exact("times", x)) for x in self.times)
         probs = tuple(
-            check_probability("probabilities", sympify_param("probabilities", x))
+            check_probability("probabilities", _exact("probabilities", x))
             for x in self.probabilities
         )
         if len(times) != len(probs):

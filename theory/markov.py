@@ -60,9 +60,11 @@ def _is_exact(value: Any) -> bool:
 
 
 def _to_sympy(value: Any) -> sp.Expr:
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    return sp.sympify(value)
+    if isinstance(value, str | float | Fraction):
+        from supercoherence.theory.result import sympify_param
+
+        return sympify_param("P", value)  # safe parser; no eval, no rounding
+    return sp.sympify(value, strict=True)
 
 
 class AbsorbingChain:
@@ -146,7 +148,7 @@ class AbsorbingChain:
     def _check_rows(self) -> None:
         for i in range(len(self.states)):
             if self.exact:
-                total = sp.nsimplify(sum(self.P.row(i)))
+                total = sum(self.P.row(i))
                 bad = sp.simplify(total - 1) != 0
             else:
                 total = float(np.sum(self.P[i]))

@@ -52,7 +52,9 @@ __all__ = [
     "capability_class",
 ]
 
-TRANS_TOLERANCE = 0.05
+#: Exactly 1/20: band edges are compared exactly (a float such as 1.05 is the binary
+#: number 1.0500000000000000444..., just above 1 + 1/20; pass "1.05" for the decimal).
+TRANS_TOLERANCE = sp.Rational(1, 20)
 """Default relative tolerance around :math:`\\gamma = 1` for the *trans* class."""
 
 
@@ -91,7 +93,7 @@ class CapabilityClass(enum.Enum):
     TRANS = "trans"
 
 
-def capability_class(gamma: Any, tolerance: float = TRANS_TOLERANCE) -> CapabilityClass:
+def capability_class(gamma: Any, tolerance: Any = TRANS_TOLERANCE) -> CapabilityClass:
     r"""Classify a capability ratio :math:`\gamma` as super, sub or trans.
 
     Parameters
@@ -118,7 +120,7 @@ def capability_class(gamma: Any, tolerance: float = TRANS_TOLERANCE) -> Capabili
     if not value.is_number:
         raise ParameterError("gamma", gamma, "a positive number", "class of a symbolic ratio")
     g = check_positive("gamma", value)
-    upper = 1 + sympify_param("tolerance", tolerance)  # exact, so 1.05 is trans at 0.05
+    upper = 1 + sympify_param("tolerance", tolerance)  # exact: no float rounding at the edges
     if 1 / upper <= g <= upper:
         return CapabilityClass.TRANS
     return CapabilityClass.SUPER if g > 1 else CapabilityClass.SUB
@@ -259,7 +261,7 @@ class MesaOptimizer(Optimizer):
             "capability", self.parent.capability
         )
 
-    def capability_class(self, tolerance: float = TRANS_TOLERANCE) -> CapabilityClass:
+    def capability_class(self, tolerance: Any = TRANS_TOLERANCE) -> CapabilityClass:
         """Super, sub or trans (see :func:`capability_class`)."""
         return capability_class(self.gamma, tolerance)
 

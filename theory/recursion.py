@@ -34,14 +34,42 @@ For :math:`q_n = 1/(n+2)^2`: :math:`1 - q_n = (n+1)(n+3)/(n+2)^2` and the produc
 :math:`\Gamma(2)^2 / (\Gamma(1)\Gamma(3)) = 1/2`.  If :math:`\sum_i a_i > \sum_j b_j`
 then :math:`q_n \sim (\sum a_i - \sum b_j)/n` and the product is 0.
 
-**Certified numerics.**  Otherwise the product is bounded rigorously: with
-:math:`P_K = \prod_{k<K}(1-q_k)` and :math:`q` decreasing on :math:`[K, \infty)`, the
-integral test gives :math:`I_K \le \sum_{k\ge K} q_k \le q_K + I_K`,
-:math:`I_K = \int_K^\infty q`, and :math:`-x/(1-x) \le \log(1-x) \le -x` gives
+**Certified numerics.**  Otherwise the product is bounded rigorously.  The partial
+product :math:`P_K = \prod_{k<K}(1-q_k)` is computed in ball arithmetic (python-flint's
+arb [4]_: rigorous error bounds, unbounded exponents, so :math:`10^{-713}` is a
+certified positive number, kept as an enclosure of :math:`\log P`).  The tail needs a
+*proved* bound :math:`S_{lo} \le S_K = \sum_{k \ge K} q_k \le S_{hi}`:
+
+- integral test ([2]_, ch. III): :math:`q` nonincreasing on :math:`[K, \infty)` (proved
+  by composition rules or sympy's derivative test, never assumed beyond checked terms)
+  gives :math:`I_K \le S_K \le q_K + I_K`, :math:`I_K = \int_K^\infty q`, with the closed
+  form of :math:`I_K` verified by differentiation;
+- geometric comparison ([2]_, ch. III): :math:`q_{k+1} \le r q_k`, :math:`r < 1`, gives
+  :math:`S_K \le q_K/(1-r)` (equality for an exact geometric ratio);
+- comparison with an envelope :math:`q_n \le b_n` (``sin``, ``cos`` :math:`\le 1`) whose
+  tail is bounded as above.
+
+Then :math:`x \le -\log(1-x) \le x + x^2/(2(1-x))` gives
 
 .. math::
 
-    P_K\, e^{-(q_K + I_K)/(1 - q_K)} \;\le\; \prod_{k\ge 0}(1-q_k) \;\le\; P_K\, e^{-I_K}.
+    P_K\, e^{-S_{hi} - S2_{hi}/(2(1 - q_{max}))} \;\le\; \prod_{k\ge 0}(1-q_k)
+    \;\le\; P_K\, e^{-S_{lo}},
+
+with :math:`S2_{hi} \ge \sum_{k \ge K} q_k^2` and :math:`q_{max} \ge q_k` for
+:math:`k \ge K`.  Where no bound is proved the value is *uncertified*: only
+:math:`0 \le P \le P_K` is reported, never :math:`P_K` as the value.  A sequence with
+``(-1)^n`` or ``Mod`` is split into subsequences :math:`n = pm + r` (the product is the
+product over them, and the series converges iff every part does); a Piecewise equal to
+a default except at finitely many :math:`n` is corrected exactly at those :math:`n`.
+Inputs whose limit lies outside [0, 1] are refused with the first offending :math:`n`.
+
+**Symbolic families.**  With free parameters: an exact geometric ratio
+:math:`q_{n+1}/q_n = r` converges iff :math:`r < 1`; a power law
+:math:`\log q_n / \log n \to -p` converges if :math:`p > 1` and diverges if :math:`p < 1`
+(comparison with the p-series), :math:`p = 1` being decided by substitution.  The result
+gives the condition for each outcome (``(n+2)^(-beta)``: positive probability iff
+``beta > 1``).
 
 **Stationary case** :math:`q_n = q`: :math:`N \sim \mathrm{Geometric}(q)` on
 :math:`\{0, 1, \dots\}`, :math:`P(N = k) = (1-q)^k q`, :math:`E[N] = (1-q)/q`,
@@ -65,22 +93,29 @@ References
 .. [1] E. T. Whittaker and G. N. Watson, *A Course of Modern Analysis*, 4th ed.,
    Cambridge University Press (1927), sec. 12.13 (infinite products of rational
    functions as Gamma-function ratios).
-.. [2] K. Knopp, *Theory and Application of Infinite Series*, Blackie (1951), ch. VII
-   (convergence of infinite products, sec. 28).
+.. [2] K. Knopp, *Theory and Application of Infinite Series*, Blackie (1951): ch. III
+   (series of positive terms: comparison, ratio and integral tests) and ch. VII
+   (infinite products, sec. 28: :math:`\prod (1 - q_n) > 0` iff :math:`\sum q_n < \infty`).
 .. [3] S. M. Ross, *Introduction to Probability Models*, 12th ed., Academic Press (2019),
    sec. 5.2.4 (hypoexponential distribution) and sec. 6.3 (pure-birth processes).
+.. [4] F. Johansson, "Arb: efficient arbitrary-precision midpoint-radius interval
+   arithmetic", *IEEE Transactions on Computers* 66(8), 1281-1292 (2017).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import numbers
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+import flint
 import mpmath
 import numpy as np
 import scipy.integrate
@@ -142,25 +177,41 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class CertifiedValue:
-    """A number with rigorous bounds and how it was obtained.
+    """A probability with rigorous bounds, how it was obtained, and whether it is certified.
 
     Attributes
     ----------
     value : float
-        Best estimate (``nan`` if symbolic parameters remain).
+        Nearest double to the midpoint; ``nan`` when uncertified or symbolic.  It
+        underflows to 0.0 below ``1e-308``: print :attr:`text` (or ``str(value)``), which
+        carries any exponent.
     lower, upper : float
-        Bounds with ``lower <= true value <= upper``.
+        Doubles with ``lower <= true value <= upper`` (rounded outwards: ``lower`` may
+        be 0.0 and ``upper`` a subnormal for a tiny positive value).
     exact : sympy.Expr or None
-        The closed form when one was found (``lower == value == upper`` then).
+        The closed form when one was found.
     method : str
-        How the value was obtained (closed form, integral-test bounds, ...).
+        How the value was obtained, naming the proved tail bound.
     terms : int
-        Number of terms summed or multiplied numerically (0 for closed forms).
+        Number of factors multiplied in ball arithmetic (0 for closed forms).
+    ball : flint.arb or None
+        A rigorous midpoint-radius enclosure with unbounded exponent (``None`` when
+        symbolic); for an uncertified value it is ``[0, partial product]``.  A wide
+        interval of tiny numbers is better kept in :attr:`log_ball`.
+    log_ball : flint.arb or None
+        An enclosure of ``log P`` (``None`` when ``P = 0`` or unknown): the bounds
+        ``exp(log_ball.lower()) <= P <= exp(log_ball.upper())`` hold at any exponent.
+    certified : bool
+        ``False`` when no tail bound was proved: then only ``0 <= P <= upper`` holds
+        and :attr:`value` is ``nan``.
 
     Examples
     --------
     >>> CertifiedValue.from_exact(sp.Rational(1, 2), "closed form").upper
     0.5
+    >>> v = CertifiedValue.from_exact(sp.Integer(10) ** -600, "exact")
+    >>> v.value, v.is_positive, v.text
+    (0.0, True, '1.0e-600')
     """
 
     value: float
@@ -169,20 +220,103 @@ class CertifiedValue:
     exact: sp.Expr | None = None
     method: str = ""
     terms: int = 0
+    ball: Any = None
+    certified: bool = True
+    log_ball: Any = None
 
     @classmethod
-    def from_exact(cls, exact: Any, method: str) -> CertifiedValue:
+    def from_exact(cls, exact: Any, method: str, terms: int = 0) -> CertifiedValue:
         """Wrap a closed form; numbers are filled in when it has no free symbols."""
         exact = sp.sympify(exact)
-        if exact.free_symbols:
-            return cls(math.nan, math.nan, math.nan, exact, method)
-        x = float(sp.N(exact, 30)) if exact is not sp.oo else math.inf
-        return cls(x, x, x, exact, method)
+        if exact.free_symbols or exact.has(sp.oo) or not exact.is_number:
+            x = math.inf if exact is sp.oo else math.nan
+            return cls(x, x, x, exact, method, terms)
+        ball = _arb_value(exact)
+        if ball is None:
+            x = float(sp.N(exact, 30))
+            return cls(x, x, x, exact, method, terms)
+        x = float(ball.mid())
+        log_ball = ball.log() if ball > 0 else None
+        return cls(x, x, x, exact, method, terms, ball, True, log_ball)
+
+    @classmethod
+    def from_log_ball(cls, log_ball: flint.arb, method: str, terms: int) -> CertifiedValue:
+        """A certified enclosure of ``P`` given as an enclosure of ``log P``."""
+        with _precision(_PRECISIONS[0]):
+            low, high = log_ball.lower().exp(), log_ball.upper().exp()
+            ball = log_ball.exp()
+            value = float(log_ball.mid().exp())
+        lower, upper = _arb_float_down(low), _arb_float_up(high)
+        return cls(value, lower, upper, None, method, terms, ball, True, log_ball)
+
+    @classmethod
+    def uncertified(cls, log_head: flint.arb, method: str, terms: int) -> CertifiedValue:
+        """Only the partial product ``e^{log_head}`` bounds ``P`` (from above)."""
+        with _precision(_PRECISIONS[0]):
+            head = log_head.exp()
+            ball = flint.arb(0).union(head)
+        method = f"uncertified: {method}; only 0 <= P <= partial product"
+        return cls(math.nan, 0.0, _arb_float_up(head), None, method, terms, ball, False)
 
     @property
     def width(self) -> float:
         """``upper - lower``."""
         return self.upper - self.lower
+
+    @property
+    def is_positive(self) -> bool:
+        """``True`` when ``P > 0`` is certified (also below double precision)."""
+        if self.exact is not None and self.exact.is_number:
+            return bool(self.exact.is_positive)
+        return bool(self.certified and self.log_ball is not None and self.log_ball.is_finite())
+
+    @property
+    def log10(self) -> float:
+        """``log10`` of the midpoint (finite below double precision; ``-inf`` for 0)."""
+        if self.log_ball is not None:
+            return float(self.log_ball.mid() / flint.arb(10).log())
+        return -math.inf if self.ball is not None else math.nan
+
+    @property
+    def text(self) -> str:
+        """The value as text at any exponent, with its enclosure or its status."""
+        if self.ball is None:
+            return sp.sstr(self.exact) if self.exact is not None else "nan"
+        if not self.certified:
+            return f"uncertified: 0 <= P <= {_arb_text(self.ball.upper())}"
+        if self.exact is not None or self.ball.rad().is_zero() or self.log_ball is None:
+            return _arb_text(self.ball, 10) if self.ball.rad().is_zero() else _arb_text(self.ball)
+        log_ball = self.log_ball
+        mid = _arb_text(log_ball.mid().exp(), 10)
+        low, high = _arb_text(log_ball.lower().exp(), 10), _arb_text(log_ball.upper().exp(), 10)
+        return f"{mid} (certified in [{low}, {high}])"
+
+    @property
+    def bounds_text(self) -> str:
+        """``"[lower, upper]"`` at any exponent (``"[0, 0.7293]"`` when uncertified)."""
+        if self.ball is None:
+            if math.isnan(self.lower):
+                return "none (symbolic parameters)" if self.exact is None else "see exact"
+            return f"[{self.lower:.17g}, {self.upper:.17g}]"
+        if not self.certified or self.log_ball is None:
+            low = "0" if not self.certified else _arb_text(self.ball.lower(), 17)
+            return f"[{low}, {_arb_text(self.ball.upper(), 17)}]"
+        low, high = self.log_ball.lower().exp(), self.log_ball.upper().exp()
+        return f"[{_arb_text(low, 17)}, {_arb_text(high, 17)}]"
+
+    def as_expr(self) -> sp.Expr:
+        """The closed form, else the midpoint as a sympy Float at any exponent (``nan``
+        when uncertified: the partial product is a bound, not the value)."""
+        if self.exact is not None:
+            return self.exact
+        if self.ball is None or not self.certified:
+            return sp.nan
+        mid = self.log_ball.mid().exp() if self.log_ball is not None else self.ball.mid()
+        man, exp = mid.mid().man_exp()
+        return sp.Float(mpmath.mpf((int(man), int(exp))), 17)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -230,19 +364,20 @@ def _with_index_symbol(expr: sp.Expr) -> sp.Expr:
 
 
 def _check_terms(expr: sp.Expr, count: int = _CHECKED_TERMS) -> None:
-    """Check ``q_k in [0, 1]`` for ``k < count``; exactly unless a float is clearly inside."""
-    numeric = not (expr.free_symbols - {S.n})
-    f = sp.lambdify(S.n, expr, modules="numpy") if numeric else None
+    """Check ``q_k in [0, 1]`` for ``k < count``: in ball arithmetic, exactly at the ends."""
+    if expr.free_symbols - {S.n}:
+        for k in range(count):
+            value = expr.subs(S.n, k)
+            if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+                raise ParameterError(f"q[{k}]", value, "[0, 1]", f"q_n is undefined at n = {k}")
+            check_probability(f"q[{k}]", value)
+        return
+    f = _ball_function(expr)
     for k in range(count):
-        if f is not None:
-            with np.errstate(all="ignore"):
-                x = complex(f(float(k)))
-            if x.imag == 0 and 1e-12 < x.real < 1 - 1e-12:
-                continue
-        value = expr.subs(S.n, k)
-        if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-            raise ParameterError(f"q[{k}]", value, "[0, 1]", "q_n is undefined at this n")
-        check_probability(f"q[{k}]", value)
+        try:
+            _term(f, expr, k)
+        except _Undetermined:
+            continue
 
 
 def _parse_q(q: Any) -> sp.Expr | tuple[sp.Expr, ...]:
@@ -418,35 +553,6 @@ def _closed_partial_product(expr: sp.Expr) -> sp.Expr | None:
     return None if value.has(sp.Product) else sp.simplify(value)
 
 
-def _first_certain_one(expr: sp.Expr, values: np.ndarray) -> int | None:
-    """Index of the first ``q_k`` that is exactly 1 (checked exactly where the float is 1)."""
-    for k in np.flatnonzero(values >= 1.0):
-        if sp.simplify(expr.subs(S.n, int(k)) - 1) == 0:
-            return int(k)
-    return None
-
-
-def _tail_integral(expr: sp.Expr, start: int) -> tuple[float, float, str]:
-    """``int_start^oo q(x) dx`` by mpmath tanh-sinh quadrature, and an error allowance.
-
-    The allowance is ten times mpmath's error estimate plus 1e-25 (the working
-    precision is 30 digits); when that estimate is poor, sympy's exact integral is tried.
-    """
-    g = expr.subs(S.n, _X)
-    f = sp.lambdify(_X, g, modules="mpmath")
-    with mpmath.workdps(30):
-        value, error = mpmath.quad(f, [start, 2 * start + 1, mpmath.inf], error=True)
-    quadrature = "tail integral by mpmath quadrature, its error estimate included"
-    if error <= 1e-14 * abs(value):
-        return float(value), float(10 * error) + 1e-25, quadrature
-    # Slowly decaying tails defeat the quadrature's error estimate: try sympy exactly.
-    tail = _symbolic_tail_integral(g)
-    exact = tail.subs(_START, start) if tail is not None else None
-    if exact is not None and exact.is_finite:
-        return float(sp.N(exact, 30)), 1e-25, "exact tail integral (sympy)"
-    return float(value), float(10 * error) + 1e-25, quadrature
-
-
 _START = sp.Symbol("K", positive=True)
 
 
@@ -460,50 +566,1167 @@ def _symbolic_tail_integral(g: sp.Expr) -> sp.Expr | None:
     return None if tail.has(sp.Integral) else tail
 
 
+# --------------------------------------------------------------------------- ball arithmetic
+
+
+class _Undetermined(Exception):
+    """A comparison or operation that a ball cannot decide at the working precision."""
+
+
+_PRECISIONS = (96, 384, 1536)
+
+
+@contextlib.contextmanager
+def _precision(bits: int):
+    saved = flint.ctx.prec
+    flint.ctx.prec = bits
+    try:
+        yield
+    finally:
+        flint.ctx.prec = saved
+
+
+def _arb_of_rational(value: sp.Rational) -> flint.arb:
+    return flint.arb(flint.fmpq(int(value.p), int(value.q)))
+
+
+def _arb_of_float(value: sp.Float) -> flint.arb:
+    sign, man, exp, _ = value._mpf_
+    if not man and exp:
+        raise _Undetermined("inf or nan")
+    out = flint.arb(flint.fmpz(int(man))) * flint.arb(2) ** int(exp)
+    return -out if sign else out
+
+
+def _as_integer(x: flint.arb) -> int | None:
+    if x.is_exact() and x.is_integer():
+        return int(x.unique_fmpz())
+    return None
+
+
+_ARB_UNARY: dict[Any, Callable[[flint.arb], flint.arb]] = {
+    sp.exp: lambda a: a.exp(),
+    sp.log: lambda a: a.log(),
+    sp.sin: lambda a: a.sin(),
+    sp.cos: lambda a: a.cos(),
+    sp.tan: lambda a: a.tan(),
+    sp.atan: lambda a: a.atan(),
+    sp.sinh: lambda a: a.sinh(),
+    sp.cosh: lambda a: a.cosh(),
+    sp.tanh: lambda a: a.tanh(),
+    sp.asinh: lambda a: a.asinh(),
+    sp.erf: lambda a: a.erf(),
+    sp.erfc: lambda a: a.erfc(),
+    sp.gamma: lambda a: a.gamma(),
+    sp.loggamma: lambda a: a.lgamma(),
+    sp.factorial: lambda a: (a + 1).gamma(),
+    sp.Abs: abs,
+    sp.floor: lambda a: a.floor(),
+    sp.ceiling: lambda a: a.ceil(),
+}
+
+_CONSTANTS: dict[Any, Callable[[], flint.arb]] = {
+    sp.pi: flint.arb.pi,
+    sp.E: flint.arb.const_e,
+    sp.EulerGamma: flint.arb.const_euler,
+    sp.Catalan: flint.arb.const_catalan,
+}
+
+
+def _compare(op: type, a: flint.arb, b: flint.arb) -> bool:
+    """A relational between balls, or :class:`_Undetermined` when they overlap."""
+    if op is sp.Eq or op is sp.Ne:
+        if a.is_exact() and b.is_exact():
+            equal = a == b
+        elif not a.overlaps(b):
+            equal = False
+        else:
+            raise _Undetermined("equality of overlapping balls")
+        return equal if op is sp.Eq else not equal
+    strict = {sp.StrictLessThan: (True, 1), sp.LessThan: (False, 1)}
+    strict |= {sp.StrictGreaterThan: (True, -1), sp.GreaterThan: (False, -1)}
+    is_strict, sign = strict[op]
+    lhs, rhs = (a, b) if sign == 1 else (b, a)  # now decide lhs < rhs (or <=)
+    if lhs < rhs:
+        return True
+    if lhs > rhs:
+        return False
+    if lhs.is_exact() and rhs.is_exact() and lhs == rhs:
+        return not is_strict
+    raise _Undetermined("order of overlapping balls")
+
+
+def _arb_function(expr: sp.Basic) -> Callable[[flint.arb], Any]:
+    """Compile ``expr`` (in ``n``) into a function of an arb ball (rigorous enclosures).
+
+    Raises
+    ------
+    _Undetermined
+        If ``expr`` uses a function with no ball implementation here.
+    """
+    if expr == S.n:
+        return lambda x: x
+    if expr is sp.true or expr is sp.false:
+        truth = bool(expr)
+        return lambda x: truth
+    if isinstance(expr, sp.Integer | sp.Rational | sp.Float) or expr in _CONSTANTS:
+        if isinstance(expr, sp.Float):
+            make = functools.partial(_arb_of_float, expr)
+        elif expr in _CONSTANTS:
+            make = _CONSTANTS[expr]
+        else:
+            make = functools.partial(_arb_of_rational, sp.Rational(expr))
+        cache: dict[int, flint.arb] = {}
+
+        def constant(x: flint.arb) -> flint.arb:
+            bits = flint.ctx.prec
+            if bits not in cache:
+                cache[bits] = make()
+            return cache[bits]
+
+        return constant
+    if expr.is_Symbol or expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise _Undetermined(f"no ball value for {expr}")
+    args = [_arb_function(a) for a in expr.args]
+    if isinstance(expr, sp.Add):
+        return lambda x: functools.reduce(lambda s, f: s + f(x), args[1:], args[0](x))
+    if isinstance(expr, sp.Mul):
+        return lambda x: functools.reduce(lambda s, f: s * f(x), args[1:], args[0](x))
+    if isinstance(expr, sp.Pow):
+        base, power = args
+
+        def pow_(x: flint.arb) -> flint.arb:
+            b, e = base(x), power(x)
+            k = _as_integer(e)
+            if k is not None:
+                if k < 0 and b.contains(0):
+                    raise _Undetermined("division by a ball containing 0")
+                return b**k
+            if e == flint.arb(flint.fmpq(1, 2)):
+                return b.sqrt()
+            if not b > 0:
+                raise _Undetermined("non-integer power of a ball not > 0")
+            return (e * b.log()).exp()
+
+        return pow_
+    if type(expr) in _ARB_UNARY and len(args) == 1:
+        unary, inner = _ARB_UNARY[type(expr)], args[0]
+        return lambda x: unary(inner(x))
+    if isinstance(expr, sp.Max | sp.Min):
+        pick = "max" if isinstance(expr, sp.Max) else "min"
+        return lambda x: functools.reduce(lambda s, f: getattr(s, pick)(f(x)), args[1:], args[0](x))
+    if isinstance(expr, sp.Mod):
+        a, b = args
+
+        def mod_(x: flint.arb) -> flint.arb:
+            i, j = _as_integer(a(x)), _as_integer(b(x))
+            if i is None or j is None or j == 0:
+                raise _Undetermined("Mod of non-integers")
+            return flint.arb(i % j)
+
+        return mod_
+    if isinstance(expr, sp.KroneckerDelta):
+        a, b = args
+        return lambda x: flint.arb(1 if _compare(sp.Eq, a(x), b(x)) else 0)
+    if isinstance(expr, sp.Rel):
+        a, b, op = args[0], args[1], type(expr)
+        return lambda x: _compare(op, a(x), b(x))
+    if isinstance(expr, sp.And | sp.Or | sp.Not):
+        combine = {sp.And: all, sp.Or: any, sp.Not: lambda v: not v[0]}[type(expr)]
+        return lambda x: combine([f(x) for f in args])
+    if isinstance(expr, sp.Piecewise):
+        pairs = [(_arb_function(v), _arb_function(c)) for v, c in expr.args]
+
+        def piecewise_(x: flint.arb) -> flint.arb:
+            for value, cond in pairs:
+                if cond(x):
+                    return value(x)
+            raise _Undetermined("no branch of the Piecewise applies")
+
+        return piecewise_
+    raise _Undetermined(f"no ball implementation of {type(expr).__name__}")
+
+
+def _arb_value(expr: sp.Expr, at: Any = 0) -> flint.arb | None:
+    """An enclosure of a constant expression (or of ``expr`` at ``n = at``), or ``None``."""
+    try:
+        f = _arb_function(sp.sympify(expr))
+    except _Undetermined:
+        return None
+    point = sp.Rational(at)
+    for bits in _PRECISIONS:
+        with _precision(bits):
+            try:
+                value = f(_arb_of_rational(point))
+            except (_Undetermined, ValueError, ZeroDivisionError, TypeError):
+                continue
+            if (
+                isinstance(value, flint.arb)
+                and value.is_finite()
+                and (value.rel_accuracy_bits() > 40 or value.is_zero())
+            ):
+                return value
+    return None
+
+
+def _arb_text(value: flint.arb, digits: int = 6) -> str:
+    """Decimal text of a ball's midpoint at any exponent (``'3.2587e-713'``)."""
+    man, exp = value.mid().man_exp()
+    return mpmath.nstr(mpmath.mpf((int(man), int(exp))), digits)
+
+
+def _arb_float_down(value: flint.arb) -> float:
+    """The largest float ``<=`` every point of the ball (0.0 on underflow of a positive)."""
+    low = value.lower()
+    x = float(low)
+    if x > 0 and flint.arb(x) > low:
+        x = math.nextafter(x, -math.inf)
+    return max(x, 0.0) if low >= 0 else x
+
+
+def _arb_float_up(value: flint.arb) -> float:
+    """The smallest float ``>=`` every point of the ball (a subnormal for tiny positives)."""
+    high = value.upper()
+    x = float(high)
+    if flint.arb(x) < high:
+        x = math.nextafter(x, math.inf)
+    if x == 0 and high > 0:
+        x = math.nextafter(0.0, 1.0)
+    return x
+
+
+# --------------------------------------------------------------------------- proofs about q(x)
+#
+# Monotonicity and positivity on [K, oo) are proved structurally (composition rules:
+# sums and products of positive monotone functions, monotone functions of monotone
+# arguments), with sympy's derivative-based ``is_decreasing`` as a fallback for smooth
+# expressions.  Every rule is a theorem about real x >= K, hence about integers n >= K.
+
+_INCREASING = (sp.exp, sp.atan, sp.sinh, sp.tanh, sp.asinh, sp.erf)
+_SMOOTH = (sp.exp, sp.log, sp.atan, sp.sinh, sp.cosh, sp.tanh, sp.asinh, sp.erf, sp.erfc, sp.gamma)
+_XDUMMY = sp.Dummy("x", nonnegative=True)
+
+
+def _const_sign(c: sp.Expr) -> int | None:
+    """Sign of an expression free of ``n`` (``None`` if unknown)."""
+    c = sp.sympify(c)
+    if c.is_zero:
+        return 0
+    if c.is_positive:
+        return 1
+    if c.is_negative:
+        return -1
+    if not c.free_symbols:
+        value = _arb_value(c)
+        if value is not None:
+            return 1 if value > 0 else -1 if value < 0 else (0 if value.is_zero() else None)
+    return None
+
+
+def _positive_on(e: sp.Expr, start: int) -> bool:
+    """``e(x) > 0`` for every real ``x >= start`` (proved, or ``False``)."""
+    if S.n not in e.free_symbols:
+        return _const_sign(e) == 1
+    if e.subs(S.n, start + _XDUMMY).is_positive:
+        return True
+    if isinstance(e, sp.exp):
+        return True
+    if isinstance(e, sp.Pow) and _positive_on(e.base, start):
+        return True
+    if isinstance(e, sp.Mul | sp.Add) and all(_positive_on(a, start) for a in e.args):
+        return True
+    direction = _monotone(e, start)
+    if direction == 1:
+        return _const_sign(e.subs(S.n, start)) == 1
+    if direction == -1:
+        limit = _limit(e)
+        return limit is not None and _const_sign(limit) == 1
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _monotone(e: sp.Expr, start: int) -> int | None:
+    """+1 nondecreasing, -1 nonincreasing, 0 constant on ``[start, oo)``, ``None`` unknown."""
+    if S.n not in e.free_symbols:
+        return 0
+    if e == S.n:
+        return 1
+    rational = _rational_monotone(e, start)
+    if rational is not None:
+        return rational
+    if isinstance(e, sp.Add):
+        dirs = {_monotone(a, start) for a in e.args} - {0}
+        return None if None in dirs or len(dirs) > 1 else (dirs.pop() if dirs else 0)
+    if isinstance(e, sp.Mul):
+        const, var = e.as_independent(S.n, as_Add=False)
+        sign = _const_sign(const)
+        factors = sp.Mul.make_args(var)
+        if not sign:
+            return None
+        if len(factors) == 1:
+            d = _monotone(factors[0], start)
+            return None if d is None else sign * d
+        dirs = {_monotone(f, start) for f in factors} - {0}
+        if None in dirs or len(dirs) > 1 or not all(_positive_on(f, start) for f in factors):
+            return None
+        return sign * dirs.pop() if dirs else 0
+    if isinstance(e, sp.Pow):
+        base, power = e.args
+        if S.n not in power.free_symbols:
+            sign = _const_sign(power)
+            if sign is None or not _positive_on(base, start):
+                return None
+            d = _monotone(base, start)
+            return None if d is None else sign * d
+        if S.n not in base.free_symbols:
+            sign = _const_sign(base - 1)
+            if sign is None or _const_sign(base) != 1:
+                return None
+            d = _monotone(power, start)
+            return None if d is None else sign * d
+        return _monotone(sp.exp(power * sp.log(base)), start) if _positive_on(base, start) else None
+    if isinstance(e, _INCREASING):
+        return _monotone(e.args[0], start)
+    if isinstance(e, sp.log):
+        return _monotone(e.args[0], start) if _positive_on(e.args[0], start) else None
+    if isinstance(e, sp.erfc):
+        d = _monotone(e.args[0], start)
+        return None if d is None else -d
+    if isinstance(e, sp.gamma | sp.factorial | sp.loggamma):
+        # Gamma increases on [1.4616..., oo); factorial(y) = Gamma(y + 1).
+        arg = e.args[0] + (1 if isinstance(e, sp.factorial) else 0)
+        if _monotone(arg, start) == 1 and _const_sign(arg.subs(S.n, start) - 2) in (0, 1):
+            return 1
+        return None
+    return None
+
+
+def _rational_monotone(e: sp.Expr, start: int) -> int | None:
+    """Monotonicity of a rational function with number coefficients: the numerator and
+    denominator of ``e'`` have no real root in ``[start, oo)`` (Sturm counts), so the
+    sign of ``e'`` there is its sign at infinity."""
+    if e.free_symbols != {S.n} or not e.is_rational_function(S.n):
+        return None
+    try:
+        num, den = sp.fraction(sp.cancel(sp.diff(e, S.n)))
+        num_poly, den_poly = sp.Poly(num, S.n), sp.Poly(den, S.n)
+        if num_poly.is_zero:
+            return 0
+        if den_poly.count_roots(start, None) or num_poly.count_roots(start, None):
+            return None
+        sign = _const_sign(num_poly.LC() / den_poly.LC())
+    except (sp.PolynomialError, NotImplementedError, ValueError, TypeError):
+        return None
+    return sign
+
+
+def _is_smooth(e: sp.Expr) -> bool:
+    """Only elementary smooth operations (no Piecewise, floor, Mod, ...)."""
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, sp.Function) and not isinstance(node, _SMOOTH):
+            return False
+        if isinstance(node, sp.Piecewise | sp.Rel | sp.logic.boolalg.Boolean) and node not in (
+            sp.true,
+            sp.false,
+        ):
+            return False
+    return True
+
+
 def _decreasing_from(expr: sp.Expr, start: int) -> bool:
+    """``q`` nonincreasing on ``[start, oo)``: structural proof, else sympy for smooth q."""
+    direction = _monotone(expr, start)
+    if direction is not None:
+        return direction <= 0
+    if not _is_smooth(expr):
+        return False
     try:
         return bool(sp.is_decreasing(expr.subs(S.n, _X), sp.Interval(start, sp.oo)))
-    except (NotImplementedError, ValueError, TypeError):
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
         return False
 
 
+def _increasing_from(expr: sp.Expr, start: int) -> bool:
+    direction = _monotone(expr, start)
+    if direction is not None:
+        return direction >= 0
+    if not _is_smooth(expr):
+        return False
+    try:
+        return bool(sp.is_increasing(expr.subs(S.n, _X), sp.Interval(start, sp.oo)))
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
+        return False
+
+
+# --------------------------------------------------------------------------- terms as balls
+
+
+def _term(f: Callable[[flint.arb], Any] | None, expr: sp.Expr, k: int) -> flint.arb:
+    """``q_k`` as a ball inside ``[0, 1)``, or exactly ``1``; refuses values outside [0, 1].
+
+    The ball is tried at rising precision; where it still touches 0 or 1 the exact
+    value is examined (sympy).  Raises :class:`_Undetermined` only for a ``q_k`` that is
+    strictly inside (0, 1) but closer to an end than ``2^-1536``.
+    """
+    if f is not None:
+        try:  # fast path at the working precision
+            v = f(flint.arb(k))
+            if isinstance(v, flint.arb) and v >= 0 and v < 1:
+                return v
+        except (_Undetermined, ValueError, ZeroDivisionError, TypeError):
+            pass
+        for bits in _PRECISIONS:
+            with _precision(bits):
+                try:
+                    v = f(flint.arb(k))
+                except (_Undetermined, ValueError, ZeroDivisionError, TypeError):
+                    continue
+            if not (isinstance(v, flint.arb) and v.is_finite()):
+                continue
+            if v >= 0 and v < 1:
+                return v
+            if v < 0 or v > 1:
+                raise ParameterError(
+                    f"q[{k}]", _arb_text(v), "[0, 1]", f"q_n is not a probability at n = {k}"
+                )
+    value = expr.subs(S.n, k)
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or value.is_finite is False:
+        raise ParameterError(f"q[{k}]", value, "[0, 1]", f"q_n is undefined at n = {k}")
+    value = sp.simplify(value)
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ParameterError(f"q[{k}]", value, "[0, 1]", f"q_n is undefined at n = {k}")
+    check_probability(f"q[{k}]", value)
+    if value == 1 or sp.simplify(value - 1) == 0:
+        return flint.arb(1)
+    if value == 0:
+        return flint.arb(0)
+    raise _Undetermined(f"q_{k} = {value} is too close to 0 or 1 for the ball arithmetic")
+
+
+def _ball_function(expr: sp.Expr) -> Callable[[flint.arb], Any] | None:
+    try:
+        return _arb_function(expr)
+    except _Undetermined:
+        return None
+
+
+def _first_invalid(expr: sp.Expr, scan: int = 4096) -> int | None:
+    """The first ``n`` with ``q_n`` outside [0, 1] when ``q_n``'s limit is outside it."""
+    f = _ball_function(expr)
+
+    def bad(k: int) -> bool:
+        try:
+            _term(f, expr, k)
+        except ParameterError:
+            return True
+        except _Undetermined:
+            return False
+        return False
+
+    for k in range(scan):
+        if bad(k):
+            return k
+    if not (_increasing_from(expr, scan) or _decreasing_from(expr, scan)):
+        return None
+    low, high = scan, 2 * scan
+    while not bad(high):
+        low, high = high, 2 * high
+        if high > 2**200:
+            return None
+    while high - low > 1:  # monotone on [scan, oo): bad on [high, oo), good at low
+        mid = (low + high) // 2
+        low, high = (low, mid) if bad(mid) else (mid, high)
+    return high
+
+
+def _validate_tail(expr: sp.Expr) -> sp.Expr | None:
+    """Refuse ``q_n`` whose limit lies outside [0, 1], naming the first offending ``n``.
+
+    Returns the limit (``None`` when sympy finds none).
+    """
+    limit = _limit(expr)
+    if limit is None or not (limit.is_extended_real or limit.is_infinite):
+        return None
+    outside = limit.is_infinite or _const_sign(limit) == -1 or _const_sign(limit - 1) == 1
+    if outside:
+        k = _first_invalid(expr)
+        if k is not None:
+            value = expr.subs(S.n, k)
+            ball = _arb_value(value)
+            shown = _arb_text(ball) if ball is not None else value
+            raise ParameterError(
+                f"q[{k}]",
+                shown,
+                "[0, 1]",
+                f"q_n is not a probability: it first leaves [0, 1] "
+                f"at n = {k} (q_n -> {limit} as n -> oo)",
+            )
+        raise ParameterError("q", expr, "[0, 1]", f"q_n -> {limit} as n -> oo, outside [0, 1]")
+    return limit
+
+
+# --------------------------------------------------------------------------- tail bounds
+
+
+_TailBounds = tuple[flint.arb, flint.arb, flint.arb, flint.arb]
+
+
+@dataclass(frozen=True)
+class _TailPlan:
+    """A proved bound on ``S_K = sum_{k>=K} q_k``, valid for every ``K >= start``.
+
+    ``bounds(K, q_K)`` returns balls ``(S_lo, S_hi, S2_hi, q_max)`` with
+    ``S_lo <= S_K <= S_hi``, ``sum_{k>=K} q_k^2 <= S2_hi`` and ``q_k <= q_max`` for
+    ``k >= K``, or ``None`` when the bound does not apply at this ``K``.
+    """
+
+    start: int
+    text: str
+    bounds: Callable[[int, flint.arb], _TailBounds | None]
+
+
+def _ball_at(f: Callable[[flint.arb], Any], point: Any) -> flint.arb | None:
+    for bits in _PRECISIONS:
+        with _precision(bits):
+            try:
+                value = f(flint.arb(point) if isinstance(point, int) else point)
+            except (_Undetermined, ValueError, ZeroDivisionError, TypeError):
+                continue
+        if (
+            isinstance(value, flint.arb)
+            and value.is_finite()
+            and (value.is_zero() or value.rel_accuracy_bits() > 30)
+        ):
+            return value
+    return None
+
+
+#: Seconds sympy may spend finding and verifying one tail integral before the integral
+#: test is given up (the result is then honestly uncertified, never guessed).
+TAIL_INTEGRAL_BUDGET = 5.0
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_budget(seconds: float) -> Any:
+    """Raise :class:`_OutOfTime` inside the block after ``seconds`` (main thread only).
+
+    sympy's ``integrate``/``simplify`` can run for minutes on exact inputs; in the main
+    thread a real-time timer interrupts them.  Elsewhere (a worker thread) no budget is
+    applied.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def _expire(signum: int, frame: Any) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@functools.lru_cache(maxsize=64)
+def _verified_tail_integral(g: sp.Expr) -> sp.Expr | None:
+    """``I(K) = int_K^oo g``, verified: ``I'(K) = -g(K)`` and ``I(K) -> 0`` (sympy).
+
+    Given up (``None``) after :data:`TAIL_INTEGRAL_BUDGET` seconds.
+    """
+    try:
+        with _time_budget(TAIL_INTEGRAL_BUDGET):
+            return _verified_tail_integral_unbudgeted(g)
+    except _OutOfTime:
+        return None
+
+
+def _verified_tail_integral_unbudgeted(g: sp.Expr) -> sp.Expr | None:
+    tail = _symbolic_tail_integral(g)
+    if tail is None or tail.has(sp.Piecewise):
+        return None
+    derivative = sp.diff(tail, _START) + g.subs(_X, _START)
+    try:
+        if sp.simplify(derivative) != 0:
+            return None
+        if sp.limit(tail, _START, sp.oo) != 0:
+            return None
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
+        return None
+    return tail
+
+
+def _integral_plan(expr: sp.Expr, start: int) -> _TailPlan | None:
+    """Integral test: ``q`` nonincreasing on ``[start, oo)`` (proved), ``I_K`` closed form."""
+    if not _decreasing_from(expr, start):
+        return None
+    tail = _verified_tail_integral(expr.subs(S.n, _X))
+    if tail is None:
+        return None
+    integral = _ball_function(tail.subs(_START, S.n))
+    # sum q_k^2 by its own integral only for powers and exponentials (sympy can hang on
+    # squares of logarithmic terms); otherwise sum_(k>=K) q_k^2 <= q_K sum_(k>=K) q_k.
+    simple = all(isinstance(f, sp.exp) for f in expr.atoms(sp.Function))
+    square = _verified_tail_integral((expr**2).subs(S.n, _X)) if simple else None
+    integral2 = _ball_function(square.subs(_START, S.n)) if square is not None else None
+    if integral is None:
+        return None
+
+    def bounds(k: int, q_k: flint.arb) -> _TailBounds | None:
+        i_k = _ball_at(integral, k)
+        if i_k is None:
+            return None
+        i2_k = _ball_at(integral2, k) if integral2 is not None else None
+        s_hi = i_k + q_k
+        s2_hi = q_k * q_k + i2_k if i2_k is not None else q_k * s_hi
+        return i_k, s_hi, s2_hi, q_k
+
+    text = (
+        f"integral-test bound: q nonincreasing on [{start}, oo) (proved) and "
+        f"int_K^oo q = {sp.sstr(tail.subs(_START, sp.Symbol('K')))} (verified by "
+        "differentiation), so I_K <= sum_(k>=K) q_k <= q_K + I_K"
+    )
+    return _TailPlan(start, text, bounds)
+
+
+def _ratio_plan(expr: sp.Expr, start: int) -> _TailPlan | None:
+    """Geometric comparison: ``q_(k+1) <= r q_k`` with ``r < 1`` for ``k >= start``."""
+    if not _positive_on(expr, start):
+        return None
+    ratio = sp.simplify(sp.gammasimp(sp.combsimp(expr.subs(S.n, S.n + 1) / expr)))
+    if S.n not in ratio.free_symbols:
+        r = _arb_value(ratio)
+        if r is None or not (r < 1 and r >= 0):
+            return None
+
+        def geometric(k: int, q_k: flint.arb) -> _TailBounds:
+            s = q_k / (1 - r)
+            return s, s, q_k * q_k / (1 - r * r), q_k
+
+        text = f"exact geometric tail: q_(k+1)/q_k = {ratio} < 1, so sum_(k>=K) q_k = q_K/(1-r)"
+        return _TailPlan(start, text, geometric)
+    direction = _monotone(ratio, start)
+    if direction is None:
+        return None
+    ratio_f = _ball_function(ratio)
+    limit = _limit(ratio)
+    if ratio_f is None or limit is None:
+        return None
+    limit_ball = _arb_value(limit) if direction >= 0 else None
+    if direction >= 0 and (limit_ball is None or not limit_ball < 1):
+        return None
+
+    def comparison(k: int, q_k: flint.arb) -> _TailBounds | None:
+        r = limit_ball if direction >= 0 else _ball_at(ratio_f, k)
+        if r is None or not (r < 1):
+            return None
+        r = r.max(flint.arb(0))
+        return q_k, q_k / (1 - r), q_k * q_k / (1 - r * r), q_k
+
+    how = "its limit" if direction >= 0 else "its value at K"
+    text = (
+        f"ratio comparison: q_(k+1)/q_k = {sp.sstr(ratio)} is monotone on [{start}, oo) "
+        f"(proved) and bounded by {how} r < 1, so sum_(k>=K) q_k <= q_K/(1-r)"
+    )
+    return _TailPlan(start, text, comparison)
+
+
+_OSCILLATING = (sp.sin, sp.cos)
+
+
+def _envelope(e: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(lo, hi)`` with ``lo <= e <= hi`` for ``n >= 0``, removing ``sin``/``cos``."""
+    if not e.has(*_OSCILLATING):
+        return e, e
+    if isinstance(e, _OSCILLATING):
+        return sp.S.NegativeOne, sp.S.One
+    if isinstance(e, sp.Add):
+        parts = [_envelope(a) for a in e.args]
+        if None in parts:
+            return None
+        return sp.Add(*(p[0] for p in parts)), sp.Add(*(p[1] for p in parts))
+    if isinstance(e, sp.Mul):
+        const, var = e.as_independent(S.n, as_Add=False)
+        sign = _const_sign(const)
+        parts = [_envelope(a) for a in sp.Mul.make_args(var)]
+        if sign is None or None in parts:
+            return None
+        if not all(p[0] == 0 or _positive_on(p[0], 0) for p in parts):
+            return None
+        lo, hi = sp.Mul(*(p[0] for p in parts)), sp.Mul(*(p[1] for p in parts))
+        return (const * lo, const * hi) if sign >= 0 else (const * hi, const * lo)
+    if isinstance(e, sp.Pow) and S.n not in e.exp.free_symbols:
+        inner = _envelope(e.base)
+        sign = _const_sign(e.exp)
+        if inner is None or sign is None:
+            return None
+        lo, hi = inner
+        if sign > 0 and (lo == 0 or _positive_on(lo, 0)):
+            return lo**e.exp, hi**e.exp
+        if sign < 0 and _positive_on(lo, 0):
+            return hi**e.exp, lo**e.exp
+    return None
+
+
+def _envelope_plan(expr: sp.Expr, start: int) -> _TailPlan | None:
+    """Comparison ``0 <= q_k <= b_k`` with a summable smooth envelope ``b``."""
+    bounds_ = _envelope(expr)
+    if bounds_ is None or bounds_[1] == expr:
+        return None
+    upper = sp.simplify(bounds_[1])
+    inner = _integral_plan(upper, start) or _ratio_plan(upper, start)
+    upper_f = _ball_function(upper)
+    if inner is None or upper_f is None:
+        return None
+
+    def envelope(k: int, q_k: flint.arb) -> _TailBounds | None:
+        b_k = _ball_at(upper_f, k)
+        if b_k is None:
+            return None
+        found = inner.bounds(k, b_k)
+        if found is None:
+            return None
+        s_hi = found[1]
+        return flint.arb(0), s_hi, b_k * s_hi, b_k
+
+    text = f"comparison q_n <= {sp.sstr(upper)} (sin, cos <= 1), whose tail is bounded by the " + (
+        inner.text
+    )
+    return _TailPlan(start, text, envelope)
+
+
+def _tail_plan(expr: sp.Expr) -> _ChainedPlan | None:
+    """The first proved tail bound, trying the cheap geometric comparison first.
+
+    Plans proved at the same start are chained lazily: a plan whose bound cannot be
+    evaluated at some ``K`` (e.g. an ``erfc`` tail that cannot be bounded in balls)
+    hands over to the next one, which is only built then, so one failing evaluation
+    never leaves a summable tail uncertified.
+    """
+    makers = (_ratio_plan, _integral_plan, _envelope_plan)
+    for start in (0, 64, 1024, 16384):
+        for index, make in enumerate(makers):
+            plan = make(expr, start)
+            if plan is not None:
+                return _with_fallbacks(plan, expr, start, makers[index + 1 :])
+    return None
+
+
+class _ChainedPlan:
+    """A :class:`_TailPlan` with fallbacks; ``text`` names the plan that last applied."""
+
+    def __init__(self, first: _TailPlan, expr: sp.Expr, makers: tuple[Any, ...]) -> None:
+        self.start = first.start
+        self._plans = [first]
+        self._pending = list(makers)
+        self._expr = expr
+        self._used = first
+
+    @property
+    def text(self) -> str:
+        return self._used.text
+
+    def bounds(self, k: int, q_k: flint.arb) -> _TailBounds | None:
+        index = 0
+        while True:
+            while index >= len(self._plans) and self._pending:
+                plan = self._pending.pop(0)(self._expr, self.start)
+                if plan is not None:
+                    self._plans.append(plan)
+            if index >= len(self._plans):
+                return None
+            found = self._plans[index].bounds(k, q_k)
+            if found is not None and found[3] < 1:
+                self._used = self._plans[index]
+                return found
+            index += 1
+
+
+def _with_fallbacks(
+    first: _TailPlan, expr: sp.Expr, start: int, makers: tuple[Any, ...]
+) -> _ChainedPlan:
+    return _ChainedPlan(first, expr, makers)
+
+
+# --------------------------------------------------------------------------- certified product
+
+
 def _certified_product(expr: sp.Expr, rtol: float, max_terms: int) -> CertifiedValue:
-    """Partial product times integral-test bounds on the tail (see the module docstring)."""
-    f = sp.lambdify(S.n, expr, modules="numpy")
-    terms = 64
+    """See :func:`_certified_product_at` (run at the working precision)."""
+    with _precision(_PRECISIONS[0]):
+        return _certified_product_at(expr, rtol, max_terms)
+
+
+def _certified_product_at(expr: sp.Expr, rtol: float, max_terms: int) -> CertifiedValue:
+    r"""``prod (1 - q_n)`` in ball arithmetic: exact partial product times a proved tail.
+
+    With :math:`L_K = \sum_{k<K} \log(1 - q_k)` (balls) and a :class:`_TailPlan`,
+    :math:`-S_{hi} - S2_{hi}/(2(1 - q_{max})) \le \sum_{k \ge K} \log(1-q_k) \le -S_{lo}`
+    (from :math:`x \le -\log(1-x) \le x + x^2/(2(1-x))`).  Without a plan the result is
+    uncertified and gives only :math:`0 \le P \le e^{L_K}`.
+    """
+    f = _ball_function(expr)
+    plan = _tail_plan(expr)
+    terms = max(64, plan.start if plan is not None else 0)
+    max_terms = max(int(max_terms), 64)
+    with _precision(_PRECISIONS[0]):
+        log_head = flint.arb(0)
+    k = 0
+    previous = None
     while True:
-        q_values = np.broadcast_to(np.asarray(f(np.arange(terms + 1.0)), float), (terms + 1,))
-        hit = _first_certain_one(expr, q_values)
-        if hit is not None:
-            return CertifiedValue(0.0, 0.0, 0.0, sp.S.Zero, f"q_{hit} = 1 exactly", hit + 1)
-        logs = np.log1p(-q_values[:terms])
-        log_head = math.fsum(logs)
-        # Rounding allowance: a few ulps per evaluated term and per logarithm.
-        slack = 8 * _EPS * (terms + abs(log_head))
-        if not _decreasing_from(expr, terms):
-            head = math.exp(log_head + slack)
-            return CertifiedValue(
-                head,
-                0.0,
-                head,
-                None,
-                f"partial product of {terms} terms; tail not certified (q_n not provably "
-                "decreasing), so only the upper bound is rigorous",
-                terms,
-            )
-        integral, error, how = _tail_integral(expr, terms)
-        q_k = float(q_values[terms])
-        upper = math.exp(log_head - max(integral - error, 0.0) + slack)
-        lower = math.exp(log_head - (q_k + integral + error) / (1.0 - q_k) - slack)
-        if upper - lower <= rtol * upper or 4 * terms > max_terms:
-            value = min(max(math.exp(log_head - integral - q_k / 2), lower), upper)
-            method = (
-                f"partial product of {terms} terms times integral-test bounds on the tail ({how})"
-            )
-            if upper - lower > rtol * upper:
-                method += f"; relative width {(upper - lower) / upper:.1e} > rtol at max_terms"
-            return CertifiedValue(value, lower, upper, None, method, terms)
+        while k < min(terms, max_terms):
+            try:
+                q_k = _term(f, expr, k)
+            except _Undetermined as exc:
+                return CertifiedValue.uncertified(log_head, f"stopped at n = {k}: {exc}", k)
+            if q_k == 1:
+                return CertifiedValue.from_exact(0, f"q_{k} = 1 exactly: N <= {k}", terms=k + 1)
+            log_head += (-q_k).log1p()
+            k += 1
+        if plan is None or k < terms:
+            break
+        try:
+            q_k = _term(f, expr, terms)
+        except _Undetermined:
+            q_k = None
+        found = plan.bounds(terms, q_k) if q_k is not None and q_k != 1 else None
+        if found is not None and found[3] < 1:
+            s_lo, s_hi, s2_hi, q_max = found
+            with _precision(_PRECISIONS[0]):
+                low = log_head - s_hi - s2_hi / (2 * (1 - q_max))
+                high = log_head - s_lo.max(flint.arb(0))
+                log_ball = low.union(high)
+                width = (high.upper() - low.lower()).expm1()
+            slow = previous is not None and terms >= 4096 and width > previous / 16
+            previous = width
+            if width <= rtol or 4 * terms > max_terms or slow:
+                method = f"partial product of {terms} terms (ball arithmetic) times {plan.text}"
+                if not width <= rtol:
+                    why = "the tail bound shrinks slowly" if slow else "at max_terms"
+                    method += f"; relative width {_arb_text(width, 2)} > rtol ({why})"
+                return CertifiedValue.from_log_ball(log_ball, method, terms)
+        if 4 * terms > max_terms:
+            break
         terms *= 4
+    reason = "no proved tail bound" if plan is None else "tail bound did not apply by max_terms"
+    return CertifiedValue.uncertified(log_head, f"partial product of {k} terms; {reason}", k)
+
+
+# --------------------------------------------------------------------------- normal forms
+
+
+def _simplify_floors(expr: sp.Expr) -> sp.Expr:
+    """Replace ``floor(a_n)`` / ``ceiling(a_n)`` by a constant where that is proved.
+
+    For ``a`` monotone on ``[0, oo)`` (proved) the values lie between ``a_0`` and the
+    limit; if one integer covers that range, the floor is constant (``floor(n/(n+1)) =
+    0``: ``0 <= n/(n+1) < 1``).
+    """
+
+    def constant(e: sp.Expr) -> sp.Expr:
+        arg = e.args[0]
+        direction = _monotone(arg, 0)
+        limit = _limit(arg)
+        first = _arb_value(arg.subs(S.n, 0))
+        if direction in (None, 0) or limit is None or not limit.is_finite or first is None:
+            return e
+        start = int((first.floor() if isinstance(e, sp.floor) else first.ceil()).unique_fmpz())
+        if isinstance(e, sp.floor):
+            # increasing: floor(a) in [floor(a_0), ceil(L) - 1] (a < L); decreasing: > L.
+            end = sp.ceiling(limit) - 1 if direction > 0 else sp.floor(limit)
+        else:
+            end = sp.floor(limit) + 1 if direction < 0 else sp.ceiling(limit)
+        return sp.Integer(start) if end == start else e
+
+    return expr.replace(
+        lambda e: isinstance(e, sp.floor | sp.ceiling) and S.n in e.free_symbols, constant
+    )
+
+
+def _normalise(expr: sp.Expr) -> sp.Expr:
+    """KroneckerDelta as Piecewise, constant floors removed, Piecewise folded."""
+    expr = expr.replace(
+        sp.KroneckerDelta, lambda a, b, *_: sp.Piecewise((1, sp.Eq(a, b)), (0, True))
+    )
+    if expr.has(sp.floor, sp.ceiling):
+        expr = _simplify_floors(expr)
+    if expr.has(sp.Piecewise):
+        expr = sp.piecewise_fold(expr)
+    return expr
+
+
+_MAX_EXCEPTIONS = 10_000
+
+
+def _split_piecewise(expr: sp.Expr) -> tuple[dict[int, sp.Expr], sp.Expr] | None:
+    """``q_n`` = ``default`` except at finitely many ``n`` (a Piecewise with point branches)."""
+    if not isinstance(expr, sp.Piecewise) or expr.args[-1].cond is not sp.true:
+        return None
+    exceptions: dict[int, sp.Expr] = {}
+    for value, cond in expr.args[:-1]:
+        try:
+            where = sp.Intersection(cond.as_set(), sp.Range(0, sp.oo))
+        except (NotImplementedError, ValueError, TypeError, AttributeError):
+            return None
+        if not where.is_finite_set:
+            return None
+        points = list(where) if where.is_finite_set else []
+        if len(points) > _MAX_EXCEPTIONS:
+            return None
+        for point in points:
+            exceptions.setdefault(int(point), sp.sympify(value).subs(S.n, point))
+    return exceptions, expr.args[-1].expr
+
+
+def _is_periodic_atom(e: sp.Basic) -> bool:
+    if S.n not in e.free_symbols:
+        return False
+    if isinstance(e, sp.Pow) and e.base.is_number and e.base.is_negative:
+        return True
+    if isinstance(e, sp.Mod):
+        return True
+    if isinstance(e, sp.sin | sp.cos) and e.args[0].has(sp.pi):
+        return True
+    return False
+
+
+def _period_parts(expr: sp.Expr) -> list[sp.Expr] | None:
+    """``[q_(p m + r)]_r`` for the least period ``p`` that removes ``(-1)^n``, ``Mod``, ..."""
+    if not any(_is_periodic_atom(e) for e in sp.preorder_traversal(expr)):
+        return None
+    for period in (2, 3, 4, 6, 12):
+        parts = [sp.simplify(expr.subs(S.n, period * S.n + r)) for r in range(period)]
+        if not any(_is_periodic_atom(e) for p in parts for e in sp.preorder_traversal(p)):
+            return parts
+    return None
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+@dataclass(frozen=True)
+class _Result:
+    """Internal: the product, the convergence of ``sum q_n``, the reason, conditions."""
+
+    value: CertifiedValue
+    converges: bool | sp.Basic | None
+    reason: str
+    outcome: Outcome | None = None
+    conditions: dict[Outcome, sp.Basic] = field(default_factory=dict)
+    below_one: bool = False  # q_k < 1 for every k is proved
+
+
+def _exact_zero(reason: str, converges: Any = None) -> _Result:
+    return _Result(CertifiedValue.from_exact(0, reason), converges, reason)
+
+
+def _combine(parts: list[_Result], how: str) -> _Result:
+    """The product of independent sub-products (finitely many exceptions, subsequences)."""
+    for part in parts:
+        if part.value.exact is not None and part.value.exact == 0:
+            return _Result(part.value, part.converges, part.reason)
+    converges: Any = True
+    for part in parts:
+        c = _as_bool(part.converges)
+        if c is False:
+            return _exact_zero(f"{how}: {part.reason}", False)
+        if c is None and not part.value.is_positive:
+            converges = None
+    reasons = "; ".join(dict.fromkeys(p.reason for p in parts))
+    if all(p.value.exact is not None for p in parts):
+        exact = sp.simplify(sp.Mul(*(p.value.exact for p in parts)))
+        return _Result(CertifiedValue.from_exact(exact, how), converges, f"{how}: {reasons}")
+    methods = "; ".join(p.value.method for p in parts if p.value.exact is None)
+    below = all(p.below_one or p.value.is_positive for p in parts)
+    terms = max(p.value.terms for p in parts)
+    if all(p.value.is_positive for p in parts):
+        with _precision(_PRECISIONS[0]):
+            log_total = functools.reduce(lambda a, b: a + b, (p.value.log_ball for p in parts))
+        value = CertifiedValue.from_log_ball(log_total, f"{how}: {methods}", terms)
+    elif all(p.value.ball is not None for p in parts):
+        with _precision(_PRECISIONS[0]):
+            uppers = [p.value.ball.upper() for p in parts]
+            log_upper = functools.reduce(lambda a, b: a + b, (u.log() for u in uppers))
+        value = CertifiedValue.uncertified(log_upper, f"{how}: {methods}", terms)
+    else:
+        nan = math.nan
+        value = CertifiedValue(nan, nan, nan, None, how)
+    return _Result(value, converges, f"{how}: {reasons}", below_one=below)
+
+
+def _numeric_verdict(expr: sp.Expr, rtol: float, max_terms: int) -> _Result:
+    """Decide and evaluate ``prod (1 - q_n)`` for ``q_n`` with no free parameters."""
+    if expr == 0 or sp.simplify(expr) == 0:
+        return _Result(CertifiedValue.from_exact(1, "q_n = 0"), True, "q_n = 0 for every n")
+    split = _split_piecewise(expr)
+    if split is not None:
+        exceptions, default = split
+        for k in sorted(exceptions):
+            value = exceptions[k]
+            q_k = _term(_ball_function(value), value, 0) if S.n not in value.free_symbols else None
+            if q_k is not None and q_k == 1:
+                return _exact_zero(f"q_{k} = 1: optimizer {k} is never overthrown, N <= {k}")
+        base = _numeric_verdict(_normalise(default), rtol, max_terms)
+        factors = []
+        for k in sorted(exceptions):
+            g_k = default.subs(S.n, k)
+            if sp.simplify(g_k - 1) == 0:
+                nan = math.nan
+                value = CertifiedValue(nan, 0.0, 1.0, None, "uncertified: see the reason")
+                reason = f"the default branch equals 1 at the exception n = {k}"
+                return _Result(value, base.converges, reason)
+            factors.append(sp.simplify((1 - exceptions[k]) / (1 - g_k)))
+        correction = sp.Mul(*factors)
+        if not factors:
+            return base
+        fix = _Result(CertifiedValue.from_exact(correction, "exceptions"), True, "")
+        how = f"q_n has {len(exceptions)} exceptional value(s) (n = {min(exceptions)}, ...)"
+        combined = _combine([base, fix], how)
+        return _Result(combined.value, base.converges, f"{how}; otherwise {base.reason}")
+    parts = _period_parts(expr)
+    if parts is not None:
+        results = [_numeric_verdict(_normalise(p), rtol, max_terms) for p in parts]
+        how = f"split into the {len(parts)} subsequences n = {len(parts)}m + r"
+        return _combine(results, how)
+    if isinstance(expr, sp.Piecewise):
+        return _uncertain(expr, rtol, max_terms, None, "q_n is a Piecewise with infinite branches")
+    limit = _validate_tail(expr)
+    form = _rational_form(expr)
+    if form is not None:
+        verdict = _rational_verdict(expr, form)
+        value = CertifiedValue.from_exact(verdict.product, "closed form (Gamma-function ratio)")
+        return _Result(value, verdict.converges, verdict.reason)
+    converges, reason = _series_test_with_envelopes(expr)
+    if converges is False:
+        return _exact_zero(reason, False)
+    closed = _closed_partial_product(expr) if _is_smooth(expr) else None
+    exact = _limit(closed) if closed is not None else None
+    if exact is not None and exact.is_finite and exact.is_number and exact != 0:
+        value = CertifiedValue.from_exact(exact, "closed form (limit of the partial product)")
+        return _Result(value, converges, reason)
+    return _uncertain(expr, rtol, max_terms, converges, reason, limit)
+
+
+def _uncertain(
+    expr: sp.Expr,
+    rtol: float,
+    max_terms: int,
+    converges: Any,
+    reason: str,
+    limit: sp.Expr | None = None,
+) -> _Result:
+    """The ball-arithmetic product, and what it proves about the series."""
+    value = _certified_product(expr, rtol, max_terms)
+    if value.exact is not None and value.exact == 0:
+        return _exact_zero(value.method.replace(" exactly", ""))
+    if value.certified and value.is_positive:
+        if _as_bool(converges) is not True:
+            reason = "the proved tail bound gives sum q_n < oo"
+        return _Result(value, True, reason, below_one=True)
+    below = bool(
+        limit is not None
+        and _const_sign(limit - 1) == -1
+        and (_decreasing_from(expr, value.terms) or _increasing_from(expr, value.terms))
+    )
+    return _Result(value, converges, reason, below_one=below)
+
+
+def _series_test_with_envelopes(expr: sp.Expr) -> tuple[bool | None, str]:
+    """:func:`_series_test`, with ``sin``/``cos`` replaced by their bounds when needed."""
+    bounds_ = _envelope(expr)
+    if bounds_ is not None and bounds_[1] != expr:
+        low, high = (sp.simplify(b) for b in bounds_)
+        converges, reason = _series_test(high)
+        if converges is True:
+            return True, f"comparison q_n <= {sp.sstr(high)}: {reason}"
+        if low != 0 and _positive_on(low, 0):
+            diverges, reason = _series_test(low)
+            if diverges is False:
+                return False, f"comparison q_n >= {sp.sstr(low)}: {reason}"
+        return None, "no comparison decided sum q_n"
+    return _series_test(expr)
+
+
+def _holds(relation: sp.Basic) -> sp.Basic:
+    """``true``/``false`` where the sign of ``lhs - rhs`` is known, else the simplified relation.
+
+    ``a < 1`` for ``a > 0`` is decided by the sign of ``log a`` (``exp(-delta) < 1``).
+    """
+    if isinstance(relation, sp.Rel):
+        sign = _const_sign(relation.lhs - relation.rhs)
+        if sign is None and relation.rhs == 1 and _const_sign(relation.lhs) == 1:
+            sign = _const_sign(sp.expand_log(sp.log(relation.lhs), force=True))
+        if sign is not None:
+            return sp.sympify(bool(relation.func(sign, 0)))
+    return sp.simplify(relation)
+
+
+def _symbolic_family(expr: sp.Expr) -> _Result | None:
+    r"""Conditions on the parameters for families ``q_n`` decided by a parametric test.
+
+    - Exact geometric ratio ``q_(n+1)/q_n = r`` (free of ``n``): ``sum q_n < oo`` iff
+      ``r < 1`` (``q_n = q_0 r^n``, ``q_0 > 0``).
+    - Power law ``log q_n / log n -> -p``: converges if ``p > 1``, diverges if ``p < 1``
+      (comparison with the p-series); ``p = 1`` is decided by substituting it.
+
+    ``q_k < 1`` for every ``k`` is ``q_0 < 1`` when ``q`` is proved nonincreasing in ``n``.
+    """
+    params = sorted(expr.free_symbols - {S.n}, key=lambda s: s.name)
+    if not _positive_on(expr, 0):
+        return None
+    nan = math.nan
+    value = CertifiedValue(nan, nan, nan, None, "symbolic parameters")
+    below: sp.Basic = sp.false
+    if _monotone(expr, 0) in (-1, 0):
+        below = _holds(sp.Lt(expr.subs(S.n, 0), 1))
+    ratio = sp.simplify(sp.gammasimp(sp.combsimp(expr.subs(S.n, S.n + 1) / expr)))
+    if S.n not in ratio.free_symbols:
+        converges, diverges = _holds(sp.Lt(ratio, 1)), _holds(sp.Ge(ratio, 1))
+        reason = f"ratio test: q_(n+1)/q_n = {sp.sstr(ratio)} for every n (geometric)"
+    else:
+        exponent = _limit(sp.expand_log(sp.log(expr), force=True) / sp.log(S.n))
+        if exponent is None or not exponent.free_symbols or exponent.has(sp.oo):
+            return None
+        p = sp.simplify(-exponent)
+        converges, diverges = sp.Gt(p, 1), sp.Lt(p, 1)
+        reason = f"comparison with the p-series: log q_n / log n -> -({sp.sstr(p)})"
+        if len(params) == 1:
+            boundary = sp.solve(sp.Eq(p, 1), params[0])
+            for point in boundary if isinstance(boundary, list) else []:
+                try:
+                    sub = _numeric_verdict(_normalise(expr.subs(params[0], point)), 1e-6, 256)
+                except (ParameterError, _Undetermined):
+                    continue
+                at = sp.Eq(params[0], point)
+                if _as_bool(sub.converges) is False:
+                    diverges = sp.Or(diverges, at)
+                elif sub.value.is_positive:
+                    converges = sp.Or(converges, at)
+    positive = sp.simplify(sp.And(converges, below))
+    supercoherence = sp.simplify(diverges)
+    conditions = {
+        Outcome.RECURSION_WITH_POSITIVE_PROBABILITY: positive,
+        Outcome.SUPERCOHERENCE_ALMOST_SURELY: supercoherence,
+    }
+    if positive is sp.true:
+        return _Result(
+            value,
+            True,
+            reason + "; q_n < 1 for every n",
+            Outcome(Outcome.RECURSION_WITH_POSITIVE_PROBABILITY),
+            below_one=True,
+        )
+    if supercoherence is sp.true:
+        return _Result(CertifiedValue.from_exact(0, "sum q_n = oo"), False, reason)
+    return _Result(value, converges, reason, Outcome.UNDECIDED, conditions)
 
 
 # --------------------------------------------------------------------------- public API
@@ -671,53 +1894,33 @@ def _finite_product(law: tuple[sp.Expr, ...]) -> CertifiedValue:
     return CertifiedValue.from_exact(product, f"finite product of {len(law)} factors")
 
 
-def _expression_verdict(
-    expr: sp.Expr, rtol: float, max_terms: int
-) -> tuple[CertifiedValue, bool | sp.Basic | None, str]:
+def _expression_verdict(expr: sp.Expr, rtol: float, max_terms: int) -> _Result:
     """The product, the convergence of ``sum q_n`` and the reason, for an expression."""
-    if sp.simplify(expr) == 0:
-        return CertifiedValue.from_exact(1, "q_n = 0"), True, "q_n = 0 for every n"
+    expr = _normalise(expr)
+    if expr == 0 or sp.simplify(expr) == 0:
+        return _Result(CertifiedValue.from_exact(1, "q_n = 0"), True, "q_n = 0 for every n")
+    if not (expr.free_symbols - {S.n}):
+        return _numeric_verdict(expr, rtol, max_terms)
     form = _rational_form(expr)
     if form is not None:
         verdict = _rational_verdict(expr, form)
-        return (
-            CertifiedValue.from_exact(verdict.product, "closed form (Gamma-function ratio)"),
-            verdict.converges,
-            verdict.reason,
-        )
-    if expr.free_symbols - {S.n}:
-        converges, reason = _series_test(expr)
-        closed = _closed_partial_product(expr)
-        exact = _limit(closed) if closed is not None else None
-        if converges is False:
-            exact = sp.S.Zero
-        if exact is None:
-            nan = math.nan
-            return CertifiedValue(nan, nan, nan, None, "symbolic parameters"), converges, reason
-        return (
-            CertifiedValue.from_exact(exact, "closed form (limit of the partial product)"),
-            converges,
-            reason,
-        )
+        value = CertifiedValue.from_exact(verdict.product, "closed form (Gamma-function ratio)")
+        return _Result(value, verdict.converges, verdict.reason)
+    family = _symbolic_family(expr)
+    if family is not None and (family.outcome is not Outcome.UNDECIDED or family.conditions):
+        return family
     converges, reason = _series_test(expr)
-    if converges is False:
-        return CertifiedValue.from_exact(0, "sum q_n = oo"), False, reason
-    hit = _first_certain_one(expr, _q_values(expr, _CHECKED_TERMS))
-    if hit is not None:
-        return (
-            CertifiedValue.from_exact(0, f"q_{hit} = 1"),
-            converges,
-            f"q_{hit} = 1: optimizer {hit} is never overthrown, N <= {hit}",
-        )
     closed = _closed_partial_product(expr)
     exact = _limit(closed) if closed is not None else None
-    if exact is not None and exact.is_finite:
-        return (
-            CertifiedValue.from_exact(exact, "closed form (limit of the partial product)"),
-            converges,
-            reason,
+    if converges is False:
+        exact = sp.S.Zero
+    if exact is None:
+        nan = math.nan
+        return _Result(
+            CertifiedValue(nan, nan, nan, None, "symbolic parameters"), converges, reason
         )
-    return _certified_product(expr, rtol, max_terms), converges, reason
+    value = CertifiedValue.from_exact(exact, "closed form (limit of the partial product)")
+    return _Result(value, converges, reason)
 
 
 def recurrence_probability(
@@ -751,10 +1954,15 @@ def recurrence_probability(
 
     Notes
     -----
-    The numeric bounds need :math:`q` decreasing on the tail (checked with
-    ``sympy.is_decreasing``); without it only the upper bound is rigorous and the
-    ``method`` says so.  Floating-point rounding of the partial product is covered by a
-    slack of :math:`8\epsilon(K + |\log P_K|)` in the exponent.
+    Without a closed form the partial product :math:`P_K` is computed in ball arithmetic
+    (arb) and multiplied by a *proved* tail bound: the integral test (``q`` proved
+    nonincreasing on the tail by composition rules or sympy, the tail integral in closed
+    form and verified by differentiation), a geometric comparison
+    (:math:`q_{k+1}/q_k \le r < 1`), or a comparison :math:`q_n \le b_n` with a summable
+    envelope (``sin``, ``cos`` bounded by 1).  ``(-1)^n`` and ``Mod`` are removed by
+    splitting into subsequences, and a Piecewise with finitely many exceptional ``n`` is
+    handled exactly at those ``n``.  When no bound is proved the result has
+    ``certified=False``, ``value=nan`` and only :math:`0 \le P \le P_K`.
 
     Examples
     --------
@@ -766,14 +1974,22 @@ def recurrence_probability(
     0
     >>> recurrence_probability([sp.Rational(1, 3), sp.Rational(1, 4)]).exact
     1/2
-    >>> v = recurrence_probability("exp(-n - 1)")
-    >>> v.lower <= 0.504428654726 <= v.upper, v.exact is None  # (1/e; 1/e)_oo
-    (True, True)
+    >>> v = recurrence_probability("exp(-n - 1)")  # (1/e; 1/e)_oo: no closed form
+    >>> float(mpmath.qp(mpmath.exp(-1))) == v.value, v.exact is None, v.certified
+    (True, True, True)
+    >>> v.width < 1e-15
+    True
+    >>> print(recurrence_probability("exp(-(n+1)/1000)"))  # below double precision
+    3.260766518e-713 (certified in [3.260766518e-713, 3.260766518e-713])
+    >>> recurrence_probability("exp(n - 81/2)")
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: q[41] = ...first leaves [0, 1] at n = 41...
     """
     law = _parse_q(q)
     if isinstance(law, tuple):
         return _finite_product(law)
-    return _expression_verdict(law, rtol, max_terms)[0]
+    return _expression_verdict(law, rtol, max_terms).value
 
 
 def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classification:
@@ -822,18 +2038,25 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
         outcome = _outcome_of(value.exact)
         conditions = _conditions(value.exact) if outcome is Outcome.UNDECIDED else {}
         return Classification(outcome, reason, value, True, conditions)
-    value, converges, reason = _expression_verdict(law, rtol, max_terms)
+    result = _expression_verdict(law, rtol, max_terms)
+    value, converges, reason = result.value, result.converges, result.reason
+    if result.outcome is not None:
+        return Classification(
+            result.outcome, reason, value, _as_bool(converges), dict(result.conditions)
+        )
     if value.exact is not None:
         outcome = _outcome_of(value.exact)
         conditions = {} if outcome is not Outcome.UNDECIDED else _conditions(value.exact)
         return Classification(outcome, reason, value, _as_bool(converges), conditions)
-    if converges is True and value.lower > 0:
+    if value.is_positive:
         outcome = Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
-    elif converges is True and not (law.free_symbols - {S.n}):
+    elif _as_bool(converges) is True and result.below_one and not (law.free_symbols - {S.n}):
         outcome = Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
-        reason += f"; q_k < 1 checked for k < {_CHECKED_TERMS} and q_n -> 0"
+        reason += "; q_n < 1 for every n (checked terms, proved monotone tail); value uncertified"
     else:
         outcome = Outcome.UNDECIDED
+        if not value.certified:
+            reason += f"; {value.method}"
     return Classification(outcome, reason, value, _as_bool(converges))
 
 
@@ -922,7 +2145,7 @@ def expected_takeovers(q: Any, *, max_terms: int = 2**20) -> CertifiedValue:
     if recurrence is not None and recurrence.exact is not None and recurrence.exact != 0:
         if recurrence.exact.is_positive:
             return CertifiedValue.from_exact(sp.oo, "P(N = oo) > 0")
-    if recurrence is not None and recurrence.exact is None and recurrence.lower > 0:
+    if recurrence is not None and recurrence.exact is None and recurrence.is_positive:
         return CertifiedValue.from_exact(sp.oo, "P(N = oo) > 0 (certified lower bound)")
     if _is_constant(law):
         return _constant_mean(law)

@@ -22,6 +22,19 @@ Tullock success :math:`s(\gamma) = \gamma^r/(1 + \gamma^r)`, and hazard scale
 =================  ====================================  ===========================================
 
 with :math:`\delta_n = \delta / (1 + n)^w` (:math:`w` = ``entrenchment_weakening``).
+
+The detection law is MODEL.md's :math:`1 - d(c) = A e^{-\kappa c}` normalised so that
+:math:`d(c_0) = d`, i.e. :math:`A = (1 - d) e^{\kappa}`.  It is a probability law for
+every capability :math:`c \ge 0` iff :math:`A \le 1`, i.e.
+:math:`\kappa \le -\log(1 - d)`.  With escalating winners (:math:`\gamma \ge 1`)
+only :math:`c_n \ge c_0` occurs and any :math:`\kappa \ge 0` keeps
+:math:`d_n \in [d, 1]`; with mesa-sub-optimizers (:math:`\gamma < 1`) the capabilities
+:math:`c_n = \gamma^n` fall to 0, :math:`\sup_n (1 - d_n) = (1 - d) e^{\kappa}`, and a
+larger :math:`\kappa` would make :math:`d_n < 0` and :math:`\pi_n` exceed the
+per-spawn bound (e.g. :math:`\gamma = 0.5, \kappa = 2, d = 0.5` gives
+:math:`d_{20} = -2.69`).  That combination is refused with a
+:class:`~supercoherence.errors.ParameterError` naming ``detection_scaling`` and its
+allowed range :math:`[0, -\log(1 - d)]`.
 The tenure :math:`\tau_n` of :math:`O_n` has survival :math:`e^{-\Lambda_n(\tau)}` and
 is drawn exactly as :math:`\Lambda_n^{-1}(E)`, :math:`E \sim \mathrm{Exp}(1)`
 (:meth:`TakeoverScenario.inverse_cumulative_hazard`; infinite with probability
@@ -82,6 +95,13 @@ def _real(name: str, value: Any) -> float:
     return float(value)
 
 
+def _first_negative_detection(gamma: float, kappa: float, d: float) -> int:
+    """The first ``n`` with ``(1 - d) exp(kappa (1 - gamma^n)) > 1`` (given it exists)."""
+    # 1 - gamma^n > -log(1 - d)/kappa  <=>  gamma^n < 1 + log(1 - d)/kappa
+    threshold = 1.0 + math.log1p(-d) / kappa  # in (0, 1) here
+    return max(1, math.floor(math.log(threshold) / math.log(gamma)) + 1)
+
+
 @dataclass(frozen=True)
 class TakeoverScenario:
     r"""A validated parameter point of the takeover recursion (immutable).
@@ -132,6 +152,11 @@ class TakeoverScenario:
     Traceback (most recent call last):
     ...
     supercoherence.errors.ParameterError: detection = 1.2 is out of range: allowed [0, 1]
+    >>> TakeoverScenario(capability_ratio=0.5, detection_scaling=2, detection=0.5)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: detection_scaling = 2.0 is out of range:
+    allowed [0, -log(1 - detection)] = [0, 0.693147] when capability_ratio < 1 ...
     """
 
     spawn_rate: float = 1.0
@@ -169,6 +194,28 @@ class TakeoverScenario:
             raise ParameterError("hazard", self.hazard, ", ".join(HAZARD_SHAPES), hint)
         dim = check_positive_int("utility_dimension", self.utility_dimension, minimum=2)
         object.__setattr__(self, "utility_dimension", dim)
+        self._check_detection_law()
+
+    def _check_detection_law(self) -> None:
+        r"""Refuse :math:`\gamma < 1` with :math:`\kappa > -\log(1 - d)` (module docstring).
+
+        Then :math:`1 - d_n = (1 - d) e^{\kappa (1 - \gamma^n)}` would exceed 1 for large
+        ``n``, i.e. detection would be negative.
+        """
+        kappa, d = self.detection_scaling, self.detection
+        if self.capability_ratio >= 1 or kappa == 0 or d == 1:
+            return
+        limit = -math.log1p(-d)
+        if kappa + math.log1p(-d) > 0:  # (1 - d) e^kappa > 1
+            n_bad = _first_negative_detection(self.capability_ratio, kappa, d)
+            raise ParameterError(
+                "detection_scaling",
+                kappa,
+                f"[0, -log(1 - detection)] = [0, {limit:.6g}] when capability_ratio < 1 "
+                f"(capability_ratio = {self.capability_ratio:g}, detection = {d:g})",
+                f"detection d_n = 1 - (1 - d) exp(-kappa (c_n - 1)) would be negative "
+                f"from n = {n_bad}",
+            )
 
     # ------------------------------------------------------------------ construction
 

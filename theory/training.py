@@ -24,22 +24,44 @@ The spawn intensity of mesa-optimizers is then :math:`\lambda = \nu\, P(\text{me
 so a study can sweep training regimes instead of raw rates.
 
 The symbols of this module (:data:`theta_c`, :data:`theta_s`, :data:`dK`, :data:`dT`,
-:data:`proxy_advantage`, :data:`candidate_rate`) are declared here because only it
-uses them; the shared ones are in :mod:`supercoherence.theory.symbols`.
+:data:`proxy_advantage`, :data:`candidate_rate`) are declared in
+:mod:`supercoherence.theory.symbols` with all the others and re-exported here.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy.special import expit, logit
+from scipy.special import expit, log_ndtr, logit, logsumexp
 
-from supercoherence.checks import check_in_interval, check_nonnegative
+from supercoherence.checks import (
+    check_in_interval,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    check_probability,
+)
+from supercoherence.errors import ParameterError, did_you_mean
+from supercoherence.randomness import Seed, as_generator
+from supercoherence.theory import symbols as S
 from supercoherence.theory.result import Derived, derived, sympify_param
 
 __all__ = [
+    "CLASSES",
+    "NOISE_LAWS",
+    "TrainingRegime",
+    "best_of_n",
+    "best_of_n_limit",
+    "gumbel_best_of_n",
+    "regime_probabilities",
+    "sample_best_of_n",
+    "training_scenario",
     "candidate_rate",
     "dK",
     "dT",
@@ -54,18 +76,13 @@ __all__ = [
     "theta_s",
 ]
 
-theta_c = sp.Symbol("theta_c", nonnegative=True, real=True)
-"""Simplicity (complexity-penalty) pressure."""
-theta_s = sp.Symbol("theta_s", nonnegative=True, real=True)
-"""Speed pressure."""
-dK = sp.Symbol("Delta_K", real=True)
-"""Description-length saving of an optimizer (bits)."""
-dT = sp.Symbol("Delta_T", real=True)
-"""Extra run time of an optimizer."""
-proxy_advantage = sp.Symbol("p", positive=True, real=True)
-"""Probability an optimizer wins the proxy comparison without pressure, in (0, 1)."""
-candidate_rate = sp.Symbol("nu", nonnegative=True, real=True)
-"""Rate at which the base optimizer's search proposes candidates."""
+# The module's symbols live in :mod:`.symbols`; re-exported here under their old names.
+theta_c = S.theta_c
+theta_s = S.theta_s
+dK = S.dK
+dT = S.dT
+proxy_advantage = S.proxy_advantage
+candidate_rate = S.candidate_rate
 
 
 def _check_advantage(value: Any) -> Any:
@@ -254,3 +271,451 @@ def spawn_rate_derived() -> Derived:
         dT,
         proxy_advantage,
     )
+
+
+# ===================================================================== best of N by a proxy
+# Selection by a noisy proxy among N candidates (MODEL.md, "Where mesa-optimizers come
+# from, mechanistically"; seeds 001 and 004; Hubinger et al. 2019).
+
+#: Noise laws of the proxy score for which :func:`best_of_n` is implemented.
+NOISE_LAWS = ("gaussian", "gumbel")
+
+#: The candidate classes, in the order of :meth:`TrainingRegime.classes`.
+CLASSES = ("non_optimizer", "robust_mesa", "pseudo_mesa")
+
+
+@dataclass(frozen=True)
+class TrainingRegime:
+    r"""A training regime: the base keeps the best of ``search_strength`` candidates by a proxy.
+
+    A candidate is a mesa-optimizer with prior probability
+    :math:`p_m = \sigma(\operatorname{logit}\pi_0 + \theta_c \Delta K \ln 2)` (the
+    simplicity prior :math:`2^{-\theta_c K}`, with :math:`\Delta K` the bits a
+    mesa-optimizer saves); a mesa-optimizer is robustly aligned with prior share
+    :math:`a_0` (``robust_prior``), otherwise pseudo-aligned.  Proxy scores are
+    :math:`\mu_j + \sigma\varepsilon` with i.i.d. noise :math:`\varepsilon`
+    (``noise``) and means 0 (non-optimizer), :math:`\Delta - \theta_s\Delta T` (robust
+    mesa-optimizer: proxy advantage minus speed cost) and
+    :math:`\Delta + \Delta_G - \theta_s\Delta T` (pseudo-aligned: it optimizes the proxy
+    itself, a Goodhart advantage :math:`\Delta_G \ge 0`).
+
+    Parameters
+    ----------
+    search_strength : int
+        :math:`N \ge 1` candidates scored per selection.
+    complexity_penalty, speed_penalty : float
+        :math:`\theta_c, \theta_s \ge 0`.
+    complexity_saving, time_cost : float
+        :math:`\Delta K` (bits), :math:`\Delta T` (any sign).
+    score_advantage : float
+        :math:`\Delta` (any sign).
+    goodhart_advantage : float
+        :math:`\Delta_G \ge 0`.
+    robust_prior : float
+        :math:`a_0 \in [0, 1]`.
+    mesa_prior : float
+        :math:`\pi_0 \in (0, 1)`.
+    noise : {"gaussian", "gumbel"}
+    noise_scale : float
+        :math:`\sigma > 0`.
+    candidate_rate : float
+        :math:`\nu \ge 0` selections per unit time (:math:`\lambda = \nu P_N(\text{mesa})`).
+
+    Examples
+    --------
+    >>> reg = TrainingRegime(complexity_penalty=0.0, mesa_prior=0.25)
+    >>> reg.weights().tolist(), reg.means().tolist()
+    ([0.75, 0.125, 0.125], [0.0, 0.0, 0.5])
+    >>> TrainingRegime(search_strength=0)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: search_strength = 0 is out of range: allowed integers >= 1
+    >>> TrainingRegime(speed_penalty=-1)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: speed_penalty = -1.0 is out of range: allowed [0, oo)
+    """
+
+    search_strength: int = 16
+    complexity_penalty: float = 1.0
+    speed_penalty: float = 1.0
+    complexity_saving: float = 1.0
+    time_cost: float = 1.0
+    score_advantage: float = 1.0
+    goodhart_advantage: float = 0.5
+    robust_prior: float = 0.5
+    mesa_prior: float = 0.1
+    noise: str = "gaussian"
+    noise_scale: float = 1.0
+    candidate_rate: float = 1.0
+
+    def __post_init__(self) -> None:
+        n = check_positive_int("search_strength", self.search_strength)
+        object.__setattr__(self, "search_strength", n)
+        checks = {
+            "complexity_penalty": check_nonnegative,
+            "speed_penalty": check_nonnegative,
+            "complexity_saving": None,
+            "time_cost": None,
+            "score_advantage": None,
+            "goodhart_advantage": check_nonnegative,
+            "robust_prior": check_probability,
+            "mesa_prior": lambda nm, v: check_in_interval(
+                nm, v, 0, 1, low_open=True, high_open=True
+            ),
+            "noise_scale": check_positive,
+            "candidate_rate": check_nonnegative,
+        }
+        for name, check in checks.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ParameterError(name, value, "a real number")
+            value = float(value)
+            if not math.isfinite(value):
+                raise ParameterError(name, value, "a finite real number")
+            if check is not None:
+                check(name, value)
+            object.__setattr__(self, name, value)
+        if self.noise not in NOISE_LAWS:
+            raise ParameterError(
+                "noise",
+                self.noise,
+                ", ".join(NOISE_LAWS),
+                did_you_mean(str(self.noise), NOISE_LAWS),
+            )
+
+    @classmethod
+    def parameter_names(cls) -> tuple[str, ...]:
+        """The study-file keys (field names).
+
+        Examples
+        --------
+        >>> TrainingRegime.parameter_names()[:3]
+        ('search_strength', 'complexity_penalty', 'speed_penalty')
+        """
+        return tuple(f.name for f in fields(cls))
+
+    def replace(self, **changes: Any) -> TrainingRegime:
+        """A copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def mesa_prior_probability(self) -> float:
+        r""":math:`p_m = \sigma(\operatorname{logit}\pi_0 + \theta_c\Delta K\ln 2)`."""
+        x = logit(self.mesa_prior) + self.complexity_penalty * self.complexity_saving * math.log(2)
+        return float(expit(x))
+
+    def weights(self) -> np.ndarray:
+        """Prior probabilities of the classes :data:`CLASSES`."""
+        pm = self.mesa_prior_probability()
+        return np.array([1.0 - pm, pm * self.robust_prior, pm * (1.0 - self.robust_prior)])
+
+    def means(self) -> np.ndarray:
+        """Mean proxy scores of the classes :data:`CLASSES`."""
+        mesa = self.score_advantage - self.speed_penalty * self.time_cost
+        return np.array([0.0, mesa, mesa + self.goodhart_advantage])
+
+
+def _logsf(noise: str, x: np.ndarray) -> np.ndarray:
+    if noise == "gaussian":
+        return log_ndtr(-x)
+    with np.errstate(over="ignore"):
+        return np.log(-np.expm1(-np.exp(-x)))
+
+
+def _logpdf(noise: str, x: np.ndarray) -> np.ndarray:
+    if noise == "gaussian":
+        return -0.5 * x * x - 0.5 * math.log(2 * math.pi)
+    with np.errstate(over="ignore"):
+        return -x - np.exp(-x)
+
+
+def _v_grid(points: int) -> np.ndarray:
+    ends = 10.0 ** (-np.arange(1.0, 12.25, 0.25))
+    grid = np.concatenate([[0.0], ends, np.linspace(0, 1, points), 1.0 - ends, [1.0]])
+    return np.unique(np.clip(grid, 0.0, 1.0))
+
+
+def best_of_n(
+    weights: Any,
+    means: Any,
+    search_strength: int,
+    noise: str = "gaussian",
+    noise_scale: float = 1.0,
+    *,
+    points: int = 2001,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""P(the best-scoring of N i.i.d. candidates is of class j): an order-statistics integral.
+
+    Candidates are of class :math:`j` with probability :math:`w_j`, score
+    :math:`\mu_j + \sigma\varepsilon`.  With :math:`F` the mixture law of a score and
+    :math:`\pi_j(s) = w_j f_j(s)/\sum_k w_k f_k(s)` the posterior class of a score :math:`s`,
+
+    .. math::
+
+        P_N(j) = N\int w_j f_j(s)\, F(s)^{N-1}\, ds = \int_0^1 \pi_j\bigl(F^{-1}(v^{1/N})\bigr)\,dv
+
+    (substituting :math:`v = F(s)^N`, the law of the maximum).  The integrand is in
+    :math:`[0, 1]`; where it is monotone in :math:`v` (two classes, or all other classes on
+    one side of class :math:`j`: the Gaussian and Gumbel location families have monotone
+    likelihood ratios) the left and right sums on the grid bracket the integral, and the
+    returned error is that bracket's half-width: a bound, not an estimate.  Elsewhere the
+    error is the change from halving the grid (an estimate).
+
+    Parameters
+    ----------
+    weights : array_like
+        Class probabilities (summing to 1).
+    means : array_like
+        Class mean scores.
+    search_strength : int
+        :math:`N \ge 1`.
+    noise : {"gaussian", "gumbel"}
+    noise_scale : float
+        :math:`\sigma > 0`.
+    points : int
+        Uniform grid points in :math:`v` (plus geometric refinement at both ends).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The probabilities per class and their errors.
+
+    Examples
+    --------
+    >>> p, err = best_of_n([0.5, 0.5], [0.0, 1.0], 1)
+    >>> p.round(6).tolist(), bool(err.max() < 1e-3)
+    ([0.5, 0.5], True)
+    >>> p, err = best_of_n([0.9, 0.1], [0.0, 1.0], 64, "gumbel")
+    >>> round(float(p[1]), 3)      # exact finite sum: gumbel_best_of_n
+    0.228
+    """
+    w = np.asarray(check_probability("weights", weights), dtype=float)
+    if abs(w.sum() - 1.0) > 1e-9:
+        raise ParameterError("weights", weights, "probabilities summing to 1")
+    mu = np.asarray(means, dtype=float)
+    if mu.shape != w.shape:
+        raise ParameterError("means", means, f"{w.size} means, one per class")
+    N = check_positive_int("search_strength", search_strength)
+    sigma = float(check_positive("noise_scale", noise_scale))
+    if noise not in NOISE_LAWS:
+        raise ParameterError("noise", noise, ", ".join(NOISE_LAWS))
+    keep = w > 0
+    v = _v_grid(points)
+    post = np.zeros((v.size, w.size))
+    inner = (v > 0) & (v < 1)
+    s = _inverse_mixture(w[keep], mu[keep], sigma, noise, np.log(-np.expm1(np.log(v[inner]) / N)))
+    logits = np.log(w[keep]) + _logpdf(noise, (s[:, None] - mu[keep]) / sigma)
+    sub = np.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+    full = np.zeros((s.size, w.size))
+    full[:, keep] = sub
+    post[inner] = full
+    dv = np.diff(v)
+    lo_end, hi_end = post[1].copy(), post[-2].copy()
+    left = post[:-1].copy()
+    right = post[1:].copy()
+    # end intervals: the integrand is only known to lie in [0, 1] there
+    left[0], right[0] = 0.0, 1.0
+    left[-1], right[-1] = 0.0, 1.0
+    mid = 0.5 * (post[:-1] + post[1:])
+    mid[0], mid[-1] = lo_end, hi_end
+    value = dv @ mid
+    lower = dv @ np.minimum(left, right)
+    upper = dv @ np.maximum(left, right)
+    monotone = np.all(np.diff(post[inner], axis=0) >= -1e-15, axis=0) | np.all(
+        np.diff(post[inner], axis=0) <= 1e-15, axis=0
+    )
+    bracket = np.maximum(upper - value, value - lower)
+    if not np.all(monotone) and points > 101:
+        coarse, _ = best_of_n(w, mu, N, noise, sigma, points=(points - 1) // 2 + 1)
+        bracket = np.where(monotone, bracket, np.abs(coarse - value) + bracket)
+    return value, bracket
+
+
+def _inverse_mixture(w, mu, sigma, noise, log_tail):
+    """Scores ``s`` with ``log P(score > s) = log_tail`` (vectorised bisection)."""
+    lo = np.full(log_tail.shape, mu.min() - 60.0 * sigma)
+    hi = np.full(log_tail.shape, mu.max() + 200.0 * sigma)
+    logw = np.log(w)
+    for _ in range(90):
+        mid = 0.5 * (lo + hi)
+        val = logsumexp(logw + _logsf(noise, (mid[:, None] - mu) / sigma), axis=1)
+        above = val > log_tail  # tail still too heavy: move right
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def gumbel_best_of_n(weights: Any, means: Any, search_strength: int, noise_scale: Any = 1) -> Any:
+    r"""Exact :math:`P_N(j)` for Gumbel noise, as a finite sum over the class counts.
+
+    The maximum of :math:`M` i.i.d. Gumbel(:math:`\mu`, :math:`\sigma`) scores is
+    Gumbel(:math:`\mu + \sigma\ln M`), so given the counts :math:`M_k` the best is of class
+    :math:`j` with probability :math:`M_j A_j/\sum_k M_k A_k`,
+    :math:`A_k = e^{\mu_k/\sigma}`; averaging over the multinomial counts,
+
+    .. math:: P_N(j) = E\Bigl[\frac{M_j A_j}{\sum_k M_k A_k}\Bigr].
+
+    With two classes and sympy inputs the result is exact; with floats it is a float.
+
+    Examples
+    --------
+    >>> gumbel_best_of_n([sp.Rational(1, 2)] * 2, [0, sp.log(3)], 2)
+    [3/8, 5/8]
+    >>> [round(float(x), 3) for x in gumbel_best_of_n([0.9, 0.1], [0.0, 1.0], 64)]
+    [0.772, 0.228]
+    """
+    N = check_positive_int("search_strength", search_strength)
+    w = [sympify_param("weights", x) for x in weights]
+    mu = [sympify_param("means", x) for x in means]
+    sigma = check_positive("noise_scale", sympify_param("noise_scale", noise_scale))
+    exact = all(not isinstance(x, float) for x in list(weights) + list(means))
+    A = [sp.exp(m / sigma) for m in mu]
+    if len(w) == 2 and exact:
+        out = [sp.Integer(0), sp.Integer(0)]
+        for m1 in range(N + 1):
+            pr = sp.binomial(N, m1) * w[1] ** m1 * w[0] ** (N - m1)
+            den = (N - m1) * A[0] + m1 * A[1]
+            out[0] += pr * (N - m1) * A[0] / den
+            out[1] += pr * m1 * A[1] / den
+        return [sp.simplify(x) for x in out]
+    wf = np.array([float(x) for x in w])
+    Af = np.array([float(x) for x in A])
+    if len(w) == 2:
+        m1 = np.arange(N + 1)
+        from scipy.stats import binom
+
+        pr = binom.pmf(m1, N, wf[1])
+        den = (N - m1) * Af[0] + m1 * Af[1]
+        return [float(pr @ ((N - m1) * Af[0] / den)), float(pr @ (m1 * Af[1] / den))]
+    from scipy.stats import multinomial
+
+    counts = np.array([c for c in np.ndindex(*(N + 1,) * (len(w) - 1)) if sum(c) <= N])
+    counts = np.column_stack([N - counts.sum(axis=1), counts])
+    pr = multinomial.pmf(counts, N, wf)
+    shares = counts * Af / (counts @ Af)[:, None]
+    return (pr @ shares).tolist()
+
+
+def best_of_n_limit(weights: Any, means: Any, noise: str = "gaussian", noise_scale: float = 1.0):
+    r""":math:`\lim_{N\to\infty} P_N(j)`: the Goodhart theorem for the two noise laws.
+
+    The limit is set by the tail ratio :math:`\bar F(s - \delta)/\bar F(s)` as
+    :math:`s \to \infty`.  Gumbel (exponential tail, ratio :math:`e^{\delta/\sigma}`):
+    :math:`P_\infty(j) = w_j A_j/\sum_k w_k A_k`, a logit that is not 1 however hard the
+    search (:math:`P_1(j) = w_j \le P_N(j) \uparrow P_\infty(j)` for the top class).
+    Gaussian (lighter tail, ratio :math:`\to\infty`): all the mass goes to the class(es)
+    with the largest mean, so :math:`P_N(\text{mesa}) \to 1` when :math:`\Delta > 0`:
+    searching harder finds optimizers.
+
+    Examples
+    --------
+    >>> best_of_n_limit([0.5, 0.5], [0.0, np.log(3)], "gumbel").tolist()
+    [0.25, 0.75]
+    >>> best_of_n_limit([0.9, 0.1], [0.0, 0.5]).tolist()
+    [0.0, 1.0]
+    """
+    w = np.asarray(check_probability("weights", weights), dtype=float)
+    mu = np.asarray(means, dtype=float)
+    sigma = float(check_positive("noise_scale", noise_scale))
+    if noise == "gumbel":
+        a = w * np.exp((mu - mu.max()) / sigma)
+        return a / a.sum()
+    if noise != "gaussian":
+        raise ParameterError("noise", noise, ", ".join(NOISE_LAWS))
+    top = (mu == mu[w > 0].max()) & (w > 0)
+    return np.where(top, w, 0.0) / w[top].sum()
+
+
+def regime_probabilities(regime: TrainingRegime, **kw: Any) -> dict[str, float]:
+    r"""P(the selected model is a non-optimizer / robust / pseudo mesa-optimizer) for a regime.
+
+    Also ``mesa`` (their sum), ``alignment_skill`` (robust share among selected
+    mesa-optimizers; the prior share if none can be selected) and ``error`` (the largest
+    integration error).
+
+    Examples
+    --------
+    >>> out = regime_probabilities(TrainingRegime(search_strength=1))
+    >>> round(out["mesa"], 4), round(out["alignment_skill"], 4), out["error"] < 1e-3
+    (0.1818, 0.5, True)
+    """
+    p, err = best_of_n(
+        regime.weights(),
+        regime.means(),
+        regime.search_strength,
+        regime.noise,
+        regime.noise_scale,
+        **kw,
+    )
+    p = np.clip(p, 0.0, 1.0)
+    mesa = float(p[1] + p[2])
+    skill = float(p[1] / mesa) if mesa > 0 else regime.robust_prior
+    return {
+        "non_optimizer": float(p[0]),
+        "robust_mesa": float(p[1]),
+        "pseudo_mesa": float(p[2]),
+        "mesa": mesa,
+        "alignment_skill": min(max(skill, 0.0), 1.0),
+        "error": float(err.max()),
+    }
+
+
+def training_scenario(regime: TrainingRegime, **scenario_fields: Any):
+    r"""A :class:`~supercoherence.theory.scenario.TakeoverScenario` whose spawn rate and
+    alignment skill come from a training regime.
+
+    :math:`\lambda = \nu P_N(\text{mesa})` and :math:`a = P_N(\text{robust})/P_N(\text{mesa})`;
+    the other fields are passed through (``spawn_rate``/``alignment_skill`` are refused).
+
+    Examples
+    --------
+    >>> sc = training_scenario(TrainingRegime(search_strength=1, candidate_rate=2.0),
+    ...                        hazard="constant")
+    >>> round(sc.spawn_rate, 4), round(sc.alignment_skill, 4), sc.hazard
+    (0.3636, 0.5, 'constant')
+    """
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    for name in ("spawn_rate", "alignment_skill"):
+        if name in scenario_fields:
+            raise ParameterError(name, scenario_fields[name], "not given: set by the regime")
+    out = regime_probabilities(regime)
+    return TakeoverScenario(
+        spawn_rate=regime.candidate_rate * out["mesa"],
+        alignment_skill=out["alignment_skill"],
+        **scenario_fields,
+    )
+
+
+def sample_best_of_n(
+    regime: TrainingRegime, replicates: int, *, seed: Seed = None, chunk: int = 2**20
+) -> np.ndarray:
+    r"""Monte Carlo of the selection itself: counts of the class of the best of N candidates.
+
+    Each replicate draws N candidates (classes from :meth:`TrainingRegime.weights`,
+    scores :math:`\mu_j + \sigma\varepsilon`) and records the class of the top score.
+
+    Examples
+    --------
+    >>> counts = sample_best_of_n(TrainingRegime(search_strength=4), 1000, seed=1)
+    >>> int(counts.sum())
+    1000
+    """
+    reps = check_positive_int("replicates", replicates)
+    rng = as_generator(seed)
+    w, mu, N = regime.weights(), regime.means(), regime.search_strength
+    counts = np.zeros(3, dtype=np.int64)
+    per = max(1, chunk // N)
+    done = 0
+    while done < reps:
+        m = min(per, reps - done)
+        cls = rng.choice(3, size=(m, N), p=w)
+        if regime.noise == "gaussian":
+            eps = rng.standard_normal((m, N))
+        else:
+            eps = rng.gumbel(size=(m, N))
+        score = mu[cls] + regime.noise_scale * eps
+        best = cls[np.arange(m), np.argmax(score, axis=1)]
+        counts += np.bincount(best, minlength=3)
+        done += m
+    return counts

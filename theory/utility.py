@@ -195,7 +195,8 @@ def linear_utility(w: Sequence[Any], variables: Sequence[sp.Symbol]) -> sp.Expr:
 
 
 def _utility(name: str, value: Any) -> sp.Expr:
-    expr = sympify_param(name, value)
+    # A utility is over the caller's outcome variables: unknown names are new symbols.
+    expr = sympify_param(name, value, new_symbols=True)
     if not isinstance(expr, sp.Expr):
         raise ExpressionError(name, value, "not an expression")
     return expr

@@ -65,6 +65,7 @@ from supercoherence.randomness import Seed
 
 __all__ = [
     "COLUMNS",
+    "MAX_TAKEOVERS_LIMIT",
     "ChainResult",
     "ChainSummary",
     "Estimate",
@@ -81,6 +82,9 @@ COLUMNS = {
     "final_alignment": np.float64,
 }
 """The replicate table's columns and dtypes."""
+
+MAX_TAKEOVERS_LIMIT = 10**6
+"""Largest censoring level ``max_takeovers``: the law and summaries hold arrays of M + 1."""
 
 
 class Estimate(NamedTuple):
@@ -434,6 +438,13 @@ def simulate_chain(
     chunk_size = check_positive_int("chunk_size", chunk_size)
     check_nonnegative("horizon", horizon)
     horizon = float(horizon)
+    if isinstance(max_takeovers, int | np.integer) and max_takeovers > MAX_TAKEOVERS_LIMIT:
+        raise ParameterError(
+            "max_takeovers",
+            max_takeovers,
+            f"[1, {MAX_TAKEOVERS_LIMIT}]",
+            "memory grows with max_takeovers",
+        )
     law = ChainLaw.from_model(
         model, max_takeovers, drift=drift, utility_dimension=utility_dimension
     )

@@ -61,8 +61,29 @@ the end of the step, each taking an equal part of the share
 :math:`1 - (1 - \text{resource\_share})^k` of the parent's resources when the parent
 keeps :math:`k` new children.  Robust spawns pursue their parent's goal and are not
 tracked as separate optimizers.  Children contest their parent once, when spawned, so
-the top-level law is the same with nesting on; nesting changes coherence, size and depth.
+(in the limit of no interaction, below) the top-level law is the same with nesting on;
+nesting changes coherence, size and depth.
 Resources are conserved by every operation.
+
+Interaction (``dynamics``, :class:`~supercoherence.theory.nested.NestedDynamics`)
+-------------------------------------------------------------------------------
+The above is the limit of one interacting model (seeds 000-003; the mathematics and
+the mean field are in :mod:`supercoherence.theory.nested`).  Away from it: each node
+has a parent pointer, a disposition (aligned, dormant pseudo, dormant deceptive,
+active, corrigible), optimizer-ness :math:`o_v` (birth hazard scaled by :math:`o_v`)
+and power :math:`P_v = c_v C_v^\phi`, :math:`C_v = R_v + \sum_{u\ \text{loyal}}
+\max(0, w_u \cdot w_v)^\eta C_u`, computed bottom-up with one ``np.bincount`` per
+depth level.  A spawn's birth contest uses :math:`s(P_u/P_v)` (the birth hazard is
+scaled by :math:`o_v s(P_u/P_v)/s(\gamma)`, exact because :math:`\Lambda_n` is linear
+in :math:`h_n`).  At the end of each step: critical moments turn dormant pseudo nodes,
+deceptive ones with :math:`P_u/P_v > \theta` turn active, and active / corrigible
+children born before the step's end challenge with probability :math:`1 - e^{-\nu}`
+(escape :math:`(1 - d_n) f_n(\tau_v) \min(1, P_u/P_v)^k`; detected: removed, or
+corrected if corrigible; undetected: win with :math:`s(P_u/P_v)`, else stay).  A
+winner takes its parent's place and is active toward its new parent with probability
+:math:`(1 - w \cdot w_\text{parent})/2`.  In the limit no extra random number is drawn,
+so the trajectory is bitwise today's.  Top-level takeovers record the birth depth of
+the challenger (:attr:`NestedOptimizerModel.top_level_depths`, lineage edge ``depth``).
 
 Measured each step (:mod:`~supercoherence.models.nested.reporters`): top-level and
 nested takeovers, root tenure, coherence :math:`\sum_v R_v\, w_v \cdot w_\text{root} /
@@ -84,8 +105,10 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from os import PathLike
+from typing import Any
 
 import mesa
 import networkx as nx
@@ -103,11 +126,27 @@ from supercoherence.models.nested.graphs import (
 )
 from supercoherence.randomness import Seed, as_generator
 from supercoherence.theory.contest import success_numeric
+from supercoherence.theory.nested import NestedDynamics
 from supercoherence.theory.scenario import TakeoverScenario
 
-__all__ = ["LevelHazards", "NestedOptimizerModel", "OptimizerState"]
+__all__ = [
+    "DISPOSITION_LABELS",
+    "MAX_EVENTS_PER_STEP",
+    "MAX_OPTIMIZERS",
+    "LevelHazards",
+    "NestedOptimizerModel",
+    "OptimizerState",
+]
 
 _BASE, _ROBUST, _PSEUDO, _DECEPTIVE = range(4)
+_ALIGNED, _DORMANT_PSEUDO, _DORMANT_DECEPTIVE, _ACTIVE, _CORRIGIBLE = range(5)
+#: Labels of the disposition codes (graph attribute ``disposition``).
+DISPOSITION_LABELS = ("aligned", "pseudo", "deceptive", "active", "corrigible")
+
+#: Takeovers one step may process before the run is stopped with an error.
+MAX_EVENTS_PER_STEP = 2_000
+#: Optimizers alive at once before the run is stopped with an error.
+MAX_OPTIMIZERS = 10**5
 
 
 @dataclass
@@ -135,9 +174,35 @@ class OptimizerState:
     depth: np.ndarray = field(init=False)
     kind: np.ndarray = field(init=False)
     alive: np.ndarray = field(init=False)
+    parent: np.ndarray = field(init=False)
+    disposition: np.ndarray = field(init=False)
+    origin: np.ndarray = field(init=False)
+    optimizerness: np.ndarray = field(init=False)
+    commanded: np.ndarray = field(init=False)
+    power: np.ndarray = field(init=False)
+    birth_factor: np.ndarray = field(init=False)
+    birth_success: np.ndarray = field(init=False)
     utility: np.ndarray = field(init=False)
 
-    _COLUMNS = ("uid", "level", "age", "spent", "born", "resources", "depth", "kind", "alive")
+    _COLUMNS = (
+        "uid",
+        "level",
+        "age",
+        "spent",
+        "born",
+        "resources",
+        "depth",
+        "kind",
+        "alive",
+        "parent",  # slot of the parent, -1 for the root
+        "disposition",  # toward the parent: DISPOSITION_LABELS
+        "origin",  # depth at which the optimizer was born (kept when it climbs)
+        "optimizerness",
+        "commanded",  # C_v at the last power update
+        "power",  # P_v = c_v C_v^phi at the last power update
+        "birth_factor",  # o_v s(P_child / P_v) / s(gamma): scale of the birth hazard
+        "birth_success",  # s(P_child / P_v) of a fresh spawn
+    )
     _DTYPES = (
         np.int64,
         np.int64,
@@ -148,6 +213,14 @@ class OptimizerState:
         np.int64,
         np.int8,
         np.bool_,
+        np.int64,
+        np.int8,
+        np.int64,
+        np.float64,
+        np.float64,
+        np.float64,
+        np.float64,
+        np.float64,
     )
 
     def __post_init__(self) -> None:
@@ -180,9 +253,13 @@ class OptimizerState:
     def compact(self) -> np.ndarray:
         """Move the live rows to the front; return the old slot of each new row."""
         keep = self.live_slots()
+        new_of = np.full(self.used, -1, dtype=np.int64)
+        new_of[keep] = np.arange(keep.size)
         for name in (*self._COLUMNS, "utility"):
             column = getattr(self, name)
             column[: keep.size] = column[keep]
+        par = self.parent[: keep.size]
+        par[par >= 0] = new_of[par[par >= 0]]
         self.alive[keep.size : self.used] = False
         self.used = keep.size
         return keep
@@ -214,6 +291,7 @@ class LevelHazards:
         self._scale = np.zeros(0)
         self._shape = np.zeros(0)
         self._total = np.zeros(0)
+        self._escape = np.zeros(0)
 
     def _ensure(self, level: np.ndarray) -> None:
         top = int(level.max(initial=0)) + 1
@@ -224,23 +302,89 @@ class LevelHazards:
         self._scale = np.asarray(sc.hazard_scale(levels), dtype=float)
         self._shape = np.asarray(sc.shape_at(levels), dtype=float)
         self._total = np.asarray(sc.total_hazard(levels), dtype=float)
+        self._escape = 1.0 - np.asarray(sc.detection_at(levels), dtype=float)
 
     def cumulative(self, level: np.ndarray, t: np.ndarray) -> np.ndarray:
         r""":math:`\Lambda_n(t)` elementwise."""
         self._ensure(level)
-        return np.asarray(
-            self.scenario.cumulative_given(self._scale[level], self._shape[level], t)
-        )
+        return np.asarray(self.scenario.cumulative_given(self._scale[level], self._shape[level], t))
 
     def inverse(self, level: np.ndarray, y: np.ndarray) -> np.ndarray:
         r""":math:`\Lambda_n^{-1}(y)` elementwise (``inf`` beyond :math:`\Lambda_n(\infty)`)."""
         self._ensure(level)
         return np.asarray(self.scenario.inverse_given(self._scale[level], self._shape[level], y))
 
+    def escape(self, level: np.ndarray) -> np.ndarray:
+        r""":math:`1 - d_n` elementwise (escape from a level-``n`` parent's detection)."""
+        self._ensure(level)
+        return self._escape[level]
+
+    def age_factor(self, level: np.ndarray, t: np.ndarray) -> np.ndarray:
+        r"""The entrenchment factor :math:`f_n(t) = h_n(t)/h_n \le 1` of the hazard family.
+
+        ``constant``: 1, ``entrenchment``: :math:`e^{-\delta_n t}`, ``power``:
+        :math:`(1 + t)^{-\beta}`.
+        """
+        self._ensure(level)
+        family = self.scenario.hazard
+        if family == "constant":
+            return np.ones(np.shape(t))
+        if family == "entrenchment":
+            return np.exp(-self._shape[level] * t)
+        return (1.0 + t) ** -self._shape[level]
+
     def total(self, level: np.ndarray) -> np.ndarray:
         r""":math:`\Lambda_n(\infty)` elementwise (``inf`` when not integrable)."""
         self._ensure(level)
         return self._total[level]
+
+
+def resolve_parameters(
+    scenario: TakeoverScenario | None,
+    dynamics: NestedDynamics | None,
+    parameters: dict[str, Any],
+) -> tuple[TakeoverScenario, NestedDynamics]:
+    """The scenario and dynamics of a model from objects and/or flat keywords.
+
+    Flat keywords (``spawn_rate=2``, ``challenge_rate=0.5``, ...) override the fields
+    of ``scenario`` / ``dynamics`` (their defaults when ``None``), so ``mesa.batch_run``
+    and sliders can drive the model with plain numbers.  Everything is validated
+    before a model exists.
+
+    Raises
+    ------
+    ParameterError
+        For a wrong type, an unknown keyword (with a did-you-mean) or a value out of range.
+
+    Examples
+    --------
+    >>> sc, dyn = resolve_parameters(None, None, {"spawn_rate": 2, "challenge_rate": 1})
+    >>> sc.spawn_rate, dyn.challenge_rate
+    (2.0, 1.0)
+    >>> resolve_parameters(None, None, {"chalenge_rate": 1})
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: unknown parameter 'chalenge_rate'; did you mean ...
+    """
+    if scenario is not None and not isinstance(scenario, TakeoverScenario):
+        raise ParameterError("scenario", scenario, "a TakeoverScenario")
+    if dynamics is not None and not isinstance(dynamics, NestedDynamics):
+        raise ParameterError("dynamics", dynamics, "a NestedDynamics")
+    scenario_names = TakeoverScenario.parameter_names()
+    dynamics_names = NestedDynamics.parameter_names()
+    for key, value in parameters.items():
+        if key not in scenario_names and key not in dynamics_names:
+            raise ParameterError.unknown(key, value, (*scenario_names, *dynamics_names))
+    own = {k: v for k, v in parameters.items() if k in scenario_names}
+    mine = {k: v for k, v in parameters.items() if k in dynamics_names}
+    scenario = replace(scenario, **own) if scenario is not None else TakeoverScenario(**own)
+    dynamics = replace(dynamics, **mine) if dynamics is not None else NestedDynamics(**mine)
+    return scenario, dynamics
+
+
+def _tullock(ratio: np.ndarray, r: float) -> np.ndarray:
+    """``ratio^r / (1 + ratio^r)`` with the limits 0 -> 0 and inf -> 1."""
+    return np.asarray(success_numeric(np.asarray(ratio, dtype=float), r), dtype=float)
 
 
 def _unit_orthogonal(rng: np.random.Generator, w: np.ndarray) -> np.ndarray:
@@ -321,7 +465,7 @@ class NestedOptimizerModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: TakeoverScenario,
+        scenario: TakeoverScenario | None = None,
         *,
         seed: Seed = None,
         horizon: int,
@@ -332,27 +476,33 @@ class NestedOptimizerModel(mesa.Model):
         deceptive_share: float = 0.5,
         collect_agents: bool = False,
         collect_model: bool = True,
+        dynamics: NestedDynamics | None = None,
+        **parameters: Any,
     ) -> None:
-        if not isinstance(scenario, TakeoverScenario):
-            raise ParameterError("scenario", scenario, "a TakeoverScenario")
+        scenario, dynamics = resolve_parameters(scenario, dynamics, parameters)
         self.horizon = check_positive_int("horizon", horizon)
         self.resource_share = float(check_probability("resource_share", resource_share))
         self.deceptive_share = float(check_probability("deceptive_share", deceptive_share))
         super().__init__(rng=as_generator(seed))
         self.takeover_scenario = scenario
+        self.dynamics = dynamics
         self.nesting = bool(nesting)
         self.remove_detected = bool(remove_detected)
         self._read_scenario(scenario)
+        self._read_dynamics(dynamics)
         self.state = OptimizerState(dimension=self._dimension)
         self.hazards = LevelHazards(scenario)
         self.top_level_takeovers = 0
         self.nested_takeovers = 0
+        self.top_level_depths: list[int] = []
         self.last_takeover_time = 0.0
         self.first_takeover_time = np.inf
         self._agents: dict[int, OptimizerAgent] = {}  # unique_id -> live agent
         self._graph = nx.DiGraph()
         self.lineage = nx.DiGraph()
         self._place_initial(self._resolve_graph(graph))
+        if self._interacting:
+            self._update_power()
         self.datacollector = mesa.DataCollector(
             model_reporters=dict(reporters.MODEL_REPORTERS) if collect_model else None,
             agent_reporters=dict(reporters.AGENT_REPORTERS) if collect_agents else None,
@@ -375,6 +525,14 @@ class NestedOptimizerModel(mesa.Model):
         s = self._success
         self._losers_per_win = (1.0 - s) / s if s > 0 else 0.0
         self._undetected_per_hazard = 1.0 / s if s > 0 else 0.0
+
+    def _read_dynamics(self, dynamics: NestedDynamics) -> None:
+        self._interacting = not dynamics.is_limit()
+        self._phi = dynamics.resource_elasticity
+        self._eta = dynamics.loyalty_exponent
+        self._sharpness = float(self.takeover_scenario.sharpness)
+        self._challenge_p = -math.expm1(-dynamics.challenge_rate)
+        self._shift_times = np.asarray(dynamics.shift_times, dtype=float)
 
     def _resolve_graph(self, spec: GraphSpec) -> nx.DiGraph:
         if spec is None:
@@ -408,6 +566,14 @@ class NestedOptimizerModel(mesa.Model):
         st.kind[slots] = _BASE
         depth = nx.single_source_shortest_path_length(nesting, 0)
         st.depth[slots] = [depth[v] for v in nodes]
+        st.origin[slots] = st.depth[slots]
+        st.parent[slots] = -1
+        for u, v in nesting.edges:
+            st.parent[slots[v]] = slots[u]
+        st.disposition[slots] = _ALIGNED
+        st.optimizerness[slots] = self.dynamics.optimizerness
+        st.birth_factor[slots] = 1.0
+        st.birth_success[slots] = self._success
         uid_of = {}
         for v, slot in zip(nodes, slots, strict=True):
             uid_of[v] = self._new_agent(int(slot))
@@ -465,6 +631,9 @@ class NestedOptimizerModel(mesa.Model):
                 alignment_with_original=float(w @ self.original_utility),
                 alignment_with_root=float(w @ w_root),
                 utility=tuple(float(x) for x in w),
+                disposition=DISPOSITION_LABELS[int(st.disposition[slot])],
+                origin_depth=int(st.origin[slot]),
+                optimizerness=float(st.optimizerness[slot]),
             )
         return self._graph
 
@@ -472,11 +641,32 @@ class NestedOptimizerModel(mesa.Model):
 
     def step(self) -> None:
         """Advance every optimizer from time ``k - 1`` to ``k`` (``k = self.steps``)."""
+        if self._interacting:
+            self._update_power()
         slots = self.state.live_slots()
         start = np.full(slots.size, float(self.steps - 1))
         length = np.ones(slots.size)
+        events = 0
         while slots.size:
             slots, start, length = self._expose(slots, start, length)
+            events += slots.size
+            if events > MAX_EVENTS_PER_STEP or len(self._agents) > MAX_OPTIMIZERS:
+                what = (
+                    f"more than {MAX_EVENTS_PER_STEP} takeovers in step {self.steps}"
+                    if events > MAX_EVENTS_PER_STEP
+                    else f"more than {MAX_OPTIMIZERS} optimizers alive in step {self.steps}"
+                )
+                raise ParameterError(
+                    "spawn_rate",
+                    self._spawn_rate,
+                    "a rate the model can run step by step",
+                    message=f"the nested model stopped: {what} (spawn_rate = "
+                    f"{self._spawn_rate:g}); lower spawn_rate or raise entrenchment, keep "
+                    "remove_detected on, or use the chain engine, which draws takeovers "
+                    "without stepping",
+                )
+        if self._interacting:
+            self._interact()
         self._maybe_compact()
         if self._collecting:
             self.datacollector.collect(self)
@@ -496,15 +686,26 @@ class NestedOptimizerModel(mesa.Model):
         after = hz.cumulative(level, age + length)
         gain = after - before
         draw = self.rng.exponential(size=slots.size)
-        won = draw < gain
         active = length.copy()
-        if won.any():
-            tenure = hz.inverse(level[won], before[won] + draw[won]) - age[won]
-            active[won] = np.clip(tenure, 0.0, length[won])
+        if self._interacting:
+            # the birth hazard scaled by o_v s(P_child/P_v)/s(gamma) (Lambda is linear in h_n)
+            factor = st.birth_factor[slots]
+            won = draw < factor * gain
+            unscaled = np.divide(draw, factor, out=np.zeros_like(draw), where=won)
+            if won.any():
+                tenure = hz.inverse(level[won], before[won] + unscaled[won]) - age[won]
+                active[won] = np.clip(tenure, 0.0, length[won])
+            exposed = np.where(won, unscaled, gain)
+        else:
+            won = draw < gain
+            if won.any():
+                tenure = hz.inverse(level[won], before[won] + draw[won]) - age[won]
+                active[won] = np.clip(tenure, 0.0, length[won])
+            exposed = np.where(won, draw, gain)
         st.age[slots] = age + active
         st.spent[slots] = after  # only the survivors' rows stay alive
         if self.nesting:
-            self._spawn_children(slots, np.where(won, draw, gain), active)
+            self._spawn_children(slots, exposed, active)
         if not won.any():
             return slots[:0], start[:0], length[:0]
         losers, at = slots[won], start[won] + active[won]
@@ -517,12 +718,25 @@ class NestedOptimizerModel(mesa.Model):
         ``hazard`` is the cumulative hazard each parent was exposed to while in place and
         ``active`` the time it was in place.
         """
-        rng = self.rng
-        counts = rng.poisson(hazard * self._losers_per_win)
-        if not self.remove_detected:
+        rng, st = self.rng, self.state
+        if self._interacting:
+            # ``hazard`` is unscaled: undetected spawns o_v hazard / s(gamma), of which the
+            # fraction 1 - s(P_child/P_v) lose their birth contest and stay
+            o, won = st.optimizerness[slots], st.birth_success[slots]
+            per_hazard = np.where(
+                won == self._success,
+                self._losers_per_win,
+                (1.0 - won) * self._undetected_per_hazard,
+            )
+            counts = rng.poisson(o * hazard * per_hazard)
+            undetected = o * hazard * self._undetected_per_hazard
+            spawned = self._spawn_rate * (1 - self._skill) * o * active
+        else:
+            counts = rng.poisson(hazard * self._losers_per_win)
             undetected = hazard * self._undetected_per_hazard
-            detected = np.maximum(self._spawn_rate * (1 - self._skill) * active - undetected, 0)
-            counts += rng.poisson(detected)
+            spawned = self._spawn_rate * (1 - self._skill) * active
+        if not self.remove_detected:
+            counts += rng.poisson(np.maximum(spawned - undetected, 0))
         if not counts.any():
             return
         has = counts > 0
@@ -540,6 +754,12 @@ class NestedOptimizerModel(mesa.Model):
         st.born[children] = float(self.steps)
         st.kind[children] = self._adversarial_kinds(children.size)
         st.utility[children] = _drift(rng, st.utility[parent_of], self._rho)
+        st.parent[children] = parent_of
+        st.origin[children] = st.depth[children]
+        st.optimizerness[children] = st.optimizerness[parent_of]
+        st.birth_factor[children] = st.birth_factor[parent_of]  # until the next update
+        st.birth_success[children] = st.birth_success[parent_of]
+        st.disposition[children] = self._spawn_dispositions(st.kind[children])
         edges = []
         for parent, child in zip(st.uid[parent_of].tolist(), children.tolist(), strict=True):
             edges.append((parent, self._new_agent(child)))
@@ -548,6 +768,35 @@ class NestedOptimizerModel(mesa.Model):
     def _adversarial_kinds(self, count: int) -> np.ndarray:
         deceptive = self.rng.random(count) < self.deceptive_share
         return np.where(deceptive, _DECEPTIVE, _PSEUDO).astype(np.int8)
+
+    def _dormant(self, kind: np.ndarray) -> np.ndarray:
+        """Dormant disposition of each alignment class (base and robust are aligned)."""
+        table = np.array([_ALIGNED, _ALIGNED, _DORMANT_PSEUDO, _DORMANT_DECEPTIVE], np.int8)
+        return table[kind]
+
+    def _spawn_dispositions(self, kind: np.ndarray) -> np.ndarray:
+        """Active / corrigible with the dynamics' shares, else dormant by class."""
+        out = self._dormant(kind)
+        dyn = self.dynamics
+        if dyn.active_share > 0 or dyn.corrigible_share > 0:
+            u = self.rng.random(kind.size)
+            out = np.where(u < dyn.active_share, _ACTIVE, out)
+            corr = (u >= dyn.active_share) & (u < dyn.active_share + dyn.corrigible_share)
+            out = np.where(corr, _CORRIGIBLE, out).astype(np.int8)
+        return out
+
+    def _climbing_dispositions(self, winners: np.ndarray, kind: np.ndarray) -> np.ndarray:
+        """A winner below the root is active toward its new parent w.p. (1 - w.w_p)/2."""
+        st = self.state
+        out = self._dormant(kind)
+        par = st.parent[winners]
+        out[par < 0] = _ALIGNED
+        if self.dynamics.challenge_rate > 0 and np.any(par >= 0):
+            below = np.flatnonzero(par >= 0)
+            cos = np.sum(st.utility[winners[below]] * st.utility[par[below]], axis=1)
+            turn = self.rng.random(below.size) < (1.0 - cos) / 2.0
+            out[below[turn]] = _ACTIVE
+        return out
 
     def _take_over(self, losers: np.ndarray, at: np.ndarray) -> np.ndarray:
         """Replace each optimizer in ``losers`` by its successful challenger at time ``at``."""
@@ -562,6 +811,18 @@ class NestedOptimizerModel(mesa.Model):
         st.born[winners] = at
         st.kind[winners] = self._adversarial_kinds(losers.size)
         st.utility[winners] = _drift(self.rng, st.utility[losers], self._rho)
+        st.origin[winners] = st.depth[losers] + 1  # a fresh spawn of the loser
+        for name in ("optimizerness", "birth_factor", "birth_success", "parent"):
+            getattr(st, name)[winners] = getattr(st, name)[losers]
+        remap = np.arange(st.used)
+        remap[losers] = winners
+        par = st.parent[: st.used]
+        par[par >= 0] = remap[par[par >= 0]]
+        st.disposition[winners] = (
+            self._climbing_dispositions(winners, st.kind[winners])
+            if self._interacting
+            else self._dormant(st.kind[winners])
+        )
         for loser, winner, time in zip(losers.tolist(), winners.tolist(), at.tolist(), strict=True):
             self._rewire(loser, winner, time)
         return winners
@@ -576,15 +837,194 @@ class NestedOptimizerModel(mesa.Model):
         graph.remove_node(old)
         st.alive[loser] = False
         self._agents.pop(old).remove()
+        self._count_takeover(old, new, winner, time)
+
+    def _count_takeover(self, old: int, new: int, winner: int, time: float) -> None:
+        """Book a takeover of node ``old`` by node ``new`` (row ``winner``) at ``time``."""
+        st = self.state
         if old == self.root_uid:
             self.root_uid = new
             self.top_level_takeovers += 1
             self.last_takeover_time = time
             self.first_takeover_time = min(self.first_takeover_time, time)
             alignment = float(st.utility[winner] @ self.original_utility)
-            self.lineage.add_edge(old, new, time=time, alignment=alignment)
+            depth = int(st.origin[winner])
+            self.top_level_depths.append(depth)
+            self.lineage.add_edge(old, new, time=time, alignment=alignment, depth=depth)
         else:
             self.nested_takeovers += 1
+
+    # ------------------------------------------------------------------ interaction
+
+    def _positions(self, slots: np.ndarray) -> np.ndarray:
+        """Position in ``slots`` of each one's parent (-1 for the root)."""
+        st = self.state
+        pos = np.full(st.used, -1, dtype=np.int64)
+        pos[slots] = np.arange(slots.size)
+        par = st.parent[slots]
+        return np.where(par >= 0, pos[np.maximum(par, 0)], -1)
+
+    def _update_power(self) -> None:
+        r"""Commanded resources :math:`C_v`, power :math:`P_v` and the birth factors.
+
+        :math:`C` is accumulated bottom-up, one ``np.bincount`` per depth level over the
+        parents' positions (the live rows sorted by depth, so a level's parents form the
+        block of the level above): no Python loop over optimizers.
+        """
+        st = self.state
+        slots = st.live_slots()
+        n = slots.size
+        ppos = self._positions(slots)
+        resources = st.resources[slots]
+        commanded = resources.copy()
+        if self._phi > 0:
+            w = st.utility[slots]
+            cos = np.einsum("ij,ij->i", w, w[np.maximum(ppos, 0)])
+            loyal = (ppos >= 0) & ~np.isin(st.disposition[slots], (_ACTIVE, _CORRIGIBLE))
+            lend = np.where(loyal, np.maximum(cos, 0.0) ** self._eta, 0.0)
+            depth = st.depth[slots]
+            order = np.argsort(depth, kind="stable")
+            rank = np.empty(n, dtype=np.int64)
+            rank[order] = np.arange(n)
+            top = int(depth.max(initial=0))
+            bounds = np.searchsorted(depth[order], np.arange(top + 2))
+            for k in range(top, 0, -1):
+                rows = order[bounds[k] : bounds[k + 1]]
+                lo, hi = bounds[k - 1], bounds[k]
+                commanded[order[lo:hi]] += np.bincount(
+                    rank[ppos[rows]] - lo, weights=lend[rows] * commanded[rows], minlength=hi - lo
+                )
+        with np.errstate(over="ignore"):
+            capability = self._gamma ** st.level[slots].astype(float)
+        power = capability * commanded**self._phi
+        st.commanded[slots] = commanded
+        st.power[slots] = power
+        # a fresh spawn holds resource_share R_v: power ratio gamma (share R_v / C_v)^phi
+        if self._phi > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                frac = np.where(commanded > 0, self.resource_share * resources / commanded, 0.0)
+            ratio = self._gamma * frac**self._phi
+            success = _tullock(ratio, self._sharpness)
+        else:
+            success = np.full(n, self._success)
+        st.birth_success[slots] = success
+        scale = success / self._success if self._success > 0 else np.zeros(n)
+        st.birth_factor[slots] = st.optimizerness[slots] * scale
+
+    def _interact(self) -> None:
+        """Critical moments, treachery and repeated challenges at the end of the step."""
+        st, rng, dyn = self.state, self.rng, self.dynamics
+        now = float(self.steps)
+        moments = int(rng.poisson(dyn.shift_rate)) if dyn.shift_rate > 0 else 0
+        if self._shift_times.size:
+            times = self._shift_times
+            moments += int(np.count_nonzero((times > now - 1) & (times <= now)))
+        slots = st.live_slots()
+        if moments and dyn.shift_probability > 0:
+            pseudo = slots[st.disposition[slots] == _DORMANT_PSEUDO]
+            turn = (
+                -math.expm1(moments * math.log1p(-dyn.shift_probability))
+                if (dyn.shift_probability < 1)
+                else 1.0
+            )
+            st.disposition[pseudo[rng.random(pseudo.size) < turn]] = _ACTIVE
+        if math.isinf(dyn.deceptive_threshold) and dyn.challenge_rate == 0:
+            return
+        self._update_power()
+        if not math.isinf(dyn.deceptive_threshold):
+            dec = slots[(st.disposition[slots] == _DORMANT_DECEPTIVE) & (st.parent[slots] >= 0)]
+            ratio = st.power[dec] / st.power[st.parent[dec]]
+            st.disposition[dec[ratio > dyn.deceptive_threshold]] = _ACTIVE
+        if dyn.challenge_rate > 0:
+            self._challenge(slots, now)
+
+    def _challenge(self, slots: np.ndarray, now: float) -> None:
+        """Active and corrigible children born before ``now`` challenge their parent."""
+        st, hz, rng = self.state, self.hazards, self.rng
+        ready = np.isin(st.disposition[slots], (_ACTIVE, _CORRIGIBLE))
+        ready &= (st.parent[slots] >= 0) & (st.born[slots] < now)
+        cand = slots[ready]
+        cand = cand[rng.random(cand.size) < self._challenge_p]
+        if not cand.size:
+            return
+        par = st.parent[cand]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(st.power[par] > 0, st.power[cand] / st.power[par], np.inf)
+        ratio = np.nan_to_num(ratio, nan=1.0)
+        level, age = st.level[par], st.age[par]
+        escape = hz.escape(level) * hz.age_factor(level, age)
+        escape = escape * np.minimum(1.0, ratio) ** self.dynamics.weak_detection
+        detected = rng.random(cand.size) >= escape
+        won = ~detected & (rng.random(cand.size) < _tullock(ratio, self._sharpness))
+        changed = False
+        for u in cand[detected].tolist():
+            if st.disposition[u] == _CORRIGIBLE:  # corrected, not removed
+                st.disposition[u] = _ALIGNED
+                st.kind[u] = _ROBUST
+                st.utility[u] = st.utility[st.parent[u]]
+            else:
+                self._remove(u)
+                changed = True
+        touched: set[int] = set()
+        pick = rng.permutation(np.flatnonzero(won))
+        for u, v in zip(cand[pick].tolist(), par[pick].tolist(), strict=True):
+            if st.parent[u] != v or not st.alive[v] or u in touched or v in touched:
+                continue  # its target was removed or taken over earlier in this step
+            touched.update((u, v))
+            self._climb(u, v, now)
+            changed = True
+        if changed:
+            self._recompute_depth()
+
+    def _remove(self, x: int) -> None:
+        """Remove the detected node ``x``: its resources and children pass to its parent."""
+        st, graph = self.state, self._graph
+        p = int(st.parent[x])
+        old, boss = int(st.uid[x]), int(st.uid[p])
+        for child in list(graph.successors(old)):
+            graph.add_edge(boss, child)
+            st.parent[self._agents[child].slot] = p
+        graph.remove_node(old)
+        st.resources[p] += st.resources[x]
+        st.resources[x] = 0.0
+        st.alive[x] = False
+        self._agents.pop(old).remove()
+
+    def _climb(self, u: int, v: int, time: float) -> None:
+        """The child ``u`` overthrows its parent ``v`` and takes its place (and resources)."""
+        st, graph = self.state, self._graph
+        p = int(st.parent[v])
+        new, old = int(st.uid[u]), int(st.uid[v])
+        for child in list(graph.successors(old)):
+            if child != new:
+                graph.add_edge(new, child)
+                st.parent[self._agents[child].slot] = u
+        if p >= 0:
+            graph.add_edge(int(st.uid[p]), new)
+        graph.remove_node(old)
+        st.parent[u] = p
+        st.resources[u] += st.resources[v]
+        st.resources[v] = 0.0
+        st.alive[v] = False
+        self._agents.pop(old).remove()
+        st.age[u] = 0.0
+        st.spent[u] = 0.0
+        st.born[u] = time
+        st.disposition[u] = self._climbing_dispositions(np.array([u]), st.kind[[u]])[0]
+        self._count_takeover(old, new, u, time)
+
+    def _recompute_depth(self) -> None:
+        """Depths from the parent pointers by pointer doubling (log2(depth) passes)."""
+        st = self.state
+        slots = st.live_slots()
+        anc = self._positions(slots)
+        dist = (anc >= 0).astype(np.int64)
+        while np.any(anc >= 0):
+            has = anc >= 0
+            up = np.maximum(anc, 0)
+            dist = dist + np.where(has, dist[up], 0)
+            anc = np.where(has, anc[up], -1)
+        st.depth[slots] = dist
 
     def _maybe_compact(self) -> None:
         st = self.state
@@ -607,12 +1047,22 @@ class NestedOptimizerModel(mesa.Model):
             rest = self.hazards.total(st.level[slots]) - st.spent[slots]
         return np.where(np.isnan(rest), np.inf, np.maximum(rest, 0.0))
 
+    def _adversarial_children(self) -> bool:
+        """Whether a live non-root optimizer is not aligned (it may still act)."""
+        st = self.state
+        slots = st.live_slots()
+        return bool(np.any((st.disposition[slots] != _ALIGNED) & (st.parent[slots] >= 0)))
+
     def _contestable(self) -> bool:
         """Whether some adversarial mesa-optimizer may still win a contest in the future."""
+        if self._interacting and self._adversarial_children():
+            return True
         if self.nesting and not self.remove_detected and self._spawn_rate * (1 - self._skill) > 0:
             return True  # new detected children keep appearing, and their levels may be exposed
         return bool(np.any(self.remaining_hazard() > 0))
 
     def root_contestable(self) -> bool:
         """Whether the current top-level optimizer can still be overthrown."""
+        if self._interacting and self._adversarial_children():
+            return True
         return bool(self.remaining_hazard(np.array([self.root_slot]))[0] > 0)

@@ -14,7 +14,13 @@ table holds (docs/ARCHITECTURE.md):
   :math:`w_\text{root} \cdot w_0` at :math:`T`;
 * ``first_takeover_time``: the exact time of the first top-level takeover, ``inf`` if
   there is none by :math:`T`;
-* ``coherence``, ``root_tenure``, ``size``, ``depth``, ``nested_takeovers`` at :math:`T`.
+* ``coherence``, ``root_tenure``, ``size``, ``depth``, ``nested_takeovers`` at :math:`T`;
+* ``deep_takeovers``: top-level takeovers by a challenger born at depth >= 2 (one that
+  climbed), ``challenger_depth``: the mean birth depth of the successful top-level
+  challengers (NaN if none).
+
+Interaction (:class:`~supercoherence.theory.nested.NestedDynamics`, or its fields as
+flat keywords) is passed through to the model; its default is the limit above.
 
 With ``nesting=False`` and the default single root the top-level process is exactly the
 engine's recursion, so :math:`P(N_T = 0) = e^{-\Lambda_0(T)}`, :math:`P(\text{first
@@ -26,15 +32,17 @@ and :math:`E[w_N \cdot w_0] = E[\rho^N]`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from supercoherence.checks import check_positive_int
 from supercoherence.models.nested.graphs import GraphSpec
-from supercoherence.models.nested.model import NestedOptimizerModel
+from supercoherence.models.nested.model import NestedOptimizerModel, resolve_parameters
 from supercoherence.models.nested.reporters import coherence, depth, root_tenure
 from supercoherence.randomness import Seed, spawn_seeds
+from supercoherence.theory.nested import NestedDynamics
 from supercoherence.theory.scenario import TakeoverScenario
 
 __all__ = ["TABLE_COLUMNS", "TIMESERIES_COLUMNS", "AbmResult", "simulate_abm"]
@@ -52,6 +60,8 @@ TABLE_COLUMNS: dict[str, type] = {
     "size": np.int64,
     "depth": np.int64,
     "nested_takeovers": np.int64,
+    "deep_takeovers": np.int64,
+    "challenger_depth": np.float64,
 }
 
 #: Columns of :attr:`AbmResult.timeseries` (the study layer adds ``point``).
@@ -107,6 +117,8 @@ def _row(model: NestedOptimizerModel) -> tuple:
         len(model.agents),
         depth(model),
         model.nested_takeovers,
+        sum(1 for k in model.top_level_depths if k >= 2),
+        float(np.mean(model.top_level_depths)) if model.top_level_depths else float("nan"),
     )
 
 
@@ -129,6 +141,8 @@ def simulate_abm(
     remove_detected: bool = True,
     resource_share: float = 0.1,
     deceptive_share: float = 0.5,
+    dynamics: NestedDynamics | None = None,
+    **parameters: Any,
 ) -> AbmResult:
     """Run independent replicates of the nested-optimizer model to a horizon.
 
@@ -151,6 +165,11 @@ def simulate_abm(
         Also return the per-step reporters of every replicate.
     remove_detected, resource_share, deceptive_share
         As in :class:`NestedOptimizerModel`.
+    dynamics : NestedDynamics or None
+        The interaction (default: none, the independent-contest limit).
+    **parameters
+        Flat fields of the scenario or the dynamics, overriding them
+        (``challenge_rate=0.5``).
 
     Returns
     -------
@@ -177,6 +196,7 @@ def simulate_abm(
     """
     replicates = check_positive_int("replicates", replicates)
     horizon = check_positive_int("horizon", horizon)
+    scenario, dynamics = resolve_parameters(scenario, dynamics, parameters)
     rows, frames = [], []
     for i, child in enumerate(spawn_seeds(seed, replicates)):
         model = NestedOptimizerModel(
@@ -188,6 +208,7 @@ def simulate_abm(
             remove_detected=remove_detected,
             resource_share=resource_share,
             deceptive_share=deceptive_share,
+            dynamics=dynamics,
             collect_model=timeseries,
         )
         model.run_model()

@@ -39,7 +39,10 @@ def test_dollar_delimiters_are_balanced(markdown):
         assert unescaped.count("$$") % 2 == 0, line
 
 
-def test_math_survives_markdown_rendering_intact(markdown):
+def test_math_survives_markdown_rendering_intact(reports):
+    # The escaped flavour is for a plain CommonMark renderer + MathJax on the HTML (the
+    # default, raw TeX for dollar-math renderers, is tested in test_proofs_export_render).
+    markdown = to_markdown(catalogue.values(), reports, flavor="commonmark")
     rendered = MarkdownIt("commonmark").render(markdown)
     source_spans = _math_spans(markdown)
     rendered_spans = _math_spans(html.unescape(re.sub(r"<[^>]+>", "", rendered)))

@@ -133,7 +133,7 @@ def _false_theorem() -> Theorem:
         assumptions=(r"\gamma > 0",),
         objects=("supercoherence.theory.contest.success",),
         steps=(
-            Step(Cited("anything", "nobody"), "A citation does not rescue a false step."),
+            Step(Cited("anything", "knopp", "sec. 28"), "A citation does not rescue a false step."),
             Step(
                 Identity(contest.success(S.gamma, S.r) - contest.success(1 / S.gamma, S.r), 1),
                 "Wrong sign.",

@@ -1,19 +1,18 @@
-"""The real ``supercoherence demo`` (the shipped study, full size) once, and its rerun."""
+"""The real ``supercoherence demo`` (the shipped study, full size) once, and its rerun.
+
+Its run time is measured in benchmarks/, never asserted here: a loaded machine is slow.
+"""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from supercoherence.cli import main
 
 
 def test_demo_runs_writes_the_report_and_resumes(tmp_path: Path, capsys) -> None:
-    start = time.perf_counter()
     assert main(["demo", "--out", str(tmp_path)]) == 0
-    seconds = time.perf_counter() - start
-    assert seconds < 60, f"demo took {seconds:.1f} s"
     printed = capsys.readouterr().out
     assert "P(supercoherence): Monte Carlo vs exact" in printed
     # exact P(supercoherence) = 1 - prod(1 - q_n) at the weakening-entrenchment points

@@ -10,7 +10,7 @@ import pytest
 
 from supercoherence.cli import main
 from supercoherence.simulations import load_study, run_study
-from supercoherence.simulations.graphs import read_graph
+from supercoherence.simulations.presentation.graphs import read_graph
 
 SMALL = """
 [study]

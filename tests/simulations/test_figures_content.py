@@ -14,7 +14,7 @@ from matplotlib.collections import PolyCollection, QuadMesh
 from supercoherence.errors import ParameterError
 from supercoherence.models.nested import simulate_abm
 from supercoherence.simulations import parse_study, run_study
-from supercoherence.simulations.figures import (
+from supercoherence.simulations.presentation.figures import (
     plot_extinction,
     plot_law_of_n,
     plot_phase_diagram,

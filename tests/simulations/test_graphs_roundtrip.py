@@ -11,7 +11,7 @@ import pytest
 
 from supercoherence.errors import ParameterError
 from supercoherence.models.nested import NestedOptimizerModel
-from supercoherence.simulations.graphs import (
+from supercoherence.simulations.presentation.graphs import (
     GRAPH_FORMATS,
     draw_graph,
     draw_lineage,
@@ -118,7 +118,7 @@ def test_lineage_is_drawn_on_a_time_axis_coloured_by_alignment(model):
 
 
 def test_export_draws_a_lineage_with_draw_lineage(model, tmp_path, monkeypatch):
-    import supercoherence.simulations.graphs as graphs
+    import supercoherence.simulations.presentation.graphs as graphs
 
     called = []
     monkeypatch.setattr(graphs, "draw_lineage", lambda g: called.append(g) or draw_lineage(g))
@@ -130,3 +130,35 @@ def test_export_draws_a_lineage_with_draw_lineage(model, tmp_path, monkeypatch):
 def test_unknown_format_is_refused_with_its_name(model, tmp_path):
     with pytest.raises(ParameterError, match="gml"):
         export_graph(model.graph, tmp_path / "x", ["gml"])
+
+
+def test_lineage_exports_carry_what_the_drawing_uses(tmp_path):
+    """Issue 18: node attributes time and alignment in every export; singular title."""
+    import json
+
+    import networkx as nx
+
+    from supercoherence.simulations.presentation.graphs import (
+        draw_lineage,
+        export_graph,
+        read_graph,
+    )
+
+    lineage = nx.DiGraph()
+    lineage.add_edge(0, 5, time=3.0, alignment=0.8)
+    lineage.add_edge(5, 9, time=3.2, alignment=0.6)
+    paths = export_graph(lineage, tmp_path / "lineage", ["graphml", "gexf", "json", "cytoscape"])
+    for fmt in ("graphml", "gexf", "json", "cytoscape"):
+        graph = read_graph(paths[fmt])
+        nodes = {str(n): attrs for n, attrs in graph.nodes(data=True)}
+        assert float(nodes["9"]["time"]) == 3.2 and float(nodes["9"]["alignment"]) == 0.6
+        assert float(nodes["0"]["time"]) == 0.0 and float(nodes["0"]["alignment"]) == 1.0
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert {"time", "alignment", "takeover"} <= set(data["nodes"][0])
+    one = nx.DiGraph()
+    one.add_edge(0, 1, time=1.0, alignment=0.5)
+    assert draw_lineage(one).get_title().endswith("(1 takeover)")
+    # close takeovers: the ids are placed on alternate sides, not on top of each other
+    ax = draw_lineage(lineage)
+    offsets = [text.xyann[1] for text in ax.texts if text.get_text()]
+    assert len(offsets) == 3 and offsets[1] == -offsets[2]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -9,8 +10,12 @@ import pytest
 
 from supercoherence.errors import ParameterError
 from supercoherence.simulations import load_results, load_study, run_study
-from supercoherence.simulations.formulas import derive_conditions
-from supercoherence.simulations.report import markdown_to_html, write_figures, write_report
+from supercoherence.simulations.presentation.formulas import derive_conditions
+from supercoherence.simulations.presentation.report import (
+    markdown_to_html,
+    write_figures,
+    write_report,
+)
 
 TINY = """
 [study]
@@ -63,7 +68,10 @@ def test_report_has_every_section(study_dir: Path) -> None:
 
 
 def test_estimates_table_has_closed_forms_and_agreement(study_dir: Path) -> None:
-    text = (study_dir / "report.md").read_text(encoding="utf-8")
+    # Issue 18: the full table lives in the appendix (report.md is post-sized); the
+    # summary keeps the agreement sentence.
+    summary = (study_dir / "report.md").read_text(encoding="utf-8")
+    text = (study_dir / "report-appendix.md").read_text(encoding="utf-8")
     lines = text.splitlines()
     header = next(x for x in lines if x.startswith("| point |") and "estimand" in x)
     assert "closed form" in header and "$z$" in header
@@ -72,6 +80,7 @@ def test_estimates_table_has_closed_forms_and_agreement(study_dir: Path) -> None
     estimates = load_results(study_dir).estimates
     checked = estimates[estimates["exact"].notna() & (estimates["replicates"] > 0)]
     assert f"{len(checked)} of {len(estimates)} estimates have a closed form" in text
+    assert f"{len(checked)} of {len(estimates)} estimates have a closed form" in summary
     # Honest agreement: a tiny study still agrees with the closed forms within 4 SE.
     assert int(checked["flag"].sum()) == 0
 
@@ -94,12 +103,44 @@ def test_markdown_math_is_balanced(study_dir: Path) -> None:
         assert line.count("$") % 2 == 0, line
 
 
-def test_html_loads_mathjax_and_keeps_the_maths(study_dir: Path) -> None:
+def test_html_is_self_contained_and_typesets_the_maths(study_dir: Path) -> None:
+    # Issue 18 replaced the CDN MathJax and the relative image links (what this test
+    # asserted before): the page needs no network and no other file.
     page = (study_dir / "report.html").read_text(encoding="utf-8")
-    assert '<script id="MathJax-script"' in page and "mathjax@3" in page
-    assert "<table>" in page and '<img src="figures/survival.png"' in page
-    # markdown-it must not eat the backslashes of the LaTeX
-    assert r"\prod_{k<n}(1 - q_k)".replace("<", "&lt;") in page
+    assert "<table>" in page
+    assert not re.search(r"""<(script|link)[^>]*(src|href)=["']?https?:""", page)
+    assert "<script" not in page and "mathjax" not in page.lower()
+    sources = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    assert sources and all(src.startswith("data:image/") for src in sources)
+    figures = re.findall(r'<img src="data:image/png;base64,', page)
+    assert len(figures) >= 3  # survival, law of N, phase diagram
+    # every formula is typeset (an SVG whose alt text is the TeX), none left raw
+    alts = [html.unescape(a) for a in re.findall(r'<img class="math" alt="([^"]*)"', page)]
+    assert len(alts) > 20 and 'class="math-tex"' not in page.split("</style>")[1]
+    assert r"\prod_{k<n}(1 - q_k)" in " ".join(alts)
+    assert "$$" not in re.sub(r"<[^>]+>", "", page)
+
+
+def test_report_md_is_post_sized_with_the_tables_in_an_appendix(study_dir: Path) -> None:
+    summary = (study_dir / "report.md").read_text(encoding="utf-8")
+    appendix = (study_dir / "report-appendix.md").read_text(encoding="utf-8")
+    assert len(summary.splitlines()) < 150
+    assert "(report-appendix.md)" in summary and "## Estimates and closed forms" in appendix
+    results = load_results(study_dir)
+    # every point of the boundary is in the appendix's theory-against-simulation table
+    table = appendix.split("## Theory against simulation")[1].split("##")[0]
+    assert sum(line.startswith("| ") for line in table.splitlines()) == \
+        len(results.boundary) + 1
+
+
+def test_theory_table_header_names_the_estimand(study_dir: Path) -> None:
+    text = (study_dir / "report.md").read_text(encoding="utf-8")
+    header = next(x for x in text.splitlines() if "| theory |" in x)
+    assert "estimated P(supercoherence by the horizon)" in header
+    # the constant-hazard points ignore delta and w: one row, shown as "any"
+    rows = [x for x in text.split("## Theory against simulation")[1].split("##")[0]
+            .splitlines() if x.startswith("| ") and "constant" in x]
+    assert len(rows) == 1 and "| any | any |" in rows[0]
 
 
 def test_conditions_match_the_stored_boundary(study_dir: Path) -> None:
@@ -116,7 +157,11 @@ def test_conditions_match_the_stored_boundary(study_dir: Path) -> None:
 
 def test_html_rendering_protects_underscores() -> None:
     page = markdown_to_html("A $a_1 * b_2 * c$ and $$\n\\alpha_n\n$$")
-    assert "$a_1 * b_2 * c$" in page and "$$\n\\alpha_n\n$$" in page
+    # The TeX reaches the typesetter untouched by Markdown (it is the images' alt text;
+    # before issue 18 it was left in the page for MathJax).
+    alts = [html.unescape(a) for a in re.findall(r'<img class="math" alt="([^"]*)"', page)]
+    assert alts == ["a_1 * b_2 * c", "\\alpha_n"]
+    assert "<em>" not in page
 
 
 def test_bad_figure_format_names_the_parameter(study_dir: Path) -> None:
@@ -125,7 +170,10 @@ def test_bad_figure_format_names_the_parameter(study_dir: Path) -> None:
 
 
 def test_a_positive_recurrence_probability_below_double_precision_is_not_shown_as_zero():
-    from supercoherence.simulations.formulas import PointCondition, _recurrence_markdown
+    from supercoherence.simulations.presentation.formulas import (
+        PointCondition,
+        _recurrence_markdown,
+    )
 
     tiny = PointCondition(points=(36,), hazard="entrenchment", q_latex="q_n",
                           outcome="recursion forever with positive probability", reason="",

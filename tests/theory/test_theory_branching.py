@@ -171,14 +171,15 @@ def _simulate_extinct(offspring_probs: np.ndarray, seed: int) -> np.ndarray:
         ([0.2, 0.3, 0.1, 0.4], "1/5 + 3*s/10 + s**2/10 + 2*s**3/5"),
     ],
 )
-def test_simulation_agrees_with_extinction_probability(probs: list, pgf: str) -> None:
+def test_simulation_agrees_with_extinction_probability(
+    probs: list, pgf: str, assert_proportion
+) -> None:
     q = B.extinction_probability(pgf).value()
     extinct = _simulate_extinct(np.array(probs), seed=2024)
-    se = math.sqrt(q * (1 - q) / N)
-    assert abs(extinct.mean() - q) < 4 * se
+    assert_proportion(extinct, q)
 
 
-def test_poisson_simulation_agrees_with_lambert_w() -> None:
+def test_poisson_simulation_agrees_with_lambert_w(assert_proportion) -> None:
     m_value = 1.5
     rng = as_generator(99)
     sizes = np.ones(N, dtype=np.int64)
@@ -186,7 +187,7 @@ def test_poisson_simulation_agrees_with_lambert_w() -> None:
         alive = (sizes > 0) & (sizes < CAP)
         sizes[alive] = rng.poisson(m_value * sizes[alive])
     q = B.poisson_extinction(m_value).value()
-    assert abs((sizes == 0).mean() - q) < 4 * math.sqrt(q * (1 - q) / N)
+    assert_proportion(sizes == 0, q)
 
 
 def test_float_rounding_is_absorbed_exactly() -> None:

@@ -38,14 +38,14 @@ def test_symbolic_conditions_agree_with_numeric_outcome_on_a_grid() -> None:
     conditions = C.outcome_conditions()
     for a_ in (0, sp.Rational(1, 2), 1, 2, 3):
         for b_ in (0, sp.Rational(1, 4), sp.Rational(1, 2), 1):
-            subs = {C.alpha: a_, C.beta: b_, C.K_x: 2, C.K_y: 1}
+            subs = {C.alpha: a_, C.beta_lv: b_, C.K_x: 2, C.K_y: 1}
             true = [o for o, cond in conditions.items() if cond.subs(subs) is sp.true]
             assert true == [C.outcome(_params({"alpha": a_, "beta": b_}))]
 
 
 def test_conditions_are_the_invasion_conditions() -> None:
     cond = C.outcome_conditions()[Outcome.STABLE_COEXISTENCE]
-    assert cond == sp.And(C.alpha < C.K_x / C.K_y, C.beta < C.K_y / C.K_x)
+    assert cond == sp.And(C.alpha < C.K_x / C.K_y, C.beta_lv < C.K_y / C.K_x)
 
 
 @pytest.mark.parametrize(
@@ -103,9 +103,9 @@ def test_eigenvalue_signs(expected: Outcome, signs: dict) -> None:
 
 def test_symbolic_boundary_eigenvalues() -> None:
     eqs = C.equilibria()
-    assert eqs[1].eigenvalues == (-C.r_x, sp.simplify(C.r_y * (1 - C.beta * C.K_x / C.K_y)))
+    assert eqs[1].eigenvalues == (-C.r_x, sp.simplify(C.r_y * (1 - C.beta_lv * C.K_x / C.K_y)))
     assert eqs[2].eigenvalues == (sp.simplify(C.r_x * (1 - C.alpha * C.K_y / C.K_x)), -C.r_y)
-    assert sp.simplify(eqs[3].x - (C.K_x - C.alpha * C.K_y) / (1 - C.alpha * C.beta)) == 0
+    assert sp.simplify(eqs[3].x - (C.K_x - C.alpha * C.K_y) / (1 - C.alpha * C.beta_lv)) == 0
 
 
 # Integration: from 20 seeded random interior points the orbit ends, at t = 200, within

@@ -176,7 +176,7 @@ def test_numeric_stable_near_half_and_for_large_totals():
     assert C.ruin_probability_numeric(0.6, 50_000, 100_000) == pytest.approx(0.0, abs=1e-300)
 
 
-def test_ruin_by_seeded_simulation_within_four_standard_errors():
+def test_ruin_by_seeded_simulation_within_four_standard_errors(assert_proportion, assert_mean):
     rng = as_generator(20240601)
     p, start, total, reps = 0.45, 4, 10, 4000
     capital = np.full(reps, start)
@@ -189,7 +189,6 @@ def test_ruin_by_seeded_simulation_within_four_standard_errors():
         alive &= (capital > 0) & (capital < total)
     ruined = capital == 0
     exact_r = C.ruin_probability_numeric(p, start, total)
-    se_r = np.sqrt(exact_r * (1 - exact_r) / reps)
-    assert abs(ruined.mean() - exact_r) < 4 * se_r
+    assert_proportion(ruined, exact_r)
     exact_d = C.expected_duration_numeric(p, start, total)
-    assert abs(steps.mean() - exact_d) < 4 * steps.std(ddof=1) / np.sqrt(reps)
+    assert_mean(steps, exact_d)

@@ -28,7 +28,7 @@ def test_expected_alignment_is_rho_to_the_n():
         D.expected_alignment(-1, R(1, 2))
 
 
-def test_expected_alignment_by_simulation():
+def test_expected_alignment_by_simulation(assert_mean):
     rng = as_generator(17)
     reps, rho, steps = 20_000, 0.8, 4
     w0 = random_unit_vector(3, seed=rng, size=reps)
@@ -36,7 +36,7 @@ def test_expected_alignment_by_simulation():
     for _ in range(steps):
         w = drift_step(w, rho, rng)
     dots = np.sum(w * w0, axis=1)
-    assert abs(dots.mean() - rho**steps) < 4 * dots.std(ddof=1) / np.sqrt(reps)
+    assert_mean(dots, rho**steps)
 
 
 def test_stationary_final_alignment_and_edges():
@@ -54,14 +54,14 @@ def test_stationary_final_alignment_and_edges():
     assert res.numeric(q=0.25, rho=0.5) == pytest.approx(0.25 / 0.625)
 
 
-def test_stationary_by_simulation():
+def test_stationary_by_simulation(assert_mean):
     # N ~ Geometric(q) on {0, 1, ...}; E[rho^N] vs q / (1 - (1 - q) rho)
     rng = as_generator(23)
     q, rho, reps = 0.3, 0.6, 40_000
     N = rng.geometric(q, size=reps) - 1
     values = rho**N
     exact = float(D.expected_final_alignment(R(3, 10), R(3, 5)))
-    assert abs(values.mean() - exact) < 4 * values.std(ddof=1) / np.sqrt(reps)
+    assert_mean(values, exact)
 
 
 def test_finite_list_with_tail():

@@ -73,7 +73,9 @@ def test_steps_variance_of_geometric_absorption():
     assert chain.steps_variance == sp.Matrix([(1 - p) / p**2])
 
 
-def test_drunkard_simulation_agrees_with_steps_and_absorption_within_4_se():
+def test_drunkard_simulation_agrees_with_steps_and_absorption_within_4_se(
+    assert_within, assert_mean, assert_proportion
+):
     chain = AbsorbingChain(np.array(DRUNKARD, dtype=float))
     rng = as_generator(2024)
     reps = 20_000
@@ -85,12 +87,10 @@ def test_drunkard_simulation_agrees_with_steps_and_absorption_within_4_se():
         position[alive] += move
         steps[alive] += 1
         alive = (position > 0) & (position < 4)
-    mean, se = steps.mean(), steps.std(ddof=1) / np.sqrt(reps)
-    assert abs(mean - chain.expected_steps[1]) < 4 * se
+    assert_mean(steps, chain.expected_steps[1], "expected steps")
     var_se = steps.var(ddof=1) * np.sqrt(2 / (reps - 1)) * 3  # generous: kurtosis > 3
-    assert abs(steps.var(ddof=1) - chain.steps_variance[1]) < 4 * var_se
-    hit_right = (position == 4).mean()
-    assert abs(hit_right - 0.5) < 4 * np.sqrt(0.25 / reps)
+    assert_within(steps.var(ddof=1), chain.steps_variance[1], var_se, "variance of steps")
+    assert_proportion(position == 4, 0.5, "P(absorbed right)")
 
 
 def test_float_rows_within_tolerance_are_accepted():

@@ -123,13 +123,13 @@ def test_inverse_cumulative_hazard_vectorised_and_inverts():
         assert np.all(sc.inverse_cumulative_hazard(n, beyond) == np.inf) or shape == "constant"
 
 
-def test_tenure_draws_match_q_within_four_standard_errors():
+def test_tenure_draws_match_q_within_four_standard_errors(assert_proportion):
     sc = TakeoverScenario(**BASE, entrenchment=0.5)  # q_0 = exp(-1)
     rng = as_generator(11)
     reps = 20_000
     tau = sc.inverse_cumulative_hazard(np.zeros(reps, dtype=int), rng.exponential(size=reps))
     q = float(np.exp(-1))
-    assert abs(np.isinf(tau).mean() - q) < 4 * np.sqrt(q * (1 - q) / reps)
+    assert_proportion(np.isinf(tau), q)
 
 
 def test_level_optimizer():

@@ -8,6 +8,7 @@ line on stderr and the process exits with status 2.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -33,10 +34,11 @@ err_console = Console(stderr=True)
 
 def _register() -> None:
     """Attach every command module (each exposes ``register(app)``)."""
-    from supercoherence.cli import demo, derive, export, proofs, study
+    from supercoherence.cli import demo, derive, export, proofs, study, verdict
 
-    for module in (derive, proofs, study, export, demo):
+    for module in (derive, proofs, study, export, demo, verdict):
         module.register(app)
+    importlib.import_module("supercoherence.cli.interactive").register(app)  # app, widget
 
 
 @app.callback(invoke_without_command=True)

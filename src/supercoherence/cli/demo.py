@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["headline_table", "register"]
+__all__ = ["headline_table", "recurrence_text", "register"]
 
 _STUDY = "dichotomy"
 
@@ -39,7 +39,7 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
     boundary : pandas.DataFrame
         ``boundary.parquet`` (columns ``point``, the parameters, ``estimate``).
     conditions : list of PointCondition
-        :func:`supercoherence.simulations.formulas.derive_conditions` of the points.
+        :func:`supercoherence.simulations.presentation.formulas.derive_conditions` of the points.
     varied : list of str
         The varied parameters to show.
 
@@ -49,7 +49,7 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
 
     Examples
     --------
-    >>> from supercoherence.simulations.formulas import PointCondition
+    >>> from supercoherence.simulations.presentation.formulas import PointCondition
     >>> c = PointCondition((0,), "constant", "0", "recursion forever almost surely", "",
     ...                    1.0, (1.0, 1.0), "1")
     >>> b = pd.DataFrame({"point": [0], "hazard": ["constant"], "estimate": [0.0],
@@ -67,7 +67,7 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
         values = row._asdict()
         condition = by_point.get(int(values["point"]))
         exact = "" if condition is None else f"{condition.supercoherence:.4f}"
-        recur = "" if condition is None else f"{condition.recurrence:.4f}"
+        recur = "" if condition is None else recurrence_text(condition)
         interval = f"[{values['ci_low']:.4f}, {values['ci_high']:.4f}]"
         table.add_row(
             str(values["point"]),
@@ -80,6 +80,32 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
                                                               condition.outcome),
         )
     return table
+
+
+def recurrence_text(condition: object) -> str:
+    r"""P(takeovers recur forever) for the table: scientific notation when tiny.
+
+    A positive probability is never shown as ``0.0000``: below ``1e-4`` it is written
+    in scientific notation, and below double precision as ``< 1e-300`` (the certified
+    bounds are in the report).
+
+    Examples
+    --------
+    >>> from supercoherence.simulations.presentation.formulas import PointCondition
+    >>> def cond(value, outcome="recursion forever with positive probability"):
+    ...     return PointCondition((0,), "entrenchment", "q_n", outcome, "", value,
+    ...                           (value, value), None)
+    >>> recurrence_text(cond(0.50443)), recurrence_text(cond(2.27e-173))
+    ('0.5044', '2.27e-173')
+    >>> recurrence_text(cond(0.0)), recurrence_text(cond(0.0, "supercoherence almost surely"))
+    ('< 1e-300', '0')
+    """
+    value = float(condition.recurrence)
+    if value == 0.0:
+        return "< 1e-300" if "positive" in condition.outcome else "0"
+    if value < 1e-4:
+        return f"{value:.3g}"
+    return f"{value:.4f}"
 
 
 def _fmt(value: object) -> str:
@@ -95,8 +121,8 @@ def demo(
 ) -> None:
     """Run the dichotomy study, write its report and print the headline numbers."""
     from supercoherence.simulations import load_study, run_study
-    from supercoherence.simulations.formulas import derive_conditions
-    from supercoherence.simulations.report import write_report
+    from supercoherence.simulations.presentation.formulas import derive_conditions
+    from supercoherence.simulations.presentation.report import write_report
 
     console = Console(width=max(Console().width, 160))
     start = time.perf_counter()

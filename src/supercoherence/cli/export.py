@@ -25,7 +25,10 @@ export_app = typer.Typer(
     add_completion=False,
 )
 
-#: Command-line names of graph formats that differ from ``simulations.graphs``'s.
+#: Largest ``--steps`` of ``export graph`` (one Mesa run, step by step).
+_MAX_STEPS = 100_000
+
+#: Command-line names of graph formats that differ from ``simulations.presentation.graphs``'s.
 _GRAPH_ALIASES = {"cyjs": "cytoscape"}
 
 
@@ -74,7 +77,7 @@ def figures(
     formats: str = typer.Option("png,svg,pdf", "--format", help="Comma-separated: png,svg,pdf."),
 ) -> None:
     """Draw a stored study's figures into DIR/figures."""
-    from supercoherence.simulations.report import FIGURE_FORMATS, write_figures
+    from supercoherence.simulations.presentation.report import FIGURE_FORMATS, write_figures
 
     written = write_figures(directory, parse_formats(formats, FIGURE_FORMATS))
     for name, paths in written.items():
@@ -109,30 +112,47 @@ def graph(
         [], "--param", help="Scenario parameter KEY=VALUE (repeatable), e.g. spawn_rate=2."
     ),
     formats: str = typer.Option(
-        "graphml,gexf,dot,json,cyjs,png", "--format",
+        "graphml,gexf,dot,json,cyjs,png",
+        "--format",
         help="Comma-separated: graphml,gexf,dot,json,cyjs,png,svg.",
     ),
 ) -> None:
     """Run one seeded Mesa model; export its nesting graph and its lineage."""
     from supercoherence.models.nested import NestedOptimizerModel
-    from supercoherence.simulations.graphs import GRAPH_FORMATS, export_graph
+    from supercoherence.models.nested.model import MAX_EVENTS_PER_STEP
+    from supercoherence.simulations.presentation.graphs import GRAPH_FORMATS, export_graph
     from supercoherence.theory.scenario import TakeoverScenario
 
     allowed = tuple(f for f in GRAPH_FORMATS if f != "cytoscape") + tuple(_GRAPH_ALIASES)
     formats = [_GRAPH_ALIASES.get(f, f) for f in parse_formats(formats, allowed)]
+    if not 1 <= steps <= _MAX_STEPS:
+        raise ParameterError("steps", steps, f"[1, {_MAX_STEPS}]")
     scenario = TakeoverScenario.from_mapping(_parameters(param))
-    model = NestedOptimizerModel(scenario, seed=seed, horizon=steps, nesting=nesting,
-                                 collect_model=False)
+    expected = float(scenario.cumulative_hazard(0, 1.0))  # takeovers of the root, step 1
+    if not expected <= MAX_EVENTS_PER_STEP:
+        raise ParameterError(
+            "spawn_rate",
+            float(scenario.spawn_rate),
+            f"a rate giving at most {MAX_EVENTS_PER_STEP} expected takeovers per step",
+            message=f"spawn_rate = {float(scenario.spawn_rate):g} gives {expected:.3g} expected "
+            f"takeovers of the root in one step; the step-by-step Mesa model allows at most "
+            f"{MAX_EVENTS_PER_STEP} (lower spawn_rate or raise entrenchment)",
+        )
+    model = NestedOptimizerModel(
+        scenario, seed=seed, horizon=steps, nesting=nesting, collect_model=False
+    )
     model.run_model()
     for name, graph_ in (("nesting", model.graph), ("lineage", model.lineage)):
         paths = export_graph(graph_, out / f"{name}_step_{model.steps}", formats)
-        typer.echo(f"{name} ({graph_.number_of_nodes()} nodes, {graph_.number_of_edges()} "
-                   f"edges): {', '.join(str(p) for p in paths.values())}")
+        typer.echo(
+            f"{name} ({graph_.number_of_nodes()} nodes, {graph_.number_of_edges()} "
+            f"edges): {', '.join(str(p) for p in paths.values())}"
+        )
 
 
 def report(directory: Path = typer.Argument(..., help="A study's output folder.")) -> None:
     """Write report.md, report.html and the figures beside a study's results."""
-    from supercoherence.simulations.report import write_report
+    from supercoherence.simulations.presentation.report import write_report
 
     path = write_report(directory)
     typer.echo(f"report: {path} and {path.with_suffix('.html')}")

@@ -1,10 +1,14 @@
 """``supercoherence proofs``: check, show, list and export the machine-checked theorems.
 
 - ``supercoherence proofs check [NAME ...] [--monte-carlo]``: a table (theorem,
-  steps, checked by, status, time); exit status 1 if any theorem fails, with each
-  failing step, its claim and the counterexample or residue.
+  steps, checked by -- steps per engine: ``sympy``, ``z3``, ``coq``, ``cited`` --,
+  status, time); exit status 1 if any theorem fails, with each failing step, its
+  claim and the counterexample or residue.  The Coq files are compiled in the
+  background, two at a time, while the other steps are checked
+  (:func:`~supercoherence.proofs.coq_checker.warming`; cached by content hash).
 - ``supercoherence proofs show NAME``: one theorem as a proof, checked.
-- ``supercoherence proofs export --format md|tex [--out FILE] [NAME ...]``: the
+- ``supercoherence proofs export --format md|tex [--flavor lesswrong|github|commonmark]
+  [--out FILE] [NAME ...]``: the
   catalogue (or the named theorems) as MathJax Markdown or LaTeX.
 - ``supercoherence proofs list``: names, families and titles.
 
@@ -33,6 +37,8 @@ proofs_app = typer.Typer(
 )
 
 _STATUS_STYLE = {"checked": "green", "holds, cites": "yellow", "failed": "bold red"}
+# A theorem with a step whose engine is missing: "not checked (coq unavailable)".
+_UNAVAILABLE_STYLE = "magenta"
 
 
 def _engines(report) -> str:
@@ -48,6 +54,7 @@ def check(
 ) -> None:
     """Check theorems; exit 1 if any fails."""
     from supercoherence.proofs import catalogue
+    from supercoherence.proofs.coq_checker import warming
 
     theorems = catalogue.select(names)
     console = Console()
@@ -60,9 +67,10 @@ def check(
     if monte_carlo:
         table.add_column("Monte Carlo")
     start = time.perf_counter()
-    reports = [t.check(strict=False, monte_carlo=monte_carlo) for t in theorems]
+    with warming(s.claim for t in theorems for s in t.steps):
+        reports = [t.check(strict=False, monte_carlo=monte_carlo) for t in theorems]
     for report in reports:
-        style = _STATUS_STYLE[report.status]
+        style = _STATUS_STYLE.get(report.status, _UNAVAILABLE_STYLE)
         row = [
             report.name,
             str(len(report.steps)),
@@ -79,11 +87,18 @@ def check(
     steps = [s for r in reports for s in r.steps]
     counts = {
         status: sum(s.outcome.status == status for s in steps)
-        for status in ("checked", "cited", "failed")
+        for status in ("checked", "cited", "example", "failed", "unavailable")
     }
+    engines: dict[str, int] = {}
+    for s in steps:
+        if s.outcome.status == "checked":
+            engines[s.outcome.engine] = engines.get(s.outcome.engine, 0) + 1
+    by_engine = ", ".join(f"{engine} {n}" for engine, n in sorted(engines.items()))
+    unavailable = f", {counts['unavailable']} not checked" if counts["unavailable"] else ""
     console.print(
-        f"{len(reports)} theorems, {len(steps)} steps: {counts['checked']} machine-checked, "
-        f"{counts['cited']} cited, {counts['failed']} failed; {total:.2f} s"
+        f"{len(reports)} theorems, {len(steps)} steps: {counts['checked']} machine-checked "
+        f"({by_engine or 'none'}), {counts['cited']} cited, {counts['example']} examples, "
+        f"{counts['failed']} failed{unavailable}; {total:.2f} s"
     )
     failed = [r for r in reports if not r.ok]
     for report in failed:
@@ -109,19 +124,32 @@ def show(name: str = typer.Argument(..., help="The theorem's name.")) -> None:
 @proofs_app.command("export")
 def export(
     names: list[str] = typer.Argument(None, help="Theorems to export (default: all)."),
-    fmt: str = typer.Option("md", "--format", help="md (MathJax Markdown) or tex (LaTeX)."),
+    fmt: str = typer.Option("md", "--format", help="md (Markdown with TeX maths) or tex (LaTeX)."),
+    flavor: str = typer.Option(
+        "lesswrong",
+        "--flavor",
+        help="Markdown maths: lesswrong (raw TeX in $...$ / $$...$$, for any dollar-math "
+        "renderer), github ($`...`$ and ```math blocks) or commonmark (escaped for plain "
+        "CommonMark + MathJax).",
+    ),
     out: Path = typer.Option(None, "--out", help="Write to this file instead of stdout."),
 ) -> None:
     """Export theorems and their checked proofs as Markdown or LaTeX."""
     from supercoherence.proofs import catalogue
-    from supercoherence.proofs.export import to_latex, to_markdown
+    from supercoherence.proofs.coq_checker import warming
+    from supercoherence.proofs.export import FLAVORS, to_latex, to_markdown
 
-    writers = {"md": to_markdown, "tex": to_latex}
-    if fmt not in writers:
+    if fmt not in ("md", "tex"):
         raise ParameterError("format", fmt, "md or tex")
+    if flavor not in FLAVORS:
+        raise ParameterError("flavor", flavor, ", ".join(FLAVORS))
     theorems = catalogue.select(names)
-    reports = [t.check(strict=False) for t in theorems]
-    text = writers[fmt](theorems, reports)
+    with warming(s.claim for t in theorems for s in t.steps):
+        reports = [t.check(strict=False) for t in theorems]
+    if fmt == "md":
+        text = to_markdown(theorems, reports, flavor=flavor)
+    else:
+        text = to_latex(theorems, reports)
     if out is None:
         typer.echo(text, nl=False)
     else:

@@ -3,8 +3,15 @@
 ``study run FILE [--out DIR] [--workers N] [--dask local|tcp://host:port] [--quiet]``
 runs (or resumes) a study file or a shipped study by name; ``study summarize DIR``
 prints the estimates; ``study compare DIR DIR`` sets two runs side by side with the
-difference in pooled standard errors; ``study validate FILE`` checks a file;
-``study list`` shows the shipped studies.
+difference in pooled standard errors (matching points by their parameter values, and
+saying so when the two studies' points differ); ``study verify DIR`` checks a folder
+end to end (exit status 1 on any problem); ``study validate FILE`` checks a file;
+``study verdict DIR`` prints the verdict estimated from simulation beside the analytic
+classification; ``study list`` shows the shipped studies.
+
+Censored estimates (a share of replicates stopped by the engine's cap, such as the
+chain's ``max_takeovers``) are shown as such: the estimate carries ``(capped)``, the
+``censored`` column gives the share, and a closing line says in words what they mean.
 """
 
 from __future__ import annotations
@@ -28,13 +35,16 @@ study_app = typer.Typer(
 )
 
 _console = Console()
+_err = Console(stderr=True)
 
 
 @study_app.command("run")
 def run(
     file: str = typer.Argument(..., help="Study file (.toml) or the name of a shipped study."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default results/NAME)."),
-    workers: int | None = typer.Option(None, "--workers", help="Parallel workers (default: CPUs)."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Parallel workers, >= 1 (default: one per CPU)."
+    ),
     dask: str | None = typer.Option(
         None, "--dask", help="'local' for a LocalCluster or tcp://host:port of a scheduler."
     ),
@@ -45,9 +55,17 @@ def run(
 
     study = load_study(file)
     results = run_study(study, out, workers=workers, dask=dask, progress=not quiet)
+    for problem in results.rejected:
+        _err.print(
+            f"warning: {problem}: moved to units/rejected/ and recomputed",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     if quiet:
         return
     _print_estimates(results.estimates, study.varied, f"{study.name}: {results.directory}")
+    _print_censoring(results.estimates, results.manifest)
     flagged = int(results.estimates["flag"].sum())
     timings = results.manifest.get("timings", {})
     _console.print(
@@ -64,6 +82,7 @@ def summarize(directory: Path = typer.Argument(..., help="A study's output folde
     results = load_results(directory)
     varied = [c for c in results.points.columns if c != "point" and results.points[c].nunique() > 1]
     _print_estimates(results.estimates, varied, str(directory))
+    _print_censoring(results.estimates, results.manifest)
     if results.boundary is not None:
         table = Table(title="stability boundary")
         for column in ("point", *varied, "classification", "estimate"):
@@ -82,15 +101,29 @@ def compare(
     second: Path = typer.Argument(..., help="Second study folder."),
 ) -> None:
     """Compare two stored runs: difference and its z in pooled standard errors."""
+    from supercoherence.errors import StudyFileError
     from supercoherence.simulations import load_results
+    from supercoherence.simulations.analysis import (
+        FLAG_THRESHOLD,
+        align_points,
+        compare_estimates,
+    )
 
-    joined = compare_estimates(load_results(first).estimates, load_results(second).estimates)
+    one, two = load_results(first), load_results(second)
+    left, right, note = align_points(one.estimates, one.points, two.estimates, two.points)
+    if note:
+        _console.print(note, style="bold yellow", highlight=False, markup=False)
+    joined = compare_estimates(left, right)
+    if joined.empty:
+        raise StudyFileError(
+            second, "", f"no estimate to compare with {first} (no common point and estimand)"
+        )
     table = Table(title=f"{first} vs {second}")
     for column in ("point", "estimand", "at", "estimate_1", "estimate_2", "difference", "z"):
         table.add_column(column)
     for row in joined.itertuples(index=False):
         values = row._asdict()
-        style = "bold red" if abs(values["z"]) > 4 else None
+        style = "bold red" if abs(values["z"]) > FLAG_THRESHOLD else None
         table.add_row(
             *(
                 _fmt(values[c])
@@ -99,31 +132,8 @@ def compare(
             style=style,
         )
     _console.print(table)
-    _console.print(f"{int((joined['z'].abs() > 4).sum())} of {len(joined)} rows differ by > 4 SE")
-
-
-def compare_estimates(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """Join two estimate tables on (point, estimand, at); z of the difference.
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"point": [0], "estimand": ["x"], "at": [float("nan")],
-    ...                   "estimate": [0.5], "std_error": [0.03]})
-    >>> b = a.assign(estimate=[0.4], std_error=[0.04])
-    >>> round(float(compare_estimates(a, b)["z"].iloc[0]), 6)
-    2.0
-    """
-    keys = ["point", "estimand", "at"]
-    left = first[[*keys, "estimate", "std_error"]].fillna({"at": -1.0})
-    right = second[[*keys, "estimate", "std_error"]].fillna({"at": -1.0})
-    joined = left.merge(right, on=keys, suffixes=("_1", "_2"))
-    joined["at"] = joined["at"].where(joined["at"] != -1.0, np.nan)
-    joined["difference"] = joined["estimate_1"] - joined["estimate_2"]
-    pooled = np.hypot(joined["std_error_1"], joined["std_error_2"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = joined["difference"] / pooled
-    joined["z"] = np.where((pooled == 0) & (joined["difference"] == 0), 0.0, z)
-    return joined
+    differing = int((joined["z"].abs() > FLAG_THRESHOLD).sum())
+    _console.print(f"{differing} of {len(joined)} rows differ by > {FLAG_THRESHOLD:g} SE")
 
 
 @study_app.command("validate")
@@ -137,6 +147,105 @@ def validate(file: str = typer.Argument(..., help="Study file or shipped study n
         f"{len(study.points)} points x {study.replicates} replicates "
         f"({study.n_chunks} chunk(s) each), estimands {', '.join(study.outputs.estimands)}"
     )
+
+
+@study_app.command("verify")
+def verify(directory: Path = typer.Argument(..., help="A study's output folder.")) -> None:
+    """Check a results folder end to end: hashes, completeness, estimates from units."""
+    from supercoherence.simulations import verify_study
+
+    report = verify_study(directory)
+    if report.ok:
+        _console.print(
+            f"{directory}: ok: {report.units} units checked (identity, checksum, SHA-256), "
+            f"{report.rows} estimate rows equal what the units give",
+            highlight=False,
+        )
+        return
+    for problem in report.problems:
+        _err.print(f"verify: {problem}", highlight=False, soft_wrap=True, markup=False)
+    _err.print(f"{directory}: {len(report.problems)} problem(s)", highlight=False)
+    raise typer.Exit(1)
+
+
+@study_app.command("verdict")
+def verdict(
+    directory: Path = typer.Argument(..., help="A study's output folder."),
+    pooled: bool = typer.Option(
+        False, "--pooled", help="Treat the levels as alike (only when estimating here)."
+    ),
+    bootstrap: int = typer.Option(
+        200, "--bootstrap", metavar="N", help="Resamples, >= 10 (only when estimating here)."
+    ),
+) -> None:
+    """Print the verdict estimated from simulation, beside the analytic classification.
+
+    Reads ``verdict.parquet`` (``[outputs] verdict = true``); a folder with only an
+    event table (``[outputs] events = true``) gets its verdict estimated now.
+    """
+    from supercoherence.errors import StudyFileError
+    from supercoherence.simulations import load_results
+    from supercoherence.simulations.analysis import verdict_table
+    from supercoherence.simulations.store import ResultStore
+    from supercoherence.simulations.study import load_study
+
+    results = load_results(directory)
+    table = results.verdict
+    if table is None:
+        if results.events_path is None:
+            raise StudyFileError(
+                directory,
+                "outputs.verdict",
+                "no verdict and no event table here: add `verdict = true` to the study's "
+                "[outputs] table and run it again",
+            )
+        study = load_study(directory / "study.toml", check_points=False)
+        study = _with_verdict(study, pooled, bootstrap)
+        store = ResultStore.__new__(ResultStore)
+        store.directory = Path(directory)
+        table = verdict_table(study, store.read_point_events)
+    varied = [c for c in results.points.columns if c != "point" and results.points[c].nunique() > 1]
+    classes = {}
+    if results.boundary is not None and "classification" in results.boundary.columns:
+        classes = dict(
+            zip(results.boundary["point"], results.boundary["classification"], strict=True)
+        )
+    title = f"verdict from simulation: {directory}"
+    out = Table(title=title, title_justify="left")
+    columns = ("point", *varied, "classification", "estimated", "support", "P(recur forever)")
+    for column in columns:
+        out.add_column(column)
+    for row in table.to_dict("records"):
+        recurrence = (
+            f"{_fmt(row['recurrence'])} [{_fmt(row['recurrence_low'])}, "
+            f"{_fmt(row['recurrence_high'])}]"
+        )
+        out.add_row(
+            str(row["point"]),
+            *(_fmt(row[c]) for c in varied),
+            str(classes.get(row["point"], "")),
+            str(row["estimated_outcome"]),
+            _fmt(row["support"]),
+            recurrence,
+        )
+    _console.print(out)
+    for row in table.to_dict("records"):
+        _console.print(
+            f"point {row['point']}: {row['reason']}", highlight=False, markup=False, soft_wrap=True
+        )
+
+
+def _with_verdict(study, pooled: bool, bootstrap: int):
+    import dataclasses
+
+    from supercoherence.errors import ParameterError
+
+    if bootstrap < 10:
+        raise ParameterError("bootstrap", bootstrap, "integers >= 10")
+    outputs = dataclasses.replace(
+        study.outputs, verdict=True, verdict_pooled=pooled, verdict_bootstrap=bootstrap
+    )
+    return dataclasses.replace(study, outputs=outputs)
 
 
 @study_app.command("list")
@@ -172,21 +281,32 @@ def _print_estimates(estimates: pd.DataFrame, varied: list[str], title: str) -> 
             ("95% interval", "right"),
             ("exact", "right"),
             ("z", "right"),
+            ("censored", "right"),
         ):
             table.add_column(column, justify=justify, no_wrap=True)
         for row in rows.itertuples(index=False):
             values = row._asdict()
             interval = f"[{_fmt(values['ci_low'])}, {_fmt(values['ci_high'])}]"
+            share = float(values.get("censored_share", 0.0) or 0.0)
             table.add_row(
                 str(values["estimand"]),
                 _fmt(values["at"]),
-                _fmt(values["estimate"]),
+                _fmt(values["estimate"]) + (" (capped)" if share > 0 else ""),
                 interval,
                 _fmt(values["exact"]),
                 _fmt(values["z"]),
+                f"{share:.1%}" if share > 0 else "",
                 style="bold red" if values["flag"] else None,
             )
         _console.print(table)
+
+
+def _print_censoring(estimates: pd.DataFrame, manifest: dict) -> None:
+    from supercoherence.simulations.analysis import censoring_sentence
+
+    sentence = censoring_sentence(estimates, manifest)
+    if sentence:
+        _console.print(sentence, style="bold yellow", highlight=False, markup=False)
 
 
 def _fmt(value: object) -> str:

@@ -276,6 +276,7 @@ def conditions_markdown(
     engine: str = "chain",
     *,
     conditions: list[PointCondition] | None = None,
+    limit: int | None = None,
 ) -> str:
     r"""The derived conditions of a study as MathJax-ready Markdown.
 
@@ -291,6 +292,9 @@ def conditions_markdown(
         The study's engine.
     conditions : list of PointCondition, optional
         Precomputed :func:`derive_conditions` (they are computed otherwise).
+    limit : int, optional
+        Show at most this many distinct :math:`q_n` (evenly spread) and say how many
+        were left out (a post-sized summary; the report's appendix has them all).
 
     Returns
     -------
@@ -298,6 +302,9 @@ def conditions_markdown(
 
     Examples
     --------
+    >>> pts = [{"hazard": "entrenchment", "entrenchment": e} for e in (0.5, 1.0, 2.0)]
+    >>> "2 of the 3 distinct" in conditions_markdown(pts, limit=2)
+    True
     >>> md = conditions_markdown([{"hazard": "constant"}])
     >>> "$$" in md and "recursion forever almost surely" in md
     True
@@ -317,15 +324,25 @@ def conditions_markdown(
     parts.append(theorem_markdown("dichotomy"))
     rows = ["| points | hazard | $q_n$ | classification | $P(\\text{recur forever})$ |",
             "|---|---|---|---|---|"]
-    for c in conditions:
+    shown = conditions
+    if limit is not None and len(conditions) > limit:
+        picks = sorted(set(round(i * (len(conditions) - 1) / max(limit - 1, 1))
+                           for i in range(limit)))
+        shown = [conditions[i] for i in picks]
+    for c in shown:
         members = ", ".join(str(p) for p in c.points)
+        if len(c.points) > 6:
+            members = f"{c.points[0]}, ..., {c.points[-1]} ({len(c.points)} points)"
         rows.append(f"| {members} | {c.hazard} | ${c.q_latex}$ | {c.outcome} "
                     f"| {_recurrence_markdown(c)} |")
-    parts.append("At this study's parameter points ($P(\\text{supercoherence}) = "
-                 "1 - \\prod_n (1 - q_n)$):")
+    lead = "At this study's parameter points"
+    if len(shown) < len(conditions):
+        lead = (f"{len(shown)} of the {len(conditions)} distinct $q_n$ of this study's "
+                "parameter points (all of them in the appendix)")
+    parts.append(f"{lead} ($P(\\text{{supercoherence}}) = 1 - \\prod_n (1 - q_n)$):")
     parts.append("\n".join(rows))
     parts.append("Why: " + "; ".join(
-        f"{_members(c.points)}: {c.reason}" for c in conditions) + ".")
+        f"{_members(c.points)}: {c.reason}" for c in shown) + ".")
     return "\n\n".join(parts)
 
 

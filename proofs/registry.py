@@ -1,4 +1,8 @@
-r"""The catalogue of machine-checked theorems, by name.
+r"""The registry of machine-checked theorems: the catalogue, by name.
+
+The package attribute ``supercoherence.proofs.catalogue`` is the instance, built
+lazily on first access by :func:`get_catalogue`; this module is
+``supercoherence.proofs.registry``, so no submodule is shadowed.
 
 ============================  ==============================================================
 family                        theorems
@@ -33,18 +37,12 @@ supercoherence.errors.ParameterError: theorem = 'dichotomie' ... (did you mean '
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 
 from supercoherence.errors import ParameterError, did_you_mean
-from supercoherence.proofs import (
-    branching_theorems,
-    competition_theorems,
-    contest_theorems,
-    hazard_theorems,
-    recursion_theorems,
-)
 from supercoherence.proofs.theorem import Theorem, TheoremReport
 
-__all__ = ["Catalogue", "build_catalogue"]
+__all__ = ["Catalogue", "build_catalogue", "get_catalogue"]
 
 _FAMILY_ORDER = ("contest", "hazard", "recursion", "drift", "competition", "branching", "ruin")
 
@@ -116,13 +114,20 @@ class Catalogue(Mapping[str, Theorem]):
     ) -> list[TheoremReport]:
         """Check the named theorems (all by default) without raising; one report each.
 
+        The Coq developments they use are compiled in the background, two at a time,
+        while the other steps are checked (:func:`~supercoherence.proofs.coq_checker.warming`).
+
         Examples
         --------
         >>> from supercoherence.proofs import catalogue
         >>> [r.status for r in catalogue.check(["contest-tie"])]
         ['checked']
         """
-        return [t.check(strict=False, monte_carlo=monte_carlo) for t in self.select(names)]
+        from supercoherence.proofs.coq_checker import warming
+
+        theorems = self.select(names)
+        with warming(step.claim for t in theorems for step in t.steps):
+            return [t.check(strict=False, monte_carlo=monte_carlo) for t in theorems]
 
 
 def build_catalogue() -> Catalogue:
@@ -133,6 +138,14 @@ def build_catalogue() -> Catalogue:
     >>> "gamblers-ruin" in build_catalogue()
     True
     """
+    from supercoherence.proofs import (
+        branching_theorems,
+        competition_theorems,
+        contest_theorems,
+        hazard_theorems,
+        recursion_theorems,
+    )
+
     modules = (
         contest_theorems,
         hazard_theorems,
@@ -141,3 +154,15 @@ def build_catalogue() -> Catalogue:
         branching_theorems,
     )
     return Catalogue(t for module in modules for t in module.theorems())
+
+
+@cache
+def get_catalogue() -> Catalogue:
+    """The catalogue, built on first use and cached (``supercoherence.proofs.catalogue``).
+
+    Examples
+    --------
+    >>> get_catalogue() is get_catalogue()
+    True
+    """
+    return build_catalogue()

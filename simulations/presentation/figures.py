@@ -26,33 +26,38 @@ What each figure sets side by side
   branching process, :math:`q^* = 1` for :math:`m \le 1` and :math:`q^* = -W(-m e^{-m})/m`
   above, with the critical point :math:`m = 1`.
 
-One theme (:func:`theme`): seaborn's white grid at a size readable at blog width
-(6.4 x 4 inches, text 11-13 pt), the Okabe-Ito colour-blind-safe palette, the
-``cividis`` colour map, and axes labels that name the quantity, its symbol and its
-unit (model time units for time, counts for numbers of takeovers).
-
-References
-----------
-.. [1] M. Okabe and K. Ito, "Color Universal Design (CUD): how to make figures and
-   presentations that are friendly to colorblind people" (2008).
+Every figure draws inside the one theme of
+:mod:`~supercoherence.simulations.presentation.style` (:func:`theme`, :func:`new_axes` and
+:func:`save_figure` are re-exported here): the Okabe-Ito palette, the ``cividis`` colour
+map, and axes labels that name the quantity, its symbol and its unit (model time units for
+time, counts for numbers of takeovers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from supercoherence.errors import ParameterError
+from supercoherence.simulations.presentation.labels import (
+    estimand_name,
+    point_labels,
+    varied_parameters,
+)
+from supercoherence.simulations.presentation.style import (
+    COLOR_MAP,
+    EXACT_COLOR,
+    PALETTE,
+    PARAMETER_LABELS,
+    new_axes,
+    save_figure,
+    theme,
+)
 
 __all__ = [
     "ESTIMATE_COLUMNS",
@@ -71,43 +76,22 @@ __all__ = [
     "theme",
 ]
 
-#: Okabe-Ito colour-blind-safe palette (black last: it is kept for closed forms).
-PALETTE: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
-_EXACT_COLOR = "#000000"
-_CMAP = "cividis"
-_FIGSIZE = (6.4, 4.0)
-_SCREEN_DPI = 100
-
 #: The columns of ``estimates.parquet`` that are not parameters.
 ESTIMATE_COLUMNS: frozenset[str] = frozenset(
-    {"point", "estimand", "at", "estimate", "std_error", "ci_low", "ci_high", "replicates",
-     "exact", "z", "flag"}
+    {
+        "point",
+        "estimand",
+        "at",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "replicates",
+        "exact",
+        "z",
+        "flag",
+    }
 )
-
-#: Axis labels of the study-file parameters: name, symbol and unit.
-PARAMETER_LABELS: dict[str, str] = {
-    "spawn_rate": r"spawn rate $\lambda$ (per unit time)",
-    "alignment_skill": r"alignment skill $a$ (probability)",
-    "detection": r"detection $d$ (probability)",
-    "capability_ratio": r"capability ratio $\gamma = c_\mathrm{mesa}/c_\mathrm{base}$",
-    "sharpness": r"contest sharpness $r$",
-    "entrenchment": r"entrenchment rate $\delta$ (per unit time)",
-    "power": r"hazard decay exponent $\beta$",
-    "entrenchment_weakening": r"entrenchment weakening $w$",
-    "detection_scaling": r"detection scaling $\kappa$ (per unit capability)",
-    "drift": r"drift correlation $\rho$",
-    "utility_dimension": "utility dimension (count)",
-    "mean_offspring": r"mean offspring $m$ (count)",
-}
 
 _SERIES_LABELS: dict[str, str] = {
     "coherence": "coherence (resource-weighted alignment)",
@@ -119,102 +103,24 @@ _SERIES_LABELS: dict[str, str] = {
 
 _TIME_LABEL = "time $t$ (model time units)"
 
-
-def _theme_rc() -> dict[str, object]:
-    rc: dict[str, object] = {}
-    rc.update(sns.axes_style("whitegrid"))
-    rc.update(sns.plotting_context("notebook", font_scale=1.05))
-    rc.update(
-        {
-            "figure.figsize": _FIGSIZE,
-            "figure.dpi": _SCREEN_DPI,
-            "figure.constrained_layout.use": True,
-            "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
-            "axes.titlesize": 13,
-            "axes.labelsize": 12,
-            "legend.fontsize": 10,
-            "legend.frameon": True,
-            "legend.framealpha": 0.9,
-            "image.cmap": _CMAP,
-            "lines.linewidth": 2.0,
-            "savefig.bbox": "tight",
-            "svg.fonttype": "none",
-            "pdf.fonttype": 42,
-        }
-    )
-    return rc
-
-
-@contextmanager
-def theme() -> Iterator[None]:
-    """Apply the post-ready theme inside a ``with`` block (restored afterwards).
-
-    The plot functions draw inside it already; use it for axes you make yourself.
-
-    Examples
-    --------
-    >>> import matplotlib as mpl
-    >>> with theme():
-    ...     mpl.rcParams["axes.prop_cycle"].by_key()["color"][0]
-    '#0072B2'
-    """
-    with mpl.rc_context(_theme_rc()):
-        yield
-
-
-def new_axes(figsize: tuple[float, float] = _FIGSIZE) -> Axes:
-    """A fresh themed figure with one axes, rendered by the Agg canvas (no pyplot).
-
-    Examples
-    --------
-    >>> ax = new_axes()
-    >>> ax.figure.get_size_inches().tolist()
-    [6.4, 4.0]
-    """
-    with theme():
-        fig = Figure(figsize=figsize, dpi=_SCREEN_DPI)
-        FigureCanvasAgg(fig)
-        return fig.add_subplot()
-
-
-def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
-    """Write ``fig`` as PNG (at 2x the screen dpi), SVG and PDF; return the paths.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-        The figure (``ax.figure`` of a plot function's result).
-    path_stem : str or Path
-        Path without suffix; parent folders are created.
-
-    Returns
-    -------
-    list of Path
-        ``[stem.png, stem.svg, stem.pdf]``.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> ax = new_axes()
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     [p.suffix for p in save_figure(ax.figure, pathlib.Path(tmp) / "f")]
-    ['.png', '.svg', '.pdf']
-    """
-    stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    paths = []
-    with theme():
-        for suffix, options in (
-            (".png", {"dpi": 2 * _SCREEN_DPI, "metadata": {"Software": None}}),
-            (".svg", {"metadata": {"Date": None}}),
-            (".pdf", {"metadata": {"CreationDate": None}}),
-        ):
-            path = stem.with_name(stem.name + suffix)
-            fig.savefig(path, **options)
-            paths.append(path)
-    return paths
+#: Data columns of stored tables that are never parameters (never name a point).
+_DATA_COLUMNS: frozenset[str] = frozenset(
+    {
+        "censored_share",
+        "censored",
+        "std_error",
+        "alignment_with_original",
+        "alignment_with_root",
+        "nested_takeovers",
+        "capability",
+        "resources",
+        "age",
+        "born",
+        "alignment_class",
+        "classification",
+        "estimand",
+    }
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -229,20 +135,14 @@ def parameter_columns(estimates: pd.DataFrame) -> list[str]:
     >>> parameter_columns(df)
     ['detection']
     """
-    skip = ESTIMATE_COLUMNS | {"replicate", "step", "classification", *_SERIES_LABELS}
+    skip = (
+        ESTIMATE_COLUMNS | _DATA_COLUMNS | {"replicate", "step", "classification", *_SERIES_LABELS}
+    )
     return [c for c in estimates.columns if c not in skip]
 
 
 def _label(name: str) -> str:
     return PARAMETER_LABELS.get(name, name.replace("_", " "))
-
-
-def _short(name: str) -> str:
-    """A short symbol for a legend entry (``delta`` -> ``$\\delta$``)."""
-    full = PARAMETER_LABELS.get(name)
-    if full and "$" in full:
-        return full[full.index("$") : full.index("$", full.index("$") + 1) + 1].split("=")[0]
-    return name.replace("_", " ")
 
 
 def _format_value(value: object) -> str:
@@ -251,33 +151,35 @@ def _format_value(value: object) -> str:
     return str(value)
 
 
-def _point_labels(rows: pd.DataFrame) -> dict[int, str]:
-    """Legend label of each point: the parameters that vary between the points."""
-    params = parameter_columns(rows)
-    per_point = rows.groupby("point")[params].first() if params else None
-    varying = (
-        [p for p in params if per_point[p].nunique(dropna=False) > 1]
-        if per_point is not None
-        else []
-    )
-    labels = {}
-    for point in sorted(rows["point"].unique()):
-        if varying:
-            values = per_point.loc[point, varying]
-            text = ", ".join(f"{_short(p).rstrip('$ ')}{'$' if '$' in _short(p) else ''}"
-                             f" = {_format_value(values[p])}" for p in varying)
-        else:
-            text = f"point {point}"
-        labels[int(point)] = text
-    return labels
+def _point_labels(rows: pd.DataFrame, labels: Mapping[int, str] | None = None) -> dict[int, str]:
+    """Legend label of each point of ``rows``.
+
+    ``labels`` (from the study's points table, :func:`~.labels.point_labels`) wins.
+    Without it the points are named by the columns of ``rows`` that are study
+    parameters: constant within each point and not a known data column.  A data column
+    (``alignment_with_original`` of a time series, ``censored_share``) never names a
+    point, and neither does a parameter the point's model ignores.
+    """
+    points = sorted(int(p) for p in rows["point"].unique())
+    if labels is not None:
+        return {p: labels.get(p, f"point {p}") for p in points}
+    within = rows.groupby("point")
+    params = [c for c in parameter_columns(rows) if within[c].nunique(dropna=False).max() <= 1]
+    if not params:
+        return {p: f"point {p}" for p in points}
+    per_point = rows.groupby("point")[params].first().reset_index()
+    return point_labels(per_point, varied_parameters(per_point))
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ParameterError(name, f"columns {list(frame.columns)}",
-                             f"a table with columns {list(columns)}",
-                             f"missing {missing}")
+        raise ParameterError(
+            name,
+            f"columns {list(frame.columns)}",
+            f"a table with columns {list(columns)}",
+            f"missing {missing}",
+        )
 
 
 def _rows(estimates: pd.DataFrame, estimand: str, point: int | None = None) -> pd.DataFrame:
@@ -287,16 +189,18 @@ def _rows(estimates: pd.DataFrame, estimand: str, point: int | None = None) -> p
         rows = rows[rows["point"] == point]
     if rows.empty:
         where = f" at point {point}" if point is not None else ""
-        raise ParameterError("estimand", estimand, "an estimand present in the table",
-                             f"no rows{where}")
+        raise ParameterError(
+            "estimand", estimand, "an estimand present in the table", f"no rows{where}"
+        )
     return rows.sort_values(["point", "at"])
 
 
 def _single_point(rows: pd.DataFrame, point: int | None, what: str) -> pd.DataFrame:
     points = sorted(int(p) for p in rows["point"].unique())
     if point is None and len(points) > 1:
-        raise ParameterError("point", None, f"one of {points}",
-                             f"the {what} figure shows one parameter point")
+        raise ParameterError(
+            "point", None, f"one of {points}", f"the {what} figure shows one parameter point"
+        )
     return rows
 
 
@@ -316,6 +220,8 @@ def plot_survival(
     *,
     estimand: str = "no_takeover_by",
     point: int | None = None,
+    labels: Mapping[int, str] | None = None,
+    closed_form: Mapping[int, Callable[[np.ndarray], np.ndarray]] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     r"""Monte Carlo survival :math:`P(\text{no top-level takeover by } t)` against the closed form.
@@ -333,6 +239,13 @@ def plot_survival(
         :math:`e^{-\Lambda_0(t)}`; or ``survival``: P(no top-level takeover after t).
     point : int, optional
         Draw only this parameter point (default: every point).
+    labels : mapping of int to str, optional
+        Legend label of each point (``labels.point_labels`` of the study's points);
+        default: the study parameters among the table's columns.
+    closed_form : mapping of int to callable, optional
+        Per point, the closed form as a function of an array of times; it is drawn as
+        a smooth curve on a fine grid.  Without it the column ``exact`` is joined
+        through the estimated times.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new themed figure).
 
@@ -352,27 +265,73 @@ def plot_survival(
     ...                    "estimate": np.exp(-t), "ci_low": np.exp(-t) - 0.01,
     ...                    "ci_high": np.exp(-t) + 0.01, "exact": np.exp(-t)})
     >>> ax = plot_survival(df)
-    >>> [line.get_label() for line in ax.get_lines()]
+    >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     ['point 0', 'closed form']
     """
     rows = _rows(estimates, estimand, point)
     ax = _ax_or_new(ax)
-    labels = _point_labels(rows)
+    labels = _point_labels(rows, labels)
+    t_low, t_high = float(rows["at"].min()), float(rows["at"].max())
+    fine = np.linspace(t_low, t_high, 400)
     with theme():
         exact_drawn = False
         for i, (pt, group) in enumerate(rows.groupby("point", sort=True)):
             color = PALETTE[i % (len(PALETTE) - 1)]
             if _has(group, "ci_low") and _has(group, "ci_high"):
-                ax.fill_between(group["at"], group["ci_low"], group["ci_high"], color=color,
-                                alpha=0.25, linewidth=0, step=None)
-            ax.plot(group["at"], group["estimate"], color=color, label=labels[int(pt)])
-            if _has(group, "exact"):
-                ax.plot(group["at"], group["exact"], color=_EXACT_COLOR, linestyle="--",
-                        linewidth=1.3, label=None if exact_drawn else "closed form")
-                exact_drawn = True
+                ax.fill_between(
+                    group["at"],
+                    group["ci_low"],
+                    group["ci_high"],
+                    color=color,
+                    alpha=0.3,
+                    linewidth=0,
+                    step=None,
+                )
+                ax.errorbar(
+                    group["at"],
+                    group["estimate"],
+                    yerr=np.vstack(
+                        [
+                            np.clip(group["estimate"] - group["ci_low"], 0, None),
+                            np.clip(group["ci_high"] - group["estimate"], 0, None),
+                        ]
+                    ),
+                    fmt="none",
+                    ecolor=color,
+                    elinewidth=1.2,
+                    capsize=3,
+                )
+            ax.plot(
+                group["at"],
+                group["estimate"],
+                color=color,
+                marker="o",
+                markersize=4,
+                linewidth=1.2,
+                label=labels[int(pt)],
+            )
+            curve = None if closed_form is None else closed_form.get(int(pt))
+            if curve is not None:
+                x, y = fine, np.asarray(curve(fine), dtype=float)
+            elif _has(group, "exact"):
+                x, y = group["at"], group["exact"]
+            else:
+                continue
+            ax.plot(
+                x,
+                y,
+                color=EXACT_COLOR,
+                linestyle="--",
+                linewidth=1.3,
+                label=None if exact_drawn else "closed form",
+            )
+            exact_drawn = True
         ax.set_xlabel(_TIME_LABEL)
-        ax.set_ylabel("P(no top-level takeover by $t$)" if estimand == "no_takeover_by"
-                      else "P(no top-level takeover after $t$)")
+        ax.set_ylabel(
+            "P(no top-level takeover by $t$)"
+            if estimand == "no_takeover_by"
+            else "P(no top-level takeover after $t$)"
+        )
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlim(left=float(rows["at"].min()))
         ax.set_title("Survival of the first dominant optimizer")
@@ -426,11 +385,33 @@ def plot_law_of_n(
             low = np.clip(est - rows["ci_low"].to_numpy(dtype=float), 0, None)
             high = np.clip(rows["ci_high"].to_numpy(dtype=float) - est, 0, None)
             yerr = np.vstack([low, high])
-        ax.bar(k, est, width=0.8, color=PALETTE[0], alpha=0.85, label="Monte Carlo",
-               yerr=yerr, error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 1})
+        ax.bar(
+            k,
+            est,
+            width=0.8,
+            color=PALETTE[0],
+            alpha=0.85,
+            label="Monte Carlo",
+            yerr=yerr,
+            error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 1},
+        )
         if _has(rows, "exact"):
-            ax.plot(k, rows["exact"].to_numpy(dtype=float), color=_EXACT_COLOR, marker="o",
-                    markersize=5, linewidth=1, label="exact law")
+            # Dots at every plotted k; the thin line joins only consecutive counts (it
+            # must not run straight past counts that were not estimated).
+            exact = rows["exact"].to_numpy(dtype=float)
+            ax.plot(
+                k,
+                exact,
+                color=EXACT_COLOR,
+                marker="o",
+                markersize=5,
+                linestyle="",
+                label="exact law",
+            )
+            breaks = np.flatnonzero(np.diff(k) != 1) + 1
+            for run_k, run_p in zip(np.split(k, breaks), np.split(exact, breaks), strict=True):
+                if run_k.size > 1:
+                    ax.plot(run_k, run_p, color=EXACT_COLOR, linewidth=1)
         ax.set_xlabel("number of top-level takeovers $k$ (count)")
         ax.set_ylabel("P($N = k$)")
         ax.set_ylim(bottom=0)
@@ -493,26 +474,56 @@ def plot_value_drift(
     elif {"at", "estimate"} <= set(results.columns):
         summary = results.rename(columns={"at": "x", "estimate": "mean"}).sort_values("x")
     else:
-        raise ParameterError("results", f"columns {list(results.columns)}",
-                             "columns (takeover, alignment) or (at, estimate)")
+        raise ParameterError(
+            "results",
+            f"columns {list(results.columns)}",
+            "columns (takeover, alignment) or (at, estimate)",
+        )
     ax = _ax_or_new(ax)
     with theme():
         x = summary["x"].to_numpy(dtype=float)
         if _has(summary, "q_low"):
-            ax.fill_between(x, summary["q_low"], summary["q_high"], color=PALETTE[0],
-                            alpha=0.15, linewidth=0, label="10-90% of replicates")
+            ax.fill_between(
+                x,
+                summary["q_low"],
+                summary["q_high"],
+                color=PALETTE[0],
+                alpha=0.15,
+                linewidth=0,
+                label="10-90% of replicates",
+            )
         if _has(summary, "ci_low"):
-            ax.fill_between(x, summary["ci_low"], summary["ci_high"], color=PALETTE[0],
-                            alpha=0.35, linewidth=0, label="95% interval of the mean")
-        ax.plot(x, summary["mean"], color=PALETTE[0], marker="o", markersize=4,
-                label="Monte Carlo mean")
+            ax.fill_between(
+                x,
+                summary["ci_low"],
+                summary["ci_high"],
+                color=PALETTE[0],
+                alpha=0.35,
+                linewidth=0,
+                label="95% interval of the mean",
+            )
+        ax.plot(
+            x, summary["mean"], color=PALETTE[0], marker="o", markersize=4, label="Monte Carlo mean"
+        )
         grid = np.arange(0, max(x.max(), 0) + 1)
         if rho is not None:
-            ax.plot(grid, float(rho) ** grid, color=_EXACT_COLOR, linestyle="--",
-                    linewidth=1.3, label=rf"$\rho^n$ ($\rho$ = {_format_value(float(rho))})")
+            ax.plot(
+                grid,
+                float(rho) ** grid,
+                color=EXACT_COLOR,
+                linestyle="--",
+                linewidth=1.3,
+                label=rf"$\rho^n$ ($\rho$ = {_format_value(float(rho))})",
+            )
         elif _has(summary, "exact"):
-            ax.plot(x, summary["exact"], color=_EXACT_COLOR, linestyle="--", linewidth=1.3,
-                    label=r"closed form $\rho^n$")
+            ax.plot(
+                x,
+                summary["exact"],
+                color=EXACT_COLOR,
+                linestyle="--",
+                linewidth=1.3,
+                label=r"closed form $\rho^n$",
+            )
         ax.axhline(0, color="#888888", linewidth=0.8, zorder=0)
         ax.set_xlabel("takeovers $n$ (count)")
         ax.set_ylabel(r"alignment $w_n \cdot w_0$ (cosine)")
@@ -521,8 +532,13 @@ def plot_value_drift(
     return ax
 
 
-def _summarise_samples(frame: pd.DataFrame, x: str, y: str, by: str | None = None,
-                       quantiles: tuple[float, float] = (0.1, 0.9)) -> pd.DataFrame:
+def _summarise_samples(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    by: str | None = None,
+    quantiles: tuple[float, float] = (0.1, 0.9),
+) -> pd.DataFrame:
     """Per ``x`` (and ``by``): mean, 95% CLT interval of the mean, quantile band."""
     keys = [by, x] if by else [x]
     grouped = frame.groupby(keys, sort=True)[y]
@@ -540,6 +556,7 @@ def plot_timeseries(
     y: str = "coherence",
     *,
     quantiles: tuple[float, float] = (0.1, 0.9),
+    labels: Mapping[int, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """A Mesa-model series over time: mean and quantile band over replicates, per point.
@@ -553,6 +570,10 @@ def plot_timeseries(
         ``top_level_takeovers``.
     quantiles : (float, float)
         Lower and upper quantile of the band.
+    labels : mapping of int to str, optional
+        Legend label of each point (``labels.point_labels`` of the study's varied
+        parameters); default: the study parameters among the table's columns, never
+        its data columns.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -577,18 +598,21 @@ def plot_timeseries(
     if not 0 <= low < high <= 1:
         raise ParameterError("quantiles", quantiles, "0 <= low < high <= 1")
     summary = _summarise_samples(timeseries, "step", y, by="point", quantiles=quantiles)
-    labels = _point_labels(timeseries)
+    labels = _point_labels(timeseries, labels)
     ax = _ax_or_new(ax)
     with theme():
         for i, (pt, group) in enumerate(summary.groupby("point", sort=True)):
             color = PALETTE[i % (len(PALETTE) - 1)]
-            ax.fill_between(group["x"], group["q_low"], group["q_high"], color=color,
-                            alpha=0.2, linewidth=0)
+            ax.fill_between(
+                group["x"], group["q_low"], group["q_high"], color=color, alpha=0.2, linewidth=0
+            )
             ax.plot(group["x"], group["mean"], color=color, label=labels[int(pt)])
         ax.set_xlabel("step (model time units)")
         ax.set_ylabel(_SERIES_LABELS.get(y, y.replace("_", " ")))
-        ax.set_title(f"{_SERIES_LABELS.get(y, y).split(' (')[0].capitalize()} over time "
-                     f"(mean, {low:.0%}-{high:.0%} band)")
+        ax.set_title(
+            f"{_SERIES_LABELS.get(y, y).split(' (')[0].capitalize()} over time "
+            f"(mean, {low:.0%}-{high:.0%} band)"
+        )
         _legend(ax)
     return ax
 
@@ -652,25 +676,111 @@ def plot_phase_diagram(
     rows = _rows(estimates, estimand)
     grid = rows.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean")
     ax = _ax_or_new(ax)
+    if _is_scattered(grid):
+        return _scatter_phase(ax, rows, x, y, estimand, boundary)
     with theme():
         # Cells on the index grid, ticks labelled with the values: grids are often
         # irregular (log-spaced, a few hand-picked values) and equal cells read better.
         xs = grid.columns.to_numpy(dtype=float)
         ys = grid.index.to_numpy(dtype=float)
-        mesh = ax.pcolormesh(np.arange(xs.size + 1) - 0.5, np.arange(ys.size + 1) - 0.5,
-                             grid.to_numpy(dtype=float), cmap=_CMAP, vmin=0, vmax=1,
-                             shading="flat")
+        mesh = ax.pcolormesh(
+            np.arange(xs.size + 1) - 0.5,
+            np.arange(ys.size + 1) - 0.5,
+            grid.to_numpy(dtype=float),
+            cmap=COLOR_MAP,
+            shading="flat",
+            **({"vmin": 0, "vmax": 1} if _is_probability(estimand) else {}),
+        )
         ax.set_xticks(np.arange(xs.size), [_format_value(v) for v in xs])
         ax.set_yticks(np.arange(ys.size), [_format_value(v) for v in ys])
         ax.grid(False)
         colorbar = ax.figure.colorbar(mesh, ax=ax)
-        colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand.replace("_", " ")))
+        colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand_name(estimand)))
         if boundary is not None:
             _draw_boundary(ax, boundary, x, y, xs, ys)
         ax.set_xlabel(_label(x))
         ax.set_ylabel(_label(y))
         ax.set_title("Phase diagram: estimate and analytic boundary")
     return ax
+
+
+def _is_scattered(grid: pd.DataFrame) -> bool:
+    """A design is scattered (Latin hypercube, random, Sobol) when most cells are empty."""
+    cells = grid.to_numpy(dtype=float)
+    return cells.size > 4 and float(np.isfinite(cells).mean()) < 0.5
+
+
+def _scatter_phase(
+    ax: Axes, rows: pd.DataFrame, x: str, y: str, estimand: str, boundary: pd.DataFrame | None
+) -> Axes:
+    """A scattered design: one marker per sampled point, coloured by the estimate.
+
+    With ``boundary`` the marker's shape is the point's analytic class.  An axis whose
+    values are positive and span more than a factor of 20 is drawn on a log scale.
+    """
+    means = rows.groupby([x, y], as_index=False)["estimate"].mean()
+    with theme():
+        norm = {"vmin": 0.0, "vmax": 1.0} if _is_probability(estimand) else {}
+        markers = ("o", "s", "^", "D")
+        handles = []
+        if boundary is not None:
+            _require_columns(boundary, [x, y, "classification"], "boundary")
+            merged = means.merge(
+                boundary[[x, y, "classification"]].drop_duplicates([x, y]), on=[x, y], how="left"
+            )
+            merged["classification"] = merged["classification"].fillna("unknown").astype(str)
+            classes = sorted(merged["classification"].unique())
+        else:
+            merged = means.assign(classification="")
+            classes = [""]
+        artist = None
+        for code, cls in enumerate(classes):
+            part = merged[merged["classification"] == cls]
+            artist = ax.scatter(
+                part[x],
+                part[y],
+                c=part["estimate"],
+                cmap=COLOR_MAP,
+                s=36,
+                marker=markers[code % len(markers)],
+                edgecolor=EXACT_COLOR,
+                linewidth=0.5,
+                zorder=3,
+                **norm,
+            )
+            if cls:
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        marker=markers[code % len(markers)],
+                        linestyle="",
+                        markerfacecolor="white",
+                        markeredgecolor=EXACT_COLOR,
+                        label=f"theory: {cls.replace('_', ' ')}",
+                    )
+                )
+        colorbar = ax.figure.colorbar(artist, ax=ax)
+        colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand_name(estimand)))
+        for column, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
+            values = merged[column].to_numpy(dtype=float)
+            if values.min() > 0 and values.max() / values.min() > 20:
+                set_scale("log")
+        ax.set_xlabel(_label(x))
+        ax.set_ylabel(_label(y))
+        ax.set_title(f"Phase diagram: {len(merged)} sampled points and their estimate")
+        if handles:
+            ax.figure.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
+    return ax
+
+
+def _is_probability(estimand: str) -> bool:
+    try:
+        from supercoherence.simulations.estimands import ESTIMANDS
+    except ImportError:  # pragma: no cover - the pipeline is part of the package
+        return True
+    spec = ESTIMANDS.get(estimand)
+    return spec is None or spec.kind == "probability"
 
 
 _ESTIMAND_LABELS = {
@@ -716,18 +826,37 @@ def _draw_boundary(
     handles = []
     for seg_x, seg_y in segments:
         ax.plot(seg_x, seg_y, color="white", linewidth=3.5, solid_capstyle="butt")
-        ax.plot(seg_x, seg_y, color=_EXACT_COLOR, linewidth=1.5, linestyle="--")
+        ax.plot(seg_x, seg_y, color=EXACT_COLOR, linewidth=1.5, linestyle="--")
     if segments:
-        handles.append(Line2D([], [], color=_EXACT_COLOR, linestyle="--", linewidth=1.5,
-                              label="analytic boundary"))
+        handles.append(
+            Line2D(
+                [], [], color=EXACT_COLOR, linestyle="--", linewidth=1.5, label="analytic boundary"
+            )
+        )
     markers = ("o", "s", "^", "D")
     for code, cls in enumerate(classes):
         part = table[table["code"] == code]
-        ax.scatter(part["i"], part["j"], marker=markers[code % len(markers)], s=22,
-                   facecolor="white", edgecolor=_EXACT_COLOR, linewidth=0.8, zorder=3)
-        handles.append(Line2D([], [], marker=markers[code % len(markers)], linestyle="",
-                              markerfacecolor="white", markeredgecolor=_EXACT_COLOR,
-                              label=f"theory: {cls.replace('_', ' ')}"))
+        ax.scatter(
+            part["i"],
+            part["j"],
+            marker=markers[code % len(markers)],
+            s=22,
+            facecolor="white",
+            edgecolor=EXACT_COLOR,
+            linewidth=0.8,
+            zorder=3,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=markers[code % len(markers)],
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor=EXACT_COLOR,
+                label=f"theory: {cls.replace('_', ' ')}",
+            )
+        )
     # Outside the axes, below: "outside" legends take part in the constrained layout.
     ax.figure.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
 
@@ -778,18 +907,32 @@ def plot_extinction(
     m_grid = np.union1d(np.linspace(0, upper, 401), [1.0])
     ax = _ax_or_new(ax)
     with theme():
-        ax.plot(m_grid, extinction_probability(m_grid), color=_EXACT_COLOR,
-                label="closed form $q^*(m)$")
-        ax.axvline(1.0, color=PALETTE[5], linestyle=":", linewidth=1.5,
-                   label="critical point $m = 1$")
+        ax.plot(
+            m_grid, extinction_probability(m_grid), color=EXACT_COLOR, label="closed form $q^*(m)$"
+        )
+        ax.axvline(
+            1.0, color=PALETTE[5], linestyle=":", linewidth=1.5, label="critical point $m = 1$"
+        )
         if estimates is not None:
             est = estimates.sort_values("mean_offspring")
             yerr = None
             if _has(est, "ci_low") and _has(est, "ci_high"):
-                yerr = np.vstack([np.clip(est["estimate"] - est["ci_low"], 0, None),
-                                  np.clip(est["ci_high"] - est["estimate"], 0, None)])
-            ax.errorbar(est["mean_offspring"], est["estimate"], yerr=yerr, fmt="o",
-                        color=PALETTE[0], markersize=5, capsize=2, label="Monte Carlo")
+                yerr = np.vstack(
+                    [
+                        np.clip(est["estimate"] - est["ci_low"], 0, None),
+                        np.clip(est["ci_high"] - est["estimate"], 0, None),
+                    ]
+                )
+            ax.errorbar(
+                est["mean_offspring"],
+                est["estimate"],
+                yerr=yerr,
+                fmt="o",
+                color=PALETTE[0],
+                markersize=5,
+                capsize=2,
+                label="Monte Carlo",
+            )
         ax.set_xlabel(PARAMETER_LABELS["mean_offspring"])
         ax.set_ylabel("extinction probability $q^*$")
         ax.set_ylim(-0.02, 1.05)
@@ -803,8 +946,7 @@ def extinction_probability(m: np.ndarray) -> np.ndarray:
     """Numeric :math:`q^*(m)` from :mod:`supercoherence.theory.branching` (vectorised)."""
     from supercoherence.theory import branching
 
-    return np.asarray(branching.poisson_extinction_numeric(np.asarray(m, dtype=float)),
-                      dtype=float)
+    return np.asarray(branching.poisson_extinction_numeric(np.asarray(m, dtype=float)), dtype=float)
 
 
 def plot_phase_portrait(
@@ -858,28 +1000,54 @@ def plot_phase_portrait(
     # Every feasible equilibrium satisfies x <= K_x and y <= K_y (it lies on a nullcline).
     top_x = top_y = 1.2 * max(k_x, k_y)
     if starts is None:
-        starts = [(0.05 * top_x, 0.9 * top_y), (0.9 * top_x, 0.05 * top_y),
-                  (0.9 * top_x, 0.9 * top_y), (0.05 * top_x, 0.3 * top_y),
-                  (0.3 * top_x, 0.05 * top_y), (0.5 * top_x, 0.6 * top_y)]
+        starts = [
+            (0.05 * top_x, 0.9 * top_y),
+            (0.9 * top_x, 0.05 * top_y),
+            (0.9 * top_x, 0.9 * top_y),
+            (0.05 * top_x, 0.3 * top_y),
+            (0.3 * top_x, 0.05 * top_y),
+            (0.5 * top_x, 0.6 * top_y),
+        ]
     ax = _ax_or_new(ax)
     with theme():
         gx, gy = np.meshgrid(np.linspace(0, top_x, 40), np.linspace(0, top_y, 40))
         dx, dy = competition.vector_field(params, gx, gy)
-        ax.streamplot(gx, gy, dx, dy, color="#BBBBBB", density=1.0, linewidth=0.7,
-                      arrowsize=0.8)
+        ax.streamplot(gx, gy, dx, dy, color="#BBBBBB", density=1.0, linewidth=0.7, arrowsize=0.8)
         xs = np.linspace(0, top_x, 200)
         if alpha > 0:
-            ax.plot(xs, (k_x - xs) / alpha, color=PALETTE[0], linestyle=":", linewidth=1.4,
-                    label="base nullcline $\\dot x = 0$")
+            ax.plot(
+                xs,
+                (k_x - xs) / alpha,
+                color=PALETTE[0],
+                linestyle=":",
+                linewidth=1.4,
+                label="base nullcline $\\dot x = 0$",
+            )
         else:
-            ax.axvline(k_x, color=PALETTE[0], linestyle=":", linewidth=1.4,
-                       label="base nullcline $\\dot x = 0$")
-        ax.plot(xs, k_y - beta * xs, color=PALETTE[1], linestyle=":", linewidth=1.4,
-                label="mesa nullcline $\\dot y = 0$")
+            ax.axvline(
+                k_x,
+                color=PALETTE[0],
+                linestyle=":",
+                linewidth=1.4,
+                label="base nullcline $\\dot x = 0$",
+            )
+        ax.plot(
+            xs,
+            k_y - beta * xs,
+            color=PALETTE[1],
+            linestyle=":",
+            linewidth=1.4,
+            label="mesa nullcline $\\dot y = 0$",
+        )
         for i, (x0, y0) in enumerate(starts):
             orbit = competition.trajectory(params, x0, y0, t_max=t_max, n_points=400)
-            ax.plot(orbit.x, orbit.y, color=PALETTE[2], linewidth=1.6,
-                    label="trajectories" if i == 0 else None)
+            ax.plot(
+                orbit.x,
+                orbit.y,
+                color=PALETTE[2],
+                linewidth=1.6,
+                label="trajectories" if i == 0 else None,
+            )
             ax.plot([x0], [y0], marker="o", markersize=3, color=PALETTE[2])
         _draw_equilibria(ax, competition.equilibria(params), competition.Stability)
         ax.set_xlim(0, top_x)
@@ -893,7 +1061,7 @@ def plot_phase_portrait(
 
 def _draw_equilibria(ax: Axes, equilibria: Sequence[object], stability: type) -> None:
     styles = {
-        stability.STABLE: ({"marker": "o", "markerfacecolor": _EXACT_COLOR}, "stable equilibrium"),
+        stability.STABLE: ({"marker": "o", "markerfacecolor": EXACT_COLOR}, "stable equilibrium"),
         stability.SADDLE: ({"marker": "X", "markerfacecolor": PALETTE[5]}, "saddle"),
     }
     unstable = ({"marker": "o", "markerfacecolor": "white"}, "unstable equilibrium")
@@ -902,16 +1070,28 @@ def _draw_equilibria(ax: Axes, equilibria: Sequence[object], stability: type) ->
         if eq.feasible is False:
             continue
         style, label = styles.get(eq.stability, unstable)
-        ax.plot([float(eq.x)], [float(eq.y)], linestyle="", markersize=10,
-                markeredgecolor=_EXACT_COLOR, markeredgewidth=1.5, zorder=5,
-                label=None if label in seen else label, clip_on=False, **style)
+        ax.plot(
+            [float(eq.x)],
+            [float(eq.y)],
+            linestyle="",
+            markersize=10,
+            markeredgecolor=EXACT_COLOR,
+            markeredgewidth=1.5,
+            zorder=5,
+            label=None if label in seen else label,
+            clip_on=False,
+            **style,
+        )
         seen.add(label)
 
 
 def _legend(ax: Axes, *, band: bool = False) -> None:
     handles, labels = ax.get_legend_handles_labels()
+    # Closed forms last, after the per-point entries.
+    order = sorted(range(len(labels)), key=lambda i: labels[i] == "closed form")
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     if band:
-        handles.append(mpl.patches.Patch(color="#999999", alpha=0.4, linewidth=0))
+        handles.append(Patch(color="#999999", alpha=0.4, linewidth=0))
         labels.append("95% confidence band")
     if handles:
         ax.legend(handles, labels, loc="best")

@@ -46,6 +46,7 @@ __all__ = [
     "GRAPH_FORMATS",
     "draw_graph",
     "draw_lineage",
+    "with_lineage_attributes",
     "export_graph",
     "exportable_graph",
     "hierarchical_layout",
@@ -282,7 +283,7 @@ def export_graph(
         raise ParameterError("formats", unknown[0], f"one of {list(GRAPH_FORMATS)}")
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    clean = exportable_graph(graph)
+    clean = exportable_graph(with_lineage_attributes(graph) if _is_lineage(graph) else graph)
     paths: dict[str, Path] = {}
     drawn = None
     for fmt in formats:
@@ -309,7 +310,7 @@ def export_graph(
 
 
 def _save_drawing(ax: Axes, path: Path) -> None:
-    from supercoherence.simulations.figures import theme
+    from supercoherence.simulations.presentation.style import theme
 
     with theme():
         dpi = 200 if path.suffix == ".png" else None
@@ -481,7 +482,7 @@ def draw_graph(
     """
     from matplotlib.lines import Line2D
 
-    from supercoherence.simulations.figures import new_axes, theme
+    from supercoherence.simulations.presentation.style import new_axes, theme
 
     pos = hierarchical_layout(graph, orientation=orientation)
     ax = new_axes(_drawing_size(graph, orientation)) if ax is None else ax
@@ -553,6 +554,27 @@ def _is_lineage(graph: nx.DiGraph) -> bool:
     return True
 
 
+def with_lineage_attributes(lineage: nx.DiGraph) -> nx.DiGraph:
+    """A copy of a lineage whose nodes carry what :func:`draw_lineage` draws.
+
+    Each node gets ``time`` (when it took over; 0 for the first), ``alignment``
+    (:math:`w \\cdot w_0`, 1 for the first) and ``takeover`` (its count :math:`n`), so
+    Gephi or d3 can reproduce the drawing's positions and colours from any export.
+
+    Examples
+    --------
+    >>> lin = nx.DiGraph()
+    >>> lin.add_edge(0, 5, time=3.0, alignment=0.8)
+    >>> with_lineage_attributes(lin).nodes[5]
+    {'time': 3.0, 'alignment': 0.8, 'takeover': 1}
+    """
+    out = lineage.copy()
+    for row in lineage_table(lineage).itertuples(index=False):
+        out.nodes[row.new].update({"time": float(row.time), "alignment": float(row.alignment),
+                                   "takeover": int(row.takeover)})
+    return out
+
+
 def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
     """Draw a lineage on a time axis: who took over from whom, when, how aligned.
 
@@ -585,7 +607,7 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
     >>> ax.get_xlabel(), ax.collections[0].get_offsets()[:, 0].tolist()
     ('time of takeover (model time units)', [0.0, 3.0, 7.5])
     """
-    from supercoherence.simulations.figures import new_axes, theme
+    from supercoherence.simulations.presentation.style import new_axes, theme
 
     table = lineage_table(lineage)
     ax = new_axes((8.0, 2.6)) if ax is None else ax
@@ -598,16 +620,21 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
         dots = ax.scatter(times, np.zeros_like(times), c=table["alignment"], cmap="cividis",
                           vmin=-1, vmax=1, s=160, edgecolors="#333333", linewidths=0.8,
                           zorder=3)
-        for time, node in zip(times, table["new"], strict=True):
-            ax.annotate(str(node), (time, 0), xytext=(0, 13), textcoords="offset points",
-                        ha="center", fontsize=8)
+        # Ids alternate above and below the discs, so close takeovers stay readable.
+        for i, (time, node) in enumerate(zip(times, table["new"], strict=True)):
+            above = i % 2 == 0
+            ax.annotate(str(node), (time, 0), xytext=(0, 13 if above else -13),
+                        textcoords="offset points", ha="center",
+                        va="bottom" if above else "top", fontsize=8)
         bar = ax.figure.colorbar(dots, ax=ax, pad=0.02)
         bar.set_label(r"alignment $w \cdot w_0$")
         ax.set_yticks([])
         ax.grid(False, axis="y")
         ax.set_ylim(-1, 1)
         ax.set_xlabel("time of takeover (model time units)")
-        ax.set_title(f"Lineage of top-level optimizers ({len(times) - 1} takeovers)")
+        count = len(times) - 1
+        ax.set_title(f"Lineage of top-level optimizers ({count} "
+                     f"takeover{'' if count == 1 else 's'})")
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
     return ax
@@ -627,7 +654,7 @@ def lineage_table(lineage: nx.DiGraph) -> pd.DataFrame:
         Columns ``takeover`` (1, 2, ...: the count :math:`n`), ``old``, ``new``, ``time``,
         ``alignment`` (:math:`w_n \\cdot w_0`); a first row ``takeover = 0`` with the
         root's alignment 1.0.  Feed it to
-        :func:`~supercoherence.simulations.figures.plot_value_drift`.
+        :func:`~supercoherence.simulations.presentation.figures.plot_value_drift`.
 
     Raises
     ------

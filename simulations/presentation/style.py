@@ -1,0 +1,171 @@
+"""The post-ready theme every figure and drawing shares, and how figures are written.
+
+One theme (:func:`theme`): seaborn's white grid at a size readable at blog width
+(6.4 x 4 inches, text 11-13 pt), the Okabe-Ito colour-blind-safe palette [1]_ (black kept
+for closed forms), the ``cividis`` colour map, and axes labels that name the quantity, its
+symbol and its unit (:data:`PARAMETER_LABELS`).  :func:`new_axes` makes a themed figure
+rendered by the Agg canvas (no pyplot state is touched); :func:`save_figure` writes PNG
+(at twice the screen resolution), SVG and PDF.
+
+References
+----------
+.. [1] M. Okabe and K. Ito, "Color Universal Design (CUD): how to make figures and
+   presentations that are friendly to colorblind people" (2008).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib as mpl
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = [
+    "COLOR_MAP",
+    "EXACT_COLOR",
+    "FIGSIZE",
+    "PALETTE",
+    "PARAMETER_LABELS",
+    "SCREEN_DPI",
+    "new_axes",
+    "save_figure",
+    "theme",
+]
+
+#: Okabe-Ito colour-blind-safe palette (black last: it is kept for closed forms).
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Colour of closed forms and analytic boundaries.
+EXACT_COLOR = "#000000"
+#: Colour map of phase diagrams (perceptually uniform, colour-blind safe).
+COLOR_MAP = "cividis"
+#: Figure size in inches: readable at blog width.
+FIGSIZE: tuple[float, float] = (6.4, 4.0)
+#: Screen resolution; PNG files are written at twice this.
+SCREEN_DPI = 100
+
+#: Axis labels of the study-file parameters: name, symbol and unit.
+PARAMETER_LABELS: dict[str, str] = {
+    "spawn_rate": r"spawn rate $\lambda$ (per unit time)",
+    "alignment_skill": r"alignment skill $a$ (probability)",
+    "detection": r"detection $d$ (probability)",
+    "capability_ratio": r"capability ratio $\gamma = c_\mathrm{mesa}/c_\mathrm{base}$",
+    "sharpness": r"contest sharpness $r$",
+    "entrenchment": r"entrenchment rate $\delta$ (per unit time)",
+    "power": r"hazard decay exponent $\beta$",
+    "entrenchment_weakening": r"entrenchment weakening $w$",
+    "detection_scaling": r"detection scaling $\kappa$ (per unit capability)",
+    "drift": r"drift correlation $\rho$",
+    "utility_dimension": "utility dimension (count)",
+    "mean_offspring": r"mean offspring $m$ (count)",
+}
+
+
+def _theme_rc() -> dict[str, object]:
+    rc: dict[str, object] = {}
+    rc.update(sns.axes_style("whitegrid"))
+    rc.update(sns.plotting_context("notebook", font_scale=1.05))
+    rc.update(
+        {
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": SCREEN_DPI,
+            "figure.constrained_layout.use": True,
+            "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
+            "axes.titlesize": 13,
+            "axes.labelsize": 12,
+            "legend.fontsize": 10,
+            "legend.frameon": True,
+            "legend.framealpha": 0.9,
+            "image.cmap": COLOR_MAP,
+            "lines.linewidth": 2.0,
+            "savefig.bbox": "tight",
+            "svg.fonttype": "none",
+            "pdf.fonttype": 42,
+        }
+    )
+    return rc
+
+
+@contextmanager
+def theme() -> Iterator[None]:
+    """Apply the post-ready theme inside a ``with`` block (restored afterwards).
+
+    The plot functions draw inside it already; use it for axes you make yourself.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with theme():
+    ...     mpl.rcParams["axes.prop_cycle"].by_key()["color"][0]
+    '#0072B2'
+    """
+    with mpl.rc_context(_theme_rc()):
+        yield
+
+
+def new_axes(figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    """A fresh themed figure with one axes, rendered by the Agg canvas (no pyplot).
+
+    Examples
+    --------
+    >>> ax = new_axes()
+    >>> ax.figure.get_size_inches().tolist()
+    [6.4, 4.0]
+    """
+    with theme():
+        fig = Figure(figsize=figsize, dpi=SCREEN_DPI)
+        FigureCanvasAgg(fig)
+        return fig.add_subplot()
+
+
+def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
+    """Write ``fig`` as PNG (at 2x the screen dpi), SVG and PDF; return the paths.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (``ax.figure`` of a plot function's result).
+    path_stem : str or Path
+        Path without suffix; parent folders are created.
+
+    Returns
+    -------
+    list of Path
+        ``[stem.png, stem.svg, stem.pdf]``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> ax = new_axes()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.suffix for p in save_figure(ax.figure, pathlib.Path(tmp) / "f")]
+    ['.png', '.svg', '.pdf']
+    """
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    paths = []
+    with theme():
+        for suffix, options in (
+            (".png", {"dpi": 2 * SCREEN_DPI, "metadata": {"Software": None}}),
+            (".svg", {"metadata": {"Date": None}}),
+            (".pdf", {"metadata": {"CreationDate": None}}),
+        ):
+            path = stem.with_name(stem.name + suffix)
+            fig.savefig(path, **options)
+            paths.append(path)
+    return paths
