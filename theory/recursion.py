@@ -1110,6 +1110,9 @@ class _OutOfTime(Exception):
     pass
 
 
+_IN_BUDGET = False
+
+
 @contextlib.contextmanager
 def _time_budget(seconds: float) -> Any:
     """Raise :class:`_OutOfTime` inside the block after ``seconds`` (main thread only).
@@ -1118,8 +1121,11 @@ def _time_budget(seconds: float) -> Any:
     thread a real-time timer interrupts them.  Elsewhere (a worker thread) no budget is
     applied.
     """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
+    global _IN_BUDGET
+    if (
+        _IN_BUDGET
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
     ):
         yield
         return
@@ -1129,11 +1135,13 @@ def _time_budget(seconds: float) -> Any:
 
     previous = signal.signal(signal.SIGALRM, _expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    _IN_BUDGET = True
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        _IN_BUDGET = False
 
 
 @functools.lru_cache(maxsize=64)
@@ -1314,7 +1322,11 @@ def _tail_plan(expr: sp.Expr) -> _ChainedPlan | None:
     makers = (_ratio_plan, _integral_plan, _envelope_plan)
     for start in (0, 64, 1024, 16384):
         for index, make in enumerate(makers):
-            plan = make(expr, start)
+            try:
+                with _time_budget(TAIL_INTEGRAL_BUDGET):
+                    plan = make(expr, start)
+            except _OutOfTime:
+                plan = None
             if plan is not None:
                 return _with_fallbacks(plan, expr, start, makers[index + 1 :])
     return None

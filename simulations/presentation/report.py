@@ -205,7 +205,7 @@ def _law_of_n_figure(estimates: pd.DataFrame, labels: dict[int, str]) -> Figure 
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, point in zip(axes, points, strict=False):
             plot_law_of_n(rows, point=point, ax=ax)
-            ax.set_title(textwrap.fill(labels.get(point, f"point {point}"), 34), fontsize=10)
+            ax.set_title(_wrap_terms(labels.get(point, f"point {point}")), fontsize=10)
             ax.set_ylim(0, 1.05)
             if ax is not axes[0] and ax.get_legend() is not None:
                 ax.get_legend().remove()
@@ -214,6 +214,17 @@ def _law_of_n_figure(estimates: pd.DataFrame, labels: dict[int, str]) -> Figure 
             ax.set_visible(False)
         fig.suptitle("Law of the number of takeovers $N$: Monte Carlo (bars) vs exact (dots)")
     return fig
+
+
+def _wrap_terms(label: str, width: int = 34) -> str:
+    """Break a label between its ``name = value`` terms, never inside one."""
+    lines: list[str] = []
+    for term in label.split(", "):
+        if lines and len(lines[-1]) + 2 + len(term) <= width:
+            lines[-1] += ", " + term
+        else:
+            lines.append(term)
+    return ",\n".join(lines)
 
 
 def _timeseries_figures(
