@@ -174,31 +174,25 @@ def test_law_of_n_exact_line_joins_only_consecutive_counts(mixed):
     assert sum(len(line.get_xdata()) for line in joined) == 3  # k = 0, 1, 2
 
 
-@pytest.mark.skip(
-    reason="known bug: the stored run/study.toml of a test-written LHS study reloads without "
-    "study.name (StudyFileError); left for the next session"
-)
 def test_phase_diagram_of_a_latin_hypercube_is_a_scatter(tmp_path):
-    study = (
-        {
-            "study": {
-                "name": "lhs",
-                "engine": "chain",
-                "replicates": 100,
-                "seed": 4,
-                "horizon": 2.0,  # P(supercoherence by T) < 1 and varies
-                "design": "lhs",
-                "samples": 30,
-            },
-            "parameters": {
-                # w = 0 (q_n constant): the classification is immediate; float weakening
-                # exponents make theory.recursion's certification slow (minutes a point)
-                "spawn_rate": {"distribution": "loguniform", "low": 0.05, "high": 4.0},
-                "entrenchment": {"distribution": "uniform", "low": 0.1, "high": 2.0},
-            },
-            "outputs": {"estimands": ["supercoherence_by_horizon"], "boundary": True},
-        }
-    )
+    study = {
+        "study": {
+            "name": "lhs",
+            "engine": "chain",
+            "replicates": 100,
+            "seed": 4,
+            "horizon": 2.0,  # P(supercoherence by T) < 1 and varies
+            "design": "lhs",
+            "samples": 30,
+        },
+        "parameters": {
+            # w = 0 (q_n constant): the classification is immediate; float weakening
+            # exponents make theory.recursion's certification slow (minutes a point)
+            "spawn_rate": {"distribution": "loguniform", "low": 0.05, "high": 4.0},
+            "entrenchment": {"distribution": "uniform", "low": 0.1, "high": 2.0},
+        },
+        "outputs": {"estimands": ["supercoherence_by_horizon"], "boundary": True},
+    }
     results = run_study(_from_file(study, tmp_path), tmp_path / "run", workers=1)
     ax = plot_phase_diagram(
         results.estimates, "spawn_rate", "entrenchment", boundary=results.boundary
@@ -215,25 +209,23 @@ def test_phase_diagram_of_a_latin_hypercube_is_a_scatter(tmp_path):
 
 
 def test_sobol_indices_are_in_the_report(tmp_path):
-    study = (
-        {
-            "study": {
-                "name": "sobol",
-                "engine": "chain",
-                "replicates": 100,
-                "chunk": 100,
-                "seed": 5,
-                "horizon": float("inf"),
-                "design": "saltelli",
-                "samples": 16,
-            },
-            "parameters": {
-                "detection": {"distribution": "uniform", "low": 0.0, "high": 0.9},
-                "entrenchment": {"distribution": "uniform", "low": 0.5, "high": 2.0},
-            },
-            "outputs": {"estimands": ["law_of_n"], "counts": [0], "sensitivity": ["law_of_n"]},
-        }
-    )
+    study = {
+        "study": {
+            "name": "sobol",
+            "engine": "chain",
+            "replicates": 100,
+            "chunk": 100,
+            "seed": 5,
+            "horizon": float("inf"),
+            "design": "saltelli",
+            "samples": 16,
+        },
+        "parameters": {
+            "detection": {"distribution": "uniform", "low": 0.0, "high": 0.9},
+            "entrenchment": {"distribution": "uniform", "low": 0.5, "high": 2.0},
+        },
+        "outputs": {"estimands": ["law_of_n"], "counts": [0], "sensitivity": ["law_of_n"]},
+    }
     results = run_study(_from_file(study, tmp_path), tmp_path / "run", workers=1)
     text = write_report(results.directory).read_text(encoding="utf-8")
     section = text.split("## Sensitivity (Sobol indices)")[1].split("\n## ")[0]
