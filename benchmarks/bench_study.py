@@ -95,8 +95,9 @@ def cases(quick: bool) -> list[dict]:
         on_dask = _timed(study, backend=dask)
     size = {"points": 8, "replicates": replicates}
     rows = [
-        _row("2 processes vs 1, chain engine (memory-bound)", two, "1 process", one, ">= 1.7x",
-             size),
+        _row(
+            "2 processes vs 1, chain engine (memory-bound)", two, "1 process", one, ">= 1.7x", size
+        ),
         _abm_speed_up(),
         _row(
             "dask LocalCluster vs process pool", on_dask, "process pool (2)", two, ">= 0.85x", size
@@ -128,8 +129,14 @@ def _abm_speed_up() -> dict:
     with ProcessPoolBackend(2) as pool:
         _timed(study, backend=pool)  # warm the workers
         two = _timed(study, backend=pool)
-    return _row("2 processes vs 1, abm nested study", two, "1 process", one, ">= 1.7x",
-                {"points": len(study.points), "replicates": study.replicates})
+    return _row(
+        "2 processes vs 1, abm nested study",
+        two,
+        "1 process",
+        one,
+        ">= 1.7x",
+        {"points": len(study.points), "replicates": study.replicates},
+    )
 
 
 def _same_study(engine: str, replicates: int):

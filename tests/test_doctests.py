@@ -35,9 +35,7 @@ def _all_modules() -> list[str]:
 def test_docstring_examples(module_name: str) -> None:
     module = importlib.import_module(module_name)
     finder = doctest.DocTestFinder(exclude_empty=True)
-    runner = doctest.DocTestRunner(
-        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    )
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     for test in finder.find(module, module_name):
         runner.run(test)
     result = runner.summarize(verbose=False)

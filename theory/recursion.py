@@ -1494,7 +1494,7 @@ def _split_piecewise(expr: sp.Expr) -> tuple[dict[int, sp.Expr], sp.Expr] | None
         if len(points) > _MAX_EXCEPTIONS:
             return None
         for point in points:
-            exceptions.setdefault(int(point), sp.sympify(value).subs(S.n, point))
+            exceptions.setdefault(int(point), sp.sympify(value, strict=True).subs(S.n, point))
     return exceptions, expr.args[-1].expr
 
 

@@ -238,8 +238,9 @@ def theorem_markdown(name: str = "dichotomy") -> str:
         display_math(theorem.statement),
     ]
     if hypotheses:
-        parts.append(f"Hypotheses: {hypotheses}. Machine-checked: `supercoherence proofs "
-                     f"check {name}`.")
+        parts.append(
+            f"Hypotheses: {hypotheses}. Machine-checked: `supercoherence proofs check {name}`."
+        )
     return "\n\n".join(parts)
 
 
@@ -261,7 +262,8 @@ def _recurrence_markdown(condition: PointCondition) -> str:
     low, high = condition.recurrence_bounds
     if condition.recurrence_latex is not None:
         return f"${condition.recurrence_latex}$" + (
-            "" if condition.recurrence_latex == _number(condition.recurrence)
+            ""
+            if condition.recurrence_latex == _number(condition.recurrence)
             or condition.recurrence in (0.0, 1.0)
             else f" $\\approx {_number(condition.recurrence)}$"
         )
@@ -313,36 +315,45 @@ def conditions_markdown(
     if conditions is None:
         conditions = derive_conditions(points, engine)
     if engine not in _SCENARIO_ENGINES:
-        return (f"The `{engine}` engine is not the takeover recursion; its closed forms are "
-                "listed with the estimates below.")
-    parts = ["Per-spawn takeover probability and hazard scale of the $n$-th dominant "
-             "optimizer:", display_math(_SCALE_LATEX)]
+        return (
+            f"The `{engine}` engine is not the takeover recursion; its closed forms are "
+            "listed with the estimates below."
+        )
+    parts = [
+        "Per-spawn takeover probability and hazard scale of the $n$-th dominant optimizer:",
+        display_math(_SCALE_LATEX),
+    ]
     for family in _families(conditions):
         hazard, q = FAMILY_LATEX[family]
         parts.append(f"Hazard family `{family}` (age $t$ of the optimizer):")
         parts.append(display_math(f"{hazard}, \\qquad {q}"))
     parts.append(theorem_markdown("dichotomy"))
-    rows = ["| points | hazard | $q_n$ | classification | $P(\\text{recur forever})$ |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| points | hazard | $q_n$ | classification | $P(\\text{recur forever})$ |",
+        "|---|---|---|---|---|",
+    ]
     shown = conditions
     if limit is not None and len(conditions) > limit:
-        picks = sorted(set(round(i * (len(conditions) - 1) / max(limit - 1, 1))
-                           for i in range(limit)))
+        picks = sorted(
+            set(round(i * (len(conditions) - 1) / max(limit - 1, 1)) for i in range(limit))
+        )
         shown = [conditions[i] for i in picks]
     for c in shown:
         members = ", ".join(str(p) for p in c.points)
         if len(c.points) > 6:
             members = f"{c.points[0]}, ..., {c.points[-1]} ({len(c.points)} points)"
-        rows.append(f"| {members} | {c.hazard} | ${c.q_latex}$ | {c.outcome} "
-                    f"| {_recurrence_markdown(c)} |")
+        rows.append(
+            f"| {members} | {c.hazard} | ${c.q_latex}$ | {c.outcome} | {_recurrence_markdown(c)} |"
+        )
     lead = "At this study's parameter points"
     if len(shown) < len(conditions):
-        lead = (f"{len(shown)} of the {len(conditions)} distinct $q_n$ of this study's "
-                "parameter points (all of them in the appendix)")
+        lead = (
+            f"{len(shown)} of the {len(conditions)} distinct $q_n$ of this study's "
+            "parameter points (all of them in the appendix)"
+        )
     parts.append(f"{lead} ($P(\\text{{supercoherence}}) = 1 - \\prod_n (1 - q_n)$):")
     parts.append("\n".join(rows))
-    parts.append("Why: " + "; ".join(
-        f"{_members(c.points)}: {c.reason}" for c in shown) + ".")
+    parts.append("Why: " + "; ".join(f"{_members(c.points)}: {c.reason}" for c in shown) + ".")
     return "\n\n".join(parts)
 
 
@@ -385,10 +396,15 @@ def conditions_latex(
     lines = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
     lines.append(r"\begin{itemize}")
     for c in conditions:
-        value = (f"= {c.recurrence_latex}" if c.recurrence_latex is not None
-                 else rf"\approx {_number(c.recurrence)}")
+        value = (
+            f"= {c.recurrence_latex}"
+            if c.recurrence_latex is not None
+            else rf"\approx {_number(c.recurrence)}"
+        )
         members = ", ".join(str(p) for p in c.points)
-        lines.append(rf"  \item points {members} ({c.hazard}): $q_n = {c.q_latex}$, "
-                     rf"{c.outcome}; $\prod_n (1 - q_n) {value}$.")
+        lines.append(
+            rf"  \item points {members} ({c.hazard}): $q_n = {c.q_latex}$, "
+            rf"{c.outcome}; $\prod_n (1 - q_n) {value}$."
+        )
     lines.append(r"\end{itemize}")
     return "\n".join(lines)

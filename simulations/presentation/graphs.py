@@ -220,8 +220,11 @@ def write_dot(graph: nx.DiGraph, path: str | Path) -> Path:
     }
     """
     name = graph.graph.get("name") or "optimizers"
-    lines = [f"digraph {_dot_id(name)} {{", '  rankdir="TB";',
-             '  node [shape="circle", style="filled", fillcolor="#FFFFFF"];']
+    lines = [
+        f"digraph {_dot_id(name)} {{",
+        '  rankdir="TB";',
+        '  node [shape="circle", style="filled", fillcolor="#FFFFFF"];',
+    ]
     for node, attrs in graph.nodes(data=True):
         attrs = dict(attrs)
         cls = attrs.get("alignment_class")
@@ -302,8 +305,11 @@ def export_graph(
             path.write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
         else:
             if drawn is None:
-                drawn = (draw_lineage(graph) if _is_lineage(graph)
-                         else draw_graph(graph, color_by=color_by))
+                drawn = (
+                    draw_lineage(graph)
+                    if _is_lineage(graph)
+                    else draw_graph(graph, color_by=color_by)
+                )
             _save_drawing(drawn, path)
         paths[fmt] = path
     return paths
@@ -344,8 +350,7 @@ def read_graph(path: str | Path) -> nx.DiGraph:
         return nx.DiGraph(nx.read_gexf(path))
     if suffix == ".json":
         data = json.loads(path.read_text(encoding="utf-8"))
-        return nx.DiGraph(nx.node_link_graph(data, directed=True, multigraph=False,
-                                             edges="links"))
+        return nx.DiGraph(nx.node_link_graph(data, directed=True, multigraph=False, edges="links"))
     if suffix == ".cyjs":
         return nx.DiGraph(nx.cytoscape_graph(json.loads(path.read_text(encoding="utf-8"))))
     raise ParameterError("path", str(path), "a .graphml, .gexf, .json or .cyjs file")
@@ -490,26 +495,58 @@ def draw_graph(
     values = [graph.nodes[node].get(color_by) for node in nodes]
     size = 300 if len(nodes) <= 30 else max(30, 9000 // max(len(nodes), 1))
     with theme():
-        nx.draw_networkx_edges(graph, pos, ax=ax, edge_color="#777777", arrows=True,
-                               arrowsize=10, node_size=size, width=1.0)
+        nx.draw_networkx_edges(
+            graph,
+            pos,
+            ax=ax,
+            edge_color="#777777",
+            arrows=True,
+            arrowsize=10,
+            node_size=size,
+            width=1.0,
+        )
         numeric = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)]
         if numeric and len(numeric) == sum(v is not None for v in values):
             colors = [float(v) if v is not None else np.nan for v in values]
-            drawn = nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors,
-                                           cmap="cividis", node_size=size,
-                                           edgecolors="#333333", linewidths=0.6)
+            drawn = nx.draw_networkx_nodes(
+                graph,
+                pos,
+                ax=ax,
+                node_color=colors,
+                cmap="cividis",
+                node_size=size,
+                edgecolors="#333333",
+                linewidths=0.6,
+            )
             bar = ax.figure.colorbar(drawn, ax=ax, shrink=0.8)
             bar.set_label(color_by.replace("_", " "))
         else:
             colors = [CLASS_COLORS.get(str(v), "#BBBBBB") for v in values]
-            nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=size,
-                                   edgecolors="#333333", linewidths=0.6)
+            nx.draw_networkx_nodes(
+                graph,
+                pos,
+                ax=ax,
+                node_color=colors,
+                node_size=size,
+                edgecolors="#333333",
+                linewidths=0.6,
+            )
             present = [c for c in CLASS_COLORS if c in {str(v) for v in values}]
             present += sorted({str(v) for v in values if v is not None} - set(CLASS_COLORS))
             if present:
-                handles = [Line2D([], [], marker="o", linestyle="", markersize=8,
-                                  markerfacecolor=CLASS_COLORS.get(c, "#BBBBBB"),
-                                  markeredgecolor="#333333", label=c) for c in present]
+                handles = [
+                    Line2D(
+                        [],
+                        [],
+                        marker="o",
+                        linestyle="",
+                        markersize=8,
+                        markerfacecolor=CLASS_COLORS.get(c, "#BBBBBB"),
+                        markeredgecolor="#333333",
+                        label=c,
+                    )
+                    for c in present
+                ]
                 ax.legend(handles=handles, title=color_by.replace("_", " "), loc="best")
         if labels if labels is not None else len(nodes) <= 30:
             _draw_labels(graph, pos, ax, values)
@@ -570,8 +607,13 @@ def with_lineage_attributes(lineage: nx.DiGraph) -> nx.DiGraph:
     """
     out = lineage.copy()
     for row in lineage_table(lineage).itertuples(index=False):
-        out.nodes[row.new].update({"time": float(row.time), "alignment": float(row.alignment),
-                                   "takeover": int(row.takeover)})
+        out.nodes[row.new].update(
+            {
+                "time": float(row.time),
+                "alignment": float(row.alignment),
+                "takeover": int(row.takeover),
+            }
+        )
     return out
 
 
@@ -614,18 +656,42 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
     times = table["time"].to_numpy(dtype=float)
     with theme():
         for start, end in zip(times[:-1], times[1:], strict=True):
-            ax.annotate("", xy=(end, 0), xytext=(start, 0),
-                        arrowprops={"arrowstyle": "-|>", "color": "#777777",
-                                    "shrinkA": 9, "shrinkB": 9, "linewidth": 1.2})
-        dots = ax.scatter(times, np.zeros_like(times), c=table["alignment"], cmap="cividis",
-                          vmin=-1, vmax=1, s=160, edgecolors="#333333", linewidths=0.8,
-                          zorder=3)
+            ax.annotate(
+                "",
+                xy=(end, 0),
+                xytext=(start, 0),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": "#777777",
+                    "shrinkA": 9,
+                    "shrinkB": 9,
+                    "linewidth": 1.2,
+                },
+            )
+        dots = ax.scatter(
+            times,
+            np.zeros_like(times),
+            c=table["alignment"],
+            cmap="cividis",
+            vmin=-1,
+            vmax=1,
+            s=160,
+            edgecolors="#333333",
+            linewidths=0.8,
+            zorder=3,
+        )
         # Ids alternate above and below the discs, so close takeovers stay readable.
         for i, (time, node) in enumerate(zip(times, table["new"], strict=True)):
             above = i % 2 == 0
-            ax.annotate(str(node), (time, 0), xytext=(0, 13 if above else -13),
-                        textcoords="offset points", ha="center",
-                        va="bottom" if above else "top", fontsize=8)
+            ax.annotate(
+                str(node),
+                (time, 0),
+                xytext=(0, 13 if above else -13),
+                textcoords="offset points",
+                ha="center",
+                va="bottom" if above else "top",
+                fontsize=8,
+            )
         bar = ax.figure.colorbar(dots, ax=ax, pad=0.02)
         bar.set_label(r"alignment $w \cdot w_0$")
         ax.set_yticks([])
@@ -633,8 +699,9 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
         ax.set_ylim(-1, 1)
         ax.set_xlabel("time of takeover (model time units)")
         count = len(times) - 1
-        ax.set_title(f"Lineage of top-level optimizers ({count} "
-                     f"takeover{'' if count == 1 else 's'})")
+        ax.set_title(
+            f"Lineage of top-level optimizers ({count} takeover{'' if count == 1 else 's'})"
+        )
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
     return ax
@@ -670,21 +737,27 @@ def lineage_table(lineage: nx.DiGraph) -> pd.DataFrame:
     [[0.0, 0.0, 0.0, 1.0], [1.0, 5.0, 3.0, 0.8], [2.0, 9.0, 7.0, 0.6]]
     """
     roots = [node for node, deg in lineage.in_degree() if deg == 0]
-    if lineage.number_of_nodes() and (len(roots) != 1 or
-                                      max(d for _, d in lineage.out_degree()) > 1):
+    if lineage.number_of_nodes() and (
+        len(roots) != 1 or max(d for _, d in lineage.out_degree()) > 1
+    ):
         raise GraphError("a lineage must be one chain of top-level optimizers")
     rows = []
     if roots:
-        rows.append({"takeover": 0, "old": None, "new": roots[0], "time": 0.0,
-                     "alignment": 1.0})
+        rows.append({"takeover": 0, "old": None, "new": roots[0], "time": 0.0, "alignment": 1.0})
         node = roots[0]
         while lineage.out_degree(node):
             new = next(iter(lineage.successors(node)))
             attrs = lineage.edges[node, new]
             if "time" not in attrs:
                 raise GraphError(f"lineage edge {node!r} -> {new!r} has no 'time' attribute")
-            rows.append({"takeover": len(rows), "old": node, "new": new,
-                         "time": float(attrs["time"]),
-                         "alignment": float(attrs.get("alignment", np.nan))})
+            rows.append(
+                {
+                    "takeover": len(rows),
+                    "old": node,
+                    "new": new,
+                    "time": float(attrs["time"]),
+                    "alignment": float(attrs.get("alignment", np.nan)),
+                }
+            )
             node = new
     return pd.DataFrame(rows, columns=["takeover", "old", "new", "time", "alignment"])

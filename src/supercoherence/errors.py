@@ -90,9 +90,7 @@ class ParameterError(SupercoherenceError, ValueError):
         """
         choices = list(choices)
         hint = did_you_mean(name, choices) or f"allowed: {', '.join(choices)}"
-        return cls(
-            name, value, f"one of {choices}", message=f"unknown parameter {name!r}; {hint}"
-        )
+        return cls(name, value, f"one of {choices}", message=f"unknown parameter {name!r}; {hint}")
 
 
 class ExpressionError(SupercoherenceError, ValueError):

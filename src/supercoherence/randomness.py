@@ -82,6 +82,4 @@ def spawn_seeds(seed: Seed, n: int) -> list[np.random.SeedSequence]:
     root = as_seed_sequence(seed)
     # Derive children from the root's identity, not from its spawn counter, so repeated
     # calls give the same children.
-    return [
-        np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i)) for i in range(n)
-    ]
+    return [np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i)) for i in range(n)]

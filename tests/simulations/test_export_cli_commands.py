@@ -65,9 +65,24 @@ def test_study_report_of_a_folder_without_results(tmp_path: Path) -> None:
 
 def test_export_graph_round_trips(tmp_path: Path) -> None:
     out = tmp_path / "graphs"
-    code = main(["export", "graph", "--out", str(out), "--steps", "15", "--seed", "3",
-                 "--param", "spawn_rate=2", "--param", "hazard=constant",
-                 "--format", "graphml,gexf,json,cyjs,dot,png"])
+    code = main(
+        [
+            "export",
+            "graph",
+            "--out",
+            str(out),
+            "--steps",
+            "15",
+            "--seed",
+            "3",
+            "--param",
+            "spawn_rate=2",
+            "--param",
+            "hazard=constant",
+            "--format",
+            "graphml,gexf,json,cyjs,dot,png",
+        ]
+    )
     assert code == 0
     for name in ("nesting_step_15", "lineage_step_15"):
         for suffix in (".graphml", ".gexf", ".json", ".cyjs", ".dot", ".png"):

@@ -37,23 +37,38 @@ def dichotomy(tmp_path_factory):
     """A 2 x 2 entrenchment study on the chain engine (2,000 replicates per point)."""
     study = parse_study(
         {
-            "study": {"name": "fig", "engine": "chain", "replicates": 2000, "seed": 5,
-                      "horizon": float("inf")},
+            "study": {
+                "name": "fig",
+                "engine": "chain",
+                "replicates": 2000,
+                "seed": 5,
+                "horizon": float("inf"),
+            },
             "engine": {"max_takeovers": 200},
-            "parameters": {**FIXED, "hazard": "entrenchment",
-                           "entrenchment": {"values": [0.25, 1.0]},
-                           "entrenchment_weakening": {"values": [0.0, 2.0]}},
-            "outputs": {"estimands": ["no_takeover_by", "law_of_n",
-                                      "supercoherence_by_horizon"],
-                        "times": TIMES, "counts": [0, 1, 2, 3], "boundary": True},
+            "parameters": {
+                **FIXED,
+                "hazard": "entrenchment",
+                "entrenchment": {"values": [0.25, 1.0]},
+                "entrenchment_weakening": {"values": [0.0, 2.0]},
+            },
+            "outputs": {
+                "estimands": ["no_takeover_by", "law_of_n", "supercoherence_by_horizon"],
+                "times": TIMES,
+                "counts": [0, 1, 2, 3],
+                "boundary": True,
+            },
         }
     )
     return run_study(study, tmp_path_factory.mktemp("fig") / "run", workers=1)
 
 
 def _scenario(row: pd.Series) -> TakeoverScenario:
-    return TakeoverScenario(**FIXED, hazard="entrenchment", entrenchment=row["entrenchment"],
-                            entrenchment_weakening=row["entrenchment_weakening"])
+    return TakeoverScenario(
+        **FIXED,
+        hazard="entrenchment",
+        entrenchment=row["entrenchment"],
+        entrenchment_weakening=row["entrenchment_weakening"],
+    )
 
 
 def test_survival_curves_draw_the_closed_form_exp_minus_cumulative_hazard(dichotomy):
@@ -63,12 +78,15 @@ def test_survival_curves_draw_the_closed_form_exp_minus_cumulative_hazard(dichot
     assert ax.get_ylabel() == "P(no top-level takeover by $t$)"
     lines = {line.get_label(): line for line in ax.get_lines()}
     points = rows[rows.estimand == "no_takeover_by"].groupby("point").first()
-    monte_carlo = [label for label in lines if label not in {"closed form"} and
-                   not label.startswith("_")]
+    monte_carlo = [
+        label for label in lines if label not in {"closed form"} and not label.startswith("_")
+    ]
     assert len(monte_carlo) == len(points) == 4
     # every dashed analytic curve is exp(-Lambda_0(t)) of one of the points
-    expected = [np.exp(-_scenario(row).cumulative_hazard(0, np.array(TIMES)))
-                for _, row in points.iterrows()]
+    expected = [
+        np.exp(-_scenario(row).cumulative_hazard(0, np.array(TIMES)))
+        for _, row in points.iterrows()
+    ]
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert dashed
     for line in dashed:
@@ -84,16 +102,18 @@ def test_law_of_n_bars_against_the_exact_law(dichotomy):
     assert len(ax.patches) == 4  # one bar per k in counts
     exact = next(line for line in ax.get_lines() if line.get_label() == "exact law")
     q = _scenario(dichotomy.points.set_index("point").loc[point]).q(np.arange(4))
-    np.testing.assert_allclose(exact.get_ydata(), recursion.count_probability(q, np.arange(4)),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        exact.get_ydata(), recursion.count_probability(q, np.arange(4)), rtol=1e-9
+    )
     assert ax.get_ylabel() == "P($N = k$)"
     with pytest.raises(ParameterError, match="point"):
         plot_law_of_n(rows)  # several points and none chosen
 
 
 def test_phase_diagram_shows_estimate_and_analytic_boundary(dichotomy):
-    ax = plot_phase_diagram(dichotomy.estimates, "entrenchment", "entrenchment_weakening",
-                            boundary=dichotomy.boundary)
+    ax = plot_phase_diagram(
+        dichotomy.estimates, "entrenchment", "entrenchment_weakening", boundary=dichotomy.boundary
+    )
     assert ax.get_xlabel().startswith("entrenchment rate")
     assert ax.get_ylabel().startswith("entrenchment weakening")
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
@@ -123,8 +143,7 @@ def test_value_drift_against_rho_to_the_n():
 
 
 def test_coherence_and_tenure_over_time_from_the_mesa_model():
-    scenario = TakeoverScenario(spawn_rate=4.0, hazard="entrenchment", entrenchment=0.5,
-                                drift=0.5)
+    scenario = TakeoverScenario(spawn_rate=4.0, hazard="entrenchment", entrenchment=0.5, drift=0.5)
     result = simulate_abm(scenario, 20, seed=4, horizon=10, nesting=True, timeseries=True)
     series = result.timeseries.assign(point=0)
     # drifted mesa-optimizers hold resources, so coherence falls below 1
@@ -144,11 +163,17 @@ def test_competition_phase_portrait_marks_equilibria_by_stability():
     assert ax.get_title() == "Competition: bistable"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels.count("stable equilibrium") == 1 and "saddle" in labels
-    stable = [line for line in ax.get_lines() if line.get_marker() == "o"
-              and line.get_markerfacecolor() not in ("white", (1.0, 1.0, 1.0, 1.0))
-              and line.get_markersize() == 10]
+    stable = [
+        line
+        for line in ax.get_lines()
+        if line.get_marker() == "o"
+        and line.get_markerfacecolor() not in ("white", (1.0, 1.0, 1.0, 1.0))
+        and line.get_markersize() == 10
+    ]
     assert sorted((float(s.get_xdata()[0]), float(s.get_ydata()[0])) for s in stable) == [
-        (0.0, 1.0), (1.0, 0.0)]
+        (0.0, 1.0),
+        (1.0, 0.0),
+    ]
 
 
 def test_extinction_curve_with_critical_point_and_monte_carlo():
@@ -166,20 +191,21 @@ def test_extinction_curve_with_critical_point_and_monte_carlo():
             died += size == 0
         p = died / 400
         se = np.sqrt(p * (1 - p) / 400)
-        estimates.append({"mean_offspring": m, "estimate": p, "ci_low": p - 2 * se,
-                          "ci_high": p + 2 * se})
+        estimates.append(
+            {"mean_offspring": m, "estimate": p, "ci_low": p - 2 * se, "ci_high": p + 2 * se}
+        )
     ax = plot_extinction(pd.DataFrame(estimates), m_max=3)
     curve = next(line for line in ax.get_lines() if line.get_label().startswith("closed form"))
-    np.testing.assert_allclose(curve.get_ydata(),
-                               branching.poisson_extinction_numeric(curve.get_xdata()))
+    np.testing.assert_allclose(
+        curve.get_ydata(), branching.poisson_extinction_numeric(curve.get_xdata())
+    )
     critical = next(line for line in ax.get_lines() if "critical" in line.get_label())
     assert np.allclose(critical.get_xdata(), 1.0)
     closed = branching.poisson_extinction_numeric(m_values)
     assert np.all(np.abs(np.array([e["estimate"] for e in estimates]) - closed) < 0.1)
 
 
-def test_figures_are_saved_as_png_at_twice_the_screen_resolution_svg_and_pdf(tmp_path,
-                                                                             dichotomy):
+def test_figures_are_saved_as_png_at_twice_the_screen_resolution_svg_and_pdf(tmp_path, dichotomy):
     ax = plot_survival(dichotomy.estimates)
     paths = save_figure(ax.figure, tmp_path / "survival")
     assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]

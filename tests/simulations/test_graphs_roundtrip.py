@@ -60,8 +60,7 @@ def test_nested_graph_round_trips_with_attributes(model, tmp_path, fmt):
 def test_graphml_and_gexf_are_well_formed_xml_with_typed_keys(model, tmp_path):
     paths = export_graph(model.graph, tmp_path / "nested", ["graphml", "gexf"])
     graphml = ET.parse(paths["graphml"]).getroot()
-    keys = {k.get("attr.name"): k.get("attr.type") for k in graphml.iter()
-            if k.tag.endswith("key")}
+    keys = {k.get("attr.name"): k.get("attr.type") for k in graphml.iter() if k.tag.endswith("key")}
     assert keys["capability"] == "double" and keys["alignment_class"] == "string"
     gexf = ET.parse(paths["gexf"]).getroot()
     assert gexf.tag.endswith("gexf")

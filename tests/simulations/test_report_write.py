@@ -58,9 +58,15 @@ def study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_has_every_section(study_dir: Path) -> None:
     text = (study_dir / "report.md").read_text(encoding="utf-8")
-    for heading in ("## The question", "## Parameters", "## Derived conditions",
-                    "## Theory against simulation", "## Estimates and closed forms",
-                    "## Figures", "## Reproduce"):
+    for heading in (
+        "## The question",
+        "## Parameters",
+        "## Derived conditions",
+        "## Theory against simulation",
+        "## Estimates and closed forms",
+        "## Figures",
+        "## Reproduce",
+    ):
         assert heading in text
     assert "Does entrenchment stop the recursion?" in text
     assert "`entrenchment_weakening` (varied)" in text
@@ -129,8 +135,7 @@ def test_report_md_is_post_sized_with_the_tables_in_an_appendix(study_dir: Path)
     results = load_results(study_dir)
     # every point of the boundary is in the appendix's theory-against-simulation table
     table = appendix.split("## Theory against simulation")[1].split("##")[0]
-    assert sum(line.startswith("| ") for line in table.splitlines()) == \
-        len(results.boundary) + 1
+    assert sum(line.startswith("| ") for line in table.splitlines()) == len(results.boundary) + 1
 
 
 def test_theory_table_header_names_the_estimand(study_dir: Path) -> None:
@@ -138,15 +143,19 @@ def test_theory_table_header_names_the_estimand(study_dir: Path) -> None:
     header = next(x for x in text.splitlines() if "| theory |" in x)
     assert "estimated P(supercoherence by the horizon)" in header
     # the constant-hazard points ignore delta and w: one row, shown as "any"
-    rows = [x for x in text.split("## Theory against simulation")[1].split("##")[0]
-            .splitlines() if x.startswith("| ") and "constant" in x]
+    rows = [
+        x
+        for x in text.split("## Theory against simulation")[1].split("##")[0].splitlines()
+        if x.startswith("| ") and "constant" in x
+    ]
     assert len(rows) == 1 and "| any | any |" in rows[0]
 
 
 def test_conditions_match_the_stored_boundary(study_dir: Path) -> None:
     results = load_results(study_dir)
-    points = [{k: v for k, v in row.items() if k != "point"}
-              for row in results.points.to_dict("records")]
+    points = [
+        {k: v for k, v in row.items() if k != "point"} for row in results.points.to_dict("records")
+    ]
     by_point = {p: c for c in derive_conditions(points) for p in c.points}
     for row in results.boundary.itertuples(index=False):
         assert by_point[row.point].outcome == row.classification
@@ -175,11 +184,25 @@ def test_a_positive_recurrence_probability_below_double_precision_is_not_shown_a
         _recurrence_markdown,
     )
 
-    tiny = PointCondition(points=(36,), hazard="entrenchment", q_latex="q_n",
-                          outcome="recursion forever with positive probability", reason="",
-                          recurrence=0.0, recurrence_bounds=(0.0, 0.0), recurrence_latex=None)
+    tiny = PointCondition(
+        points=(36,),
+        hazard="entrenchment",
+        q_latex="q_n",
+        outcome="recursion forever with positive probability",
+        reason="",
+        recurrence=0.0,
+        recurrence_bounds=(0.0, 0.0),
+        recurrence_latex=None,
+    )
     assert "below double precision" in _recurrence_markdown(tiny)
-    never = PointCondition(points=(0,), hazard="constant", q_latex="0",
-                           outcome="recursion forever almost surely", reason="",
-                           recurrence=1.0, recurrence_bounds=(1.0, 1.0), recurrence_latex=None)
+    never = PointCondition(
+        points=(0,),
+        hazard="constant",
+        q_latex="0",
+        outcome="recursion forever almost surely",
+        reason="",
+        recurrence=1.0,
+        recurrence_bounds=(1.0, 1.0),
+        recurrence_latex=None,
+    )
     assert "below double precision" not in _recurrence_markdown(never)

@@ -59,10 +59,18 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
     """
     by_point = {p: c for c in conditions for p in c.points}
     table = Table(title="P(supercoherence): Monte Carlo vs exact", title_justify="left")
-    for column in ("point", *varied, "estimate", "95% interval", "exact",
-                   "P(recur forever)", "classification"):
-        table.add_column(column, justify="left" if column == "classification" else "right",
-                         no_wrap=True)
+    for column in (
+        "point",
+        *varied,
+        "estimate",
+        "95% interval",
+        "exact",
+        "P(recur forever)",
+        "classification",
+    ):
+        table.add_column(
+            column, justify="left" if column == "classification" else "right", no_wrap=True
+        )
     for row in boundary.sort_values("point").itertuples(index=False):
         values = row._asdict()
         condition = by_point.get(int(values["point"]))
@@ -76,8 +84,7 @@ def headline_table(boundary: pd.DataFrame, conditions: list[object], varied: lis
             interval,
             exact,
             recur,
-            "" if condition is None else _SHORT_OUTCOMES.get(condition.outcome,
-                                                              condition.outcome),
+            "" if condition is None else _SHORT_OUTCOMES.get(condition.outcome, condition.outcome),
         )
     return table
 
@@ -143,8 +150,10 @@ def demo(
         f"{checked} estimates with a closed form, {flagged} flagged (|z| > 4); "
         f"{seconds:.1f} s."
     )
-    console.print(f"report: {report} (and {report.with_suffix('.html')}, figures in "
-                  f"{report.parent / 'figures'})")
+    console.print(
+        f"report: {report} (and {report.with_suffix('.html')}, figures in "
+        f"{report.parent / 'figures'})"
+    )
 
 
 def register(app: typer.Typer) -> None:
