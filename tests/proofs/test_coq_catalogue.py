@@ -187,7 +187,7 @@ def test_export_names_the_coq_file_of_each_coq_step() -> None:
     assert text.count("*Coq proof:*") == len(WIRED)
     tex = to_latex(theorems, reports)
     assert tex.count(r"\emph{Coq proof:}") == len(WIRED)
-    assert r"\texttt{proofs/coq/gamblers\_ruin.v}" in tex
+    assert r"\path{proofs/coq/gamblers_ruin.v}" in tex
 
 
 @requires_coq
