@@ -1,14 +1,26 @@
-"""Mesa model speed: agent-steps per second against a trivial Mesa model (the floor).
+"""Mesa model speed: agent-steps per second against the trivial Mesa model (the floor).
 
 For ``N`` = 10^3, 10^4, 10^5 optimizers (quick mode: 10^3, 10^4) the nested-optimizer model
-starts from a random tree of ``N`` optimizers with nesting off (so the size stays ``N``:
-takeovers replace optimizers one for one) and runs a fixed number of steps.  The floor
-is a Mesa model of ``N`` agents whose ``step`` draws one random number, run with
-``model.agents.do("step")`` in the same process.  ``ratio`` = model seconds / floor
-seconds for the same number of agent-steps (target <= 3x); ``extra`` gives both rates,
-the growth of the model's time per agent-step relative to the smallest size (linear
-growth = about 1), and the peak memory (tracemalloc, measured in a separate run so the
-timings are not disturbed).
+starts from a random tree of ``N`` optimizers (drawn once, outside the timings) with
+nesting off, so the size stays ``N`` (takeovers replace optimizers in place, one for
+one), and runs a fixed number of steps.  Rows:
+
+* ``abm``: today's independent-contest model against the floor, a Mesa model of ``N``
+  agents whose ``step`` draws one random number, run with ``model.agents.do("step")`` in
+  the same process; ``ratio`` = model seconds / floor seconds for the same agent-steps
+  (target: < 1 at every size, <= 0.1, i.e. >= 10x the floor, at 10^5);
+* ``abm-interacting``: the interacting model (power by subtree, treachery checks,
+  repeated challenges) against today's model on the same tree (target <= 2x) and, in
+  ``extra``, against the floor;
+* ``abm-build``: building the model from a given tree, seconds per node (target
+  < 10 us/node; ``growth_vs_smallest`` about 1 when linear);
+* ``abm-replicates``: peak memory of :func:`simulate_abm` at 8x the replicates over
+  1x (target about 1: no model outlives its replicate; what remains is the table and
+  ``spawn_seeds``' list of seed sequences, about 0.5 KB per replicate).
+
+``extra`` holds the rates, the growth of the time per agent-step relative to the
+smallest size (linear growth = about 1) and the peak memory (tracemalloc, measured in
+a separate run so the timings are not disturbed).
 """
 
 from __future__ import annotations
@@ -18,12 +30,20 @@ import tracemalloc
 
 import mesa
 
-from supercoherence.models.nested import NestedOptimizerModel, random_tree
+from supercoherence.models.nested import NestedOptimizerModel, random_tree, simulate_abm
 from supercoherence.theory.scenario import TakeoverScenario
 
 SCENARIO = TakeoverScenario(
-    spawn_rate=1.0, alignment_skill=0.5, detection=0.5, hazard="power", power=1.5, drift=0.9
+    spawn_rate=1.0,
+    alignment_skill=0.5,
+    detection=0.5,
+    hazard="power",
+    power_exponent=1.5,
+    drift=0.9,
 )
+#: The interacting model's options in the comparison (power by subtree, treachery checks,
+#: repeated challenges: vectorised power passes, one bincount per depth level).
+INTERACTING = {"resource_elasticity": 0.5, "challenge_rate": 0.5, "deceptive_threshold": 2.0}
 
 
 class _Drawer(mesa.Agent):
@@ -42,56 +62,10 @@ class FloorModel(mesa.Model):
         self.agents.do("step")
 
 
-#: The interacting model's options in the comparison (power by subtree, treachery checks,
-#: repeated challenges: two vectorised power passes per step).
-INTERACTING = {"resource_elasticity": 0.5, "challenge_rate": 0.5, "deceptive_threshold": 2.0}
-#: Fewer takeovers per step than SCENARIO, so 10^5 optimizers stay under
-#: MAX_EVENTS_PER_STEP (the model's guard) in both models.
-QUIET = {"spawn_rate": 0.01}
-
-
-def _abm(size: int, **dynamics) -> NestedOptimizerModel:
+def _abm(tree, **dynamics) -> NestedOptimizerModel:
     return NestedOptimizerModel(
-        SCENARIO,
-        seed=1,
-        horizon=10**9,
-        graph=lambda rng: random_tree(size, seed=rng),
-        collect_model=True,
-        **dynamics,
+        SCENARIO, seed=1, horizon=10**9, graph=tree, collect_model=True, **dynamics
     )
-
-
-def interacting_cases(quick: bool) -> list[dict]:
-    """Agent-steps/s of the interacting model against today's (its limit), same trees."""
-    sizes = (10**3, 10**4) if quick else (10**3, 10**4, 10**5)
-    steps = 5 if quick else 10
-    rows = []
-    for size in sizes:
-        today = _timed(_abm(size, **QUIET), steps)
-        model = _abm(size, **QUIET, **INTERACTING)
-        seconds = _timed(model, steps)
-        rows.append(
-            {
-                "benchmark": "abm-interacting",
-                "case": f"agent-steps, {size} optimizers, interacting",
-                "seconds": seconds,
-                "baseline": "today's independent-contest model (the limit), same tree",
-                "baseline_seconds": today,
-                "ratio": seconds / today,
-                "target": "<= 2x",
-                "extra": {
-                    "optimizers": size,
-                    "steps": steps,
-                    "agent_steps_per_second": size * steps / seconds,
-                    "today_agent_steps_per_second": size * steps / today,
-                    "peak_mib_model": _peak(
-                        lambda size=size: _abm(size, **QUIET, **INTERACTING), steps
-                    ),
-                    "peak_mib_today": _peak(lambda size=size: _abm(size, **QUIET), steps),
-                },
-            }
-        )
-    return rows
 
 
 def _timed(model: mesa.Model, steps: int) -> float:
@@ -111,56 +85,117 @@ def _peak(build, steps: int) -> float:
     return peak / 2**20
 
 
+def _build_seconds(tree) -> float:
+    start = time.perf_counter()
+    _abm(tree)
+    return time.perf_counter() - start
+
+
+def _replicate_memory() -> dict:
+    sc = TakeoverScenario(spawn_rate=2.0, alignment_skill=0.3, detection=0.3, hazard="constant")
+    peaks = {}
+    for replicates in (32, 256):
+        tracemalloc.start()
+        simulate_abm(sc, replicates, seed=1, horizon=8, nesting=True, challenge_rate=1.0)
+        peaks[replicates] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return {
+        "benchmark": "abm-replicates",
+        "case": "peak memory, 256 vs 32 replicates (nested, interacting)",
+        "seconds": peaks[256],
+        "baseline": "peak MiB at 32 replicates",
+        "baseline_seconds": peaks[32],
+        "ratio": peaks[256] / peaks[32],
+        "target": "about 1 (flat in replicates)",
+        "extra": {"peak_mib_32": peaks[32], "peak_mib_256": peaks[256]},
+    }
+
+
 def cases(quick: bool) -> list[dict]:
-    """One row per size; see the module docstring."""
+    """The rows of the module docstring."""
     sizes = (10**3, 10**4) if quick else (10**3, 10**4, 10**5)
     steps = 5 if quick else 20
-    rows, per_step0 = [], None
+    rows, per_step0, per_node0 = [], None, None
     for size in sizes:
+        tree = random_tree(size, seed=size)
+        build = min(_build_seconds(tree) for _ in range(2))
+        per_node0 = per_node0 or build / size
+        rows.append(
+            {
+                "benchmark": "abm-build",
+                "case": f"model build, {size} optimizers",
+                "seconds": build,
+                "baseline": "10 us per node",
+                "baseline_seconds": 1e-5 * size,
+                "ratio": build / (1e-5 * size),
+                "target": "< 1 (under 10 us/node)",
+                "extra": {
+                    "us_per_node": 1e6 * build / size,
+                    "growth_vs_smallest": build / size / per_node0,
+                },
+            }
+        )
         floor = _timed(FloorModel(size), steps)
-        model = _abm(size)
-        seconds = _timed(model, steps)
-        per_agent_step = seconds / (size * steps)
+        model = _abm(tree)
+        today = _timed(model, steps)
+        interacting = _timed(_abm(tree, **INTERACTING), steps)
+        per_agent_step = today / (size * steps)
         per_step0 = per_step0 or per_agent_step
         rows.append(
             {
                 "benchmark": "abm",
                 "case": f"agent-steps, {size} optimizers",
-                "seconds": seconds,
+                "seconds": today,
                 "baseline": "trivial Mesa model, one random draw per agent-step",
                 "baseline_seconds": floor,
-                "ratio": seconds / floor,
-                "target": "<= 3x",
+                "ratio": today / floor,
+                "target": "< 1; <= 0.1 at 10^5",
                 "extra": {
                     "optimizers": size,
                     "steps": steps,
-                    "agent_steps_per_second": size * steps / seconds,
+                    "agent_steps_per_second": size * steps / today,
                     "floor_agent_steps_per_second": size * steps / floor,
+                    "x_floor": floor / today,
                     "growth_vs_smallest": per_agent_step / per_step0,
                     "top_level_takeovers": model.top_level_takeovers,
                     "nested_takeovers": model.nested_takeovers,
-                    "peak_mib_model": _peak(lambda size=size: _abm(size), steps),
+                    "peak_mib_model": _peak(lambda tree=tree: _abm(tree), steps),
                     "peak_mib_floor": _peak(lambda size=size: FloorModel(size), steps),
                 },
             }
         )
+        rows.append(
+            {
+                "benchmark": "abm-interacting",
+                "case": f"agent-steps, {size} optimizers, interacting",
+                "seconds": interacting,
+                "baseline": "today's independent-contest model (the limit), same tree",
+                "baseline_seconds": today,
+                "ratio": interacting / today,
+                "target": "<= 2x",
+                "extra": {
+                    "optimizers": size,
+                    "steps": steps,
+                    "agent_steps_per_second": size * steps / interacting,
+                    "today_agent_steps_per_second": size * steps / today,
+                    "x_floor": floor / interacting,
+                    "peak_mib_model": _peak(lambda tree=tree: _abm(tree, **INTERACTING), steps),
+                },
+            }
+        )
+    rows.append(_replicate_memory())
     return rows
 
 
 if __name__ == "__main__":
-    for row in cases(quick=False):
+    import sys
+
+    for row in cases(quick="--quick" in sys.argv):
         extra = row["extra"]
         print(
-            f"{extra['optimizers']:>7} optimizers: {extra['agent_steps_per_second']:.3g} "
-            f"agent-steps/s vs floor {extra['floor_agent_steps_per_second']:.3g} "
-            f"(ratio {row['ratio']:.2f}, growth {extra['growth_vs_smallest']:.2f}), "
-            f"peak {extra['peak_mib_model']:.1f} MiB vs {extra['peak_mib_floor']:.1f} MiB"
-        )
-    for row in interacting_cases(quick=False):
-        extra = row["extra"]
-        print(
-            f"{extra['optimizers']:>7} optimizers, interacting: "
-            f"{extra['agent_steps_per_second']:.3g} agent-steps/s vs today "
-            f"{extra['today_agent_steps_per_second']:.3g} (ratio {row['ratio']:.2f}), peak "
-            f"{extra['peak_mib_model']:.1f} MiB vs {extra['peak_mib_today']:.1f} MiB"
+            f"{row['benchmark']:>16} | {row['case']:<52} | ratio {row['ratio']:.3f} "
+            f"(target {row['target']}) | "
+            + ", ".join(
+                f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in extra.items()
+            )
         )

@@ -8,12 +8,18 @@ measured in a separate run with ``tracemalloc`` (numpy reports its buffers to it
 
 Cases:
 
-- ``survival law``: ``estimate_survival_law`` -- P(N >= n) for n = 0..1000 over
+- ``tail law``: ``estimate_tail_law`` -- P(N >= n) for n = 0..1000 over
   10^7 replicates (quick: 10^6), for the telescoping ``q_n = 1/(n+2)^2`` (1000
   thresholds spread over [1/2, 1]) and a stationary ``q = 0.001``.  Target <= 5x.
 - ``full table``: ``simulate_chain`` with times and drift for an escalating
   entrenchment scenario (10^6 replicates, quick 10^5), per-replicate table kept and
   not kept.  Context only (its cost grows with the number of takeovers simulated).
+- ``per takeover`` (issue 12): the cost of the drift (``M = 1000``, ``q = 0.001``,
+  ``rho = 0.9``, ``D = 2``: about 630 takeovers per replicate) and of the timed
+  takeovers (the same chain with a clock, a constant-plus-entrenchment hazard) per
+  simulated takeover, each the run with the column minus the run without it, against a
+  naive coin loop per replicate-level (one Bernoulli(q) per chain still going, the
+  cheapest way to walk the same levels).  Target <= 3x.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from supercoherence.models.engine import STREAM_BLOCK, estimate_survival_law, simulate_chain
+from supercoherence.models.engine import STREAM_BLOCK, estimate_tail_law, simulate_chain
 from supercoherence.theory.scenario import TakeoverScenario
 
 N_MAX = 1000
@@ -77,21 +83,87 @@ def _row(case: str, task: Callable[[], object], replicates: int, floor: float, t
     }
 
 
+def _coin_loop(q: float, levels: int, replicates: int) -> Callable[[], int]:
+    """Walk the levels with one coin per chain still going; returns the replicate-levels."""
+
+    def walk() -> int:
+        rng = np.random.default_rng(0)
+        steps = 0
+        for start in range(0, replicates, STREAM_BLOCK):
+            alive = min(STREAM_BLOCK, replicates - start)
+            for _ in range(levels):
+                if not alive:
+                    break
+                steps += alive
+                alive -= int(np.count_nonzero(rng.random(alive) < q))
+        return steps
+
+    return walk
+
+
+def _per_takeover_rows(replicates: int) -> list[dict]:
+    """Drift and timed takeovers: seconds per simulated takeover vs the coin loop."""
+    from supercoherence.theory.hazard import EntrenchmentHazard
+
+    q, levels = 0.001, 1000
+    walk = _coin_loop(q, levels, replicates)
+    coin = _best_seconds(walk) / walk()
+    rows = []
+    for case, model, column, kwargs in (
+        ("drift", q, "final_alignment", {"drift": 0.9}),
+        ("timed takeovers", EntrenchmentHazard(1.0, 0.15), "last_takeover_time", {}),
+    ):
+
+        def run(columns, model=model, kwargs=kwargs):
+            return simulate_chain(
+                model,
+                replicates,
+                seed=1,
+                max_takeovers=levels,
+                columns=columns,
+                keep_replicates=False,
+                **kwargs,
+            )
+
+        takeovers = run(["n_takeovers"]).summary.mean_takeovers().estimate * replicates
+        base = _best_seconds(lambda run=run: run(["n_takeovers"]))
+        full = _best_seconds(lambda run=run, column=column: run([column]))
+        per = (full - base) / takeovers
+        rows.append(
+            {
+                "benchmark": "engine",
+                "case": f"{case} per simulated takeover (q={q}, M={levels})",
+                "seconds": full,
+                "baseline": "coin loop per replicate-level",
+                "baseline_seconds": coin * takeovers,
+                "ratio": per / coin,
+                "target": "<= 3x",
+                "extra": {
+                    "replicates": replicates,
+                    "takeovers_per_replicate": takeovers / replicates,
+                    "ns_per_takeover": 1e9 * per,
+                    "coin_ns_per_replicate_level": 1e9 * coin,
+                },
+            }
+        )
+    return rows
+
+
 def cases(quick: bool) -> list[dict]:
     """Benchmark rows (see ``benchmarks/README.md``)."""
     replicates = 10**6 if quick else 10**7
     floor = _best_seconds(_floor(replicates))
     rows = [
         _row(
-            f"survival law n<={N_MAX}, q_n=1/(n+2)^2",
-            lambda: estimate_survival_law(lambda n: 1 / (n + 2) ** 2, N_MAX, replicates, seed=1),
+            f"tail law n<={N_MAX}, q_n=1/(n+2)^2",
+            lambda: estimate_tail_law(lambda n: 1 / (n + 2) ** 2, N_MAX, replicates, seed=1),
             replicates,
             floor,
             "<= 5x",
         ),
         _row(
-            f"survival law n<={N_MAX}, q=0.001",
-            lambda: estimate_survival_law(0.001, N_MAX, replicates, seed=1),
+            f"tail law n<={N_MAX}, q=0.001",
+            lambda: estimate_tail_law(0.001, N_MAX, replicates, seed=1),
             replicates,
             floor,
             "<= 5x",
@@ -114,6 +186,7 @@ def cases(quick: bool) -> list[dict]:
                 "",
             )
         )
+    rows.extend(_per_takeover_rows(20_000 if quick else 100_000))  # per-level overhead amortised
     return rows
 
 

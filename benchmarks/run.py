@@ -33,6 +33,33 @@ def _load(path: Path):
     return module
 
 
+def meets(ratio: float, target: str) -> bool | None:
+    """Whether ``ratio`` meets a target such as ``">= 1.7x"`` or ``"<= 2x"`` (None: none).
+
+    Examples
+    --------
+    >>> meets(1.8, ">= 1.7x"), meets(2.5, "<= 2x"), meets(1.0, "")
+    (True, False, None)
+    """
+    parts = target.split()
+    if len(parts) < 2 or parts[0] not in (">=", "<="):
+        return None
+    try:
+        bound = float(parts[1].rstrip("x"))
+    except ValueError:
+        return None
+    return ratio >= bound if parts[0] == ">=" else ratio <= bound
+
+
+def _machine_load() -> str:
+    try:
+        import os
+
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
@@ -54,9 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
     table = Table(title="supercoherence benchmarks (ratios against same-run baselines)")
     numeric = {"seconds", "baseline s", "ratio"}
-    for col in ("benchmark", "case", "seconds", "baseline", "baseline s", "ratio", "target"):
+    columns = ("benchmark", "case", "seconds", "baseline", "baseline s", "ratio", "target", "met")
+    for col in columns:
         table.add_column(col, justify="right" if col in numeric else "left")
     for row in rows:
+        row["met"] = meets(row["ratio"], row.get("target", ""))
         table.add_row(
             row["benchmark"],
             row["case"],
@@ -65,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{row.get('baseline_seconds', float('nan')):.3f}",
             f"{row['ratio']:.2f}",
             row.get("target", ""),
+            {True: "yes", False: "NO", None: ""}[row["met"]],
         )
     console.print(table)
+    console.print(f"machine load (1, 5, 15 min): {_machine_load()}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     record = {
@@ -74,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": sys.version,
         "machine": platform.platform(),
         "processor": platform.processor(),
+        "load_average": _machine_load(),
         "rows": rows,
     }
     args.out.write_text(json.dumps(record, indent=2, default=str))

@@ -20,3 +20,12 @@ if __name__ != "supercoherence.models":  # e.g. `import models` from the reposit
         f"(`import supercoherence.models...`), not as {__name__!r}, which would load a "
         "second copy of every module and class"
     )
+
+
+from supercoherence.lazy import lazy_submodules as _lazy_submodules
+
+#: The submodules, imported on first access (``supercoherence.models.recursion``) so that
+#: importing the package stays cheap and ``dir()`` lists what is there.
+__all__ = ["competition", "engine", "nested", "selection"]
+
+__getattr__, __dir__ = _lazy_submodules(__name__, __all__)

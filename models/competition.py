@@ -60,7 +60,8 @@ DEFAULTS: dict[str, float] = {
 #: A final share below this fraction of its carrying capacity counts as excluded.
 EXCLUSION_THRESHOLD = 1e-3
 
-#: The outcomes of a replicate (the values of :class:`theory.competition.Outcome` they match).
+#: The outcomes of a replicate (the values of
+#: :class:`theory.competition.CompetitionOutcome` they match).
 OUTCOMES = ("mesa disappears", "mesa takes over", "stable coexistence")
 
 _LV_KEYS = ("alpha", "beta", "K_x", "K_y", "r_x", "r_y")

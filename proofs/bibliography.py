@@ -171,6 +171,59 @@ _ENTRIES = (
         2019,
         "arXiv:1902.09469",
     ),
+    # selection and training (proofs/selection_theorems.py)
+    Reference(
+        "nowak",
+        "M. A. Nowak",
+        "Evolutionary Dynamics: Exploring the Equations of Life",
+        2006,
+        "Harvard University Press",
+    ),
+    Reference(
+        "hofbauer-sigmund",
+        "J. Hofbauer and K. Sigmund",
+        "Evolutionary Games and Population Dynamics",
+        1998,
+        "Cambridge University Press",
+    ),
+    Reference(
+        "moran",
+        "P. A. P. Moran",
+        "Random processes in genetics",
+        1958,
+        "Math. Proc. Cambridge Philos. Soc. 54, 60-71",
+    ),
+    Reference(
+        "taylor-jonker",
+        "P. D. Taylor and L. B. Jonker",
+        "Evolutionarily stable strategies and game dynamics",
+        1978,
+        "Math. Biosci. 40, 145-156",
+    ),
+    Reference(
+        "karlin-taylor",
+        "S. Karlin and H. M. Taylor",
+        "A First Course in Stochastic Processes, 2nd ed.",
+        1975,
+        "Academic Press",
+    ),
+    Reference(
+        "gumbel", "E. J. Gumbel", "Statistics of Extremes", 1958, "Columbia University Press"
+    ),
+    Reference(
+        "leadbetter",
+        "M. R. Leadbetter, G. Lindgren and H. Rootzen",
+        "Extremes and Related Properties of Random Sequences and Processes",
+        1983,
+        "Springer",
+    ),
+    Reference(
+        "hubinger",
+        "E. Hubinger, C. van Merwijk, V. Mikulik, J. Skalse and S. Garrabrant",
+        "Risks from learned optimization in advanced machine learning systems",
+        2019,
+        "arXiv:1906.01820",
+    ),
 )
 
 #: Every reference the proofs may cite, by key.

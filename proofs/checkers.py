@@ -2,7 +2,7 @@ r"""The checkers: what it means for one proof step to be verified.
 
 A proof step is a claim together with the engine that decides it.  Each checker
 class below is one kind of claim; ``run()`` decides it and returns a
-:class:`Outcome` whose ``status`` is
+:class:`CheckOutcome` whose ``status`` is
 
 * ``"checked"`` -- the engine verified the claim;
 * ``"failed"`` -- the engine refuted it (a non-zero residue, a counterexample) or
@@ -83,6 +83,7 @@ from typing import Any, Literal
 import sympy as sp
 import z3
 
+from supercoherence.deprecation import module_aliases
 from supercoherence.errors import ProofError
 from supercoherence.proofs.bibliography import Citation, cite
 
@@ -95,7 +96,7 @@ __all__ = [
     "Induction",
     "Integral",
     "Limit",
-    "Outcome",
+    "CheckOutcome",
     "Product",
     "Series",
     "Sign",
@@ -112,7 +113,7 @@ Z3_TIMEOUT_MS = 20_000
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CheckOutcome:
     """The verdict on one claim.
 
     Parameters
@@ -128,7 +129,7 @@ class Outcome:
 
     Examples
     --------
-    >>> Outcome("checked", "sympy", "simplifies to 0", 0.01).ok
+    >>> CheckOutcome("checked", "sympy", "simplifies to 0", 0.01).ok
     True
     """
 
@@ -154,7 +155,7 @@ class Check:
     engine: str = "sympy"
     kind: str = "claim"
 
-    def run(self) -> Outcome:
+    def run(self) -> CheckOutcome:
         """Decide the claim; never raises for a false claim (it returns ``failed``).
 
         A claim containing a floating-point number is refused (proofs are exact); a
@@ -162,7 +163,7 @@ class Check:
 
         Returns
         -------
-        Outcome
+        CheckOutcome
             The verdict with its detail and the time taken.
         """
         start = time.perf_counter()
@@ -170,7 +171,7 @@ class Check:
         if floats:
             shown = ", ".join(sorted({sp.sstr(f) for f in floats}))
             detail = f"refused: floating-point number(s) {shown}; proofs are exact (use Rational)"
-            return Outcome("failed", self.engine, detail, time.perf_counter() - start)
+            return CheckOutcome("failed", self.engine, detail, time.perf_counter() - start)
         try:
             passed, detail = self._decide()
         except (ProofError, NotImplementedError, ValueError, TypeError, ZeroDivisionError) as e:
@@ -180,7 +181,7 @@ class Check:
         if passed and instance:
             status = "example"
             detail = f"example, not proof (only at {instance}); {detail}"
-        return Outcome(status, self.engine, detail, time.perf_counter() - start)
+        return CheckOutcome(status, self.engine, detail, time.perf_counter() - start)
 
     def _decide(self) -> tuple[bool, str]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -1200,16 +1201,16 @@ class Cited(Check):
     def conclusion(self) -> Any:
         return None if isinstance(self.statement, str) else self.statement
 
-    def run(self) -> Outcome:
+    def run(self) -> CheckOutcome:
         """Report the citation (no engine runs); an unknown reference fails."""
         try:
             citation = self.citation
         except ProofError as exc:
-            return Outcome("failed", "cited", f"citation refused: {exc}", 0.0)
+            return CheckOutcome("failed", "cited", f"citation refused: {exc}", 0.0)
         floats = _floats_in(self)
         if floats:
-            return Outcome("failed", "cited", "refused: floating-point number in the claim")
-        return Outcome("cited", "cited", citation.text(), 0.0)
+            return CheckOutcome("failed", "cited", "refused: floating-point number in the claim")
+        return CheckOutcome("cited", "cited", citation.text(), 0.0)
 
     @property
     def latex(self) -> str:
@@ -1316,3 +1317,7 @@ class Induction(Check):
             rf"{_latex(self.lhs)} = {_latex(self.rhs)} \quad (\forall {_latex(self.var)} "
             rf"\ge {self.start},\ \text{{induction}})"
         )
+
+
+#: Deprecated alias (issue 9): three classes were called ``Outcome``.
+__getattr__ = module_aliases(__name__, {"Outcome": "CheckOutcome"})

@@ -180,7 +180,7 @@ def _dulac_steps() -> tuple[Step, ...]:
 
 def _outcomes() -> Theorem:
     cond = C.outcome_conditions()
-    O = C.Outcome
+    O = C.CompetitionOutcome
     positive = [C.r_x > 0, C.r_y > 0]
     no_interior = sp.Or(sp.Eq(C.alpha * C.beta, 1), sp.Not(sp.And(_x_star > 0, _y_star > 0)))
     feasible_interior = sp.And(sp.Ne(C.alpha * C.beta, 1), _x_star > 0, _y_star > 0)

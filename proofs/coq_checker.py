@@ -74,7 +74,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from supercoherence.proofs.checkers import Check, Outcome, _floats_in
+from supercoherence.proofs.checkers import Check, CheckOutcome, _floats_in
 
 __all__ = [
     "ALLOWED_AXIOMS",
@@ -389,19 +389,19 @@ class CoqProof(Check):
             statement=self.statement if statement is None else statement,
         )
 
-    def run(self) -> Outcome:
+    def run(self) -> CheckOutcome:
         """Compile the file with ``coqc`` (or reuse the cached verdict) and judge it.
 
         Returns
         -------
-        Outcome
+        CheckOutcome
             ``checked`` / ``failed`` with engine ``coq``, or :data:`UNAVAILABLE` when
             ``coqc`` is not on ``PATH``.  Never raises for a false or broken proof.
         """
         start = time.perf_counter()
 
-        def outcome(status: str, detail: str) -> Outcome:
-            return Outcome(status, self.engine, detail, time.perf_counter() - start)  # type: ignore[arg-type]
+        def outcome(status: str, detail: str) -> CheckOutcome:
+            return CheckOutcome(status, self.engine, detail, time.perf_counter() - start)  # type: ignore[arg-type]
 
         path = self.path
         if not path.is_file():

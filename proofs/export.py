@@ -422,10 +422,18 @@ def _tex_plain(text: str) -> str:
     for i, piece in enumerate(pieces):
         if i % 2:
             out.append(_tex_code(piece))
-        else:
-            escaped = _tex_escape(piece)
-            out.append(re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", escaped))
+            continue
+        # A file path in prose (tests/models/test_x.py) cannot break: set it as \path.
+        for j, part in enumerate(_PROSE_PATH.split(piece)):
+            if j % 2:
+                out.append(_tex_path(part))
+            else:
+                escaped = _tex_escape(part)
+                out.append(re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", escaped))
     return "".join(out)
+
+
+_PROSE_PATH = re.compile(r"((?<![\w/])[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+\.[A-Za-z]+)")
 
 
 def _tex_display(latex: str) -> str:

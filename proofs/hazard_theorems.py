@@ -160,7 +160,7 @@ def _entrenchment() -> Theorem:
         monte_carlo=MonteCarloCheck(
             "fraction of chains with no takeover at all, $P(N = 0) = q$, for "
             "$h_0 = 1/8$, $\\delta = 1/4$",
-            {**_SCENARIO, "hazard": "entrenchment", "entrenchment": 0.25},
+            {**_SCENARIO, "hazard": "entrenchment", "entrenchment_rate": 0.25},
             mean_of("n_takeovers", lambda n: n == 0),
             q,
             replicates=20_000,
@@ -252,7 +252,7 @@ def _power_decay() -> Theorem:
         ),
         monte_carlo=MonteCarloCheck(
             "$P(N = 0) = e^{-h_0/(\\beta-1)}$ for $h_0 = 1/8$, $\\beta = 2$",
-            {**_SCENARIO, "hazard": "power", "power": 2.0},
+            {**_SCENARIO, "hazard": "power", "power_exponent": 2.0},
             mean_of("n_takeovers", lambda n: n == 0),
             math.exp(-0.125),
             replicates=20_000,

@@ -1,7 +1,7 @@
 r"""Theorems about the recursion of takeovers and the drift of the dominant utility.
 
 The statements are about :mod:`supercoherence.theory.recursion`
-(:func:`~supercoherence.theory.recursion.survival_law`,
+(:func:`~supercoherence.theory.recursion.tail_law`,
 :func:`~supercoherence.theory.recursion.recurrence_probability`,
 :func:`~supercoherence.theory.recursion.stationary_law`,
 :func:`~supercoherence.theory.recursion.escalation_q`) and
@@ -65,7 +65,7 @@ _CRITERION = sp.Equivalent(
 
 def _dichotomy() -> Theorem:
     example = "1/(n+2)**2"
-    survival = recursion.survival_law(example).exact
+    survival = recursion.tail_law(example).exact
     cap = _MAX_TAKEOVERS
     return Theorem(
         name="dichotomy",
@@ -84,7 +84,7 @@ def _dichotomy() -> Theorem:
             r"\text{ independently of the past}",
         ),
         objects=(
-            "supercoherence.theory.recursion.survival_law",
+            "supercoherence.theory.recursion.tail_law",
             "supercoherence.theory.recursion.recurrence_probability",
             "supercoherence.theory.recursion.classify",
         ),
@@ -100,7 +100,7 @@ def _dichotomy() -> Theorem:
             ),
             Step(
                 Product(1 - 1 / (S.k + 2) ** 2, S.k, 0, survival, upper=S.n - 1),
-                "Checked against the library's `survival_law` for the example $q_k = 1/(k+2)^2$.",
+                "Checked against the library's `tail_law` for the example $q_k = 1/(k+2)^2$.",
             ),
             Step(
                 Cited(
@@ -389,7 +389,7 @@ def _escalation() -> Theorem:
                 "detection": 0.5,
                 "capability_ratio": 1.0,
                 "hazard": "entrenchment",
-                "entrenchment": 0.25,
+                "entrenchment_rate": 0.25,
                 "entrenchment_weakening": 1.0,
             },
             mean_of("censored"),

@@ -17,8 +17,10 @@ recursion                     ``dichotomy``, ``stationary-geometric``,
 drift                         ``drift-alignment``, ``drift-final-alignment``
 competition                   ``competition-equilibria``, ``competition-outcomes``
 branching                     ``branching-criticality``, ``branching-lambert``,
-                              ``branching-multitype``
+                              ``branching-multitype``, ``nested-reduction``,
+                              ``nested-monotone-power``, ``nested-stability-boundary``
 ruin                          ``gamblers-ruin``, ``gamblers-ruin-duration``
+selection                     ``selection-invasion``, ``moran-fixation``, ``goodhart``
 ============================  ==============================================================
 
 Examples
@@ -45,6 +47,7 @@ from supercoherence.proofs.theorem import Theorem, TheoremReport
 __all__ = ["Catalogue", "build_catalogue", "get_catalogue"]
 
 _FAMILY_ORDER = ("contest", "hazard", "recursion", "drift", "competition", "branching", "ruin")
+_FAMILY_ORDER += ("selection",)
 
 
 class Catalogue(Mapping[str, Theorem]):
@@ -143,7 +146,9 @@ def build_catalogue() -> Catalogue:
         competition_theorems,
         contest_theorems,
         hazard_theorems,
+        nested_theorems,
         recursion_theorems,
+        selection_theorems,
     )
 
     modules = (
@@ -152,6 +157,8 @@ def build_catalogue() -> Catalogue:
         recursion_theorems,
         competition_theorems,
         branching_theorems,
+        nested_theorems,
+        selection_theorems,
     )
     return Catalogue(t for module in modules for t in module.theorems())
 

@@ -72,7 +72,7 @@ import numpy as np
 import sympy as sp
 
 from supercoherence.errors import ProofError
-from supercoherence.proofs.checkers import Check, Outcome
+from supercoherence.proofs.checkers import Check, CheckOutcome
 from supercoherence.proofs.logic import entails, split_statement
 
 __all__ = [
@@ -131,7 +131,7 @@ class StepReport:
 
     number: int
     step: Step
-    outcome: Outcome
+    outcome: CheckOutcome
     premise_sources: tuple[str, ...] = ()
 
 
@@ -338,6 +338,19 @@ class TheoremReport:
         """The cited steps."""
         return tuple(s for s in self.steps if s.outcome.status == "cited")
 
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the status and each step's verdict.
+
+        Examples
+        --------
+        >>> print(TheoremReport("toy", (), None, 0.0)._repr_markdown_())
+        **toy**: checked (0 steps, 0.0 s)
+        """
+        lines = [f"**{self.name}**: {self.status} ({len(self.steps)} steps, {self.seconds:.1f} s)"]
+        lines += [f"- step {s.number}: {s.outcome.status} ({s.outcome.engine})" for s in self.steps]
+        lines += [f"- problem: {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
     @property
     def examples(self) -> tuple[StepReport, ...]:
         """The steps verified only at an instance (examples, not proofs)."""
@@ -513,7 +526,7 @@ class Theorem:
             if outcome.status in ("checked", "cited", "unavailable"):
                 fixed = sorted(map(str, _step_variables(step.claim) & variables))
                 if fixed and outcome.status == "checked":
-                    outcome = Outcome(
+                    outcome = CheckOutcome(
                         "example",
                         outcome.engine,
                         f"example, not proof (substitutes the theorem's variable(s) "
@@ -523,7 +536,7 @@ class Theorem:
                 for premise in step.claim.premises:
                     got = entails(facts, premise)
                     if got is None:
-                        outcome = Outcome(
+                        outcome = CheckOutcome(
                             "failed",
                             outcome.engine,
                             f"premise {sp.sstr(premise)} is neither an assumption nor the "
@@ -537,6 +550,31 @@ class Theorem:
                 facts.append((f"step {number}", step.claim.conclusion))
             reports.append(StepReport(number, step, outcome, tuple(dict.fromkeys(sources))))
         return reports, facts
+
+    def _repr_latex_(self) -> str:
+        """Notebook display as LaTeX: the statement.
+
+        Examples
+        --------
+        >>> from supercoherence.proofs import catalogue
+        >>> catalogue["contest-tie"]._repr_latex_().startswith("$")
+        True
+        """
+        return f"${self.statement}$"
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the theorem and its proof, as ``proofs export`` writes it
+        (raw TeX maths, LessWrong's convention), without check verdicts.
+
+        Examples
+        --------
+        >>> from supercoherence.proofs import catalogue
+        >>> "Proof" in catalogue["contest-tie"]._repr_markdown_()
+        True
+        """
+        from supercoherence.proofs.export import to_markdown
+
+        return to_markdown([self])
 
     def check(self, *, strict: bool = True, monte_carlo: bool = False) -> TheoremReport:
         """Run every step, verify they establish the statement (and, if asked, simulate).

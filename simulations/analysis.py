@@ -44,7 +44,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from supercoherence.moments import mean_and_error
 
 __all__ = [
     "FLAG_THRESHOLD",
@@ -64,8 +65,18 @@ __all__ = [
 FLAG_THRESHOLD = 4.0
 
 
+#: Two-sided normal quantiles by confidence level: ``scipy.special.ndtri(0.5 + level/2)``
+#: to the last bit (``scipy.stats.norm.ppf`` is ``ndtri``), so the usual level needs no
+#: scipy import.
+_Z_BY_LEVEL = {0.95: 1.959963984540054}
+
+
 def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
+    if level in _Z_BY_LEVEL:
+        return _Z_BY_LEVEL[level]
+    from scipy.special import ndtri  # what scipy.stats.norm.ppf computes
+
+    return float(ndtri(0.5 + level / 2))
 
 
 def wilson_interval(successes, n, level: float = 0.95):
@@ -116,12 +127,7 @@ def mean_interval(n, total, total_sq, level: float = 0.95):
     >>> float(mean), round(float(se), 6), round(float(se) ** 2 * 4, 6)
     (2.5, 0.645497, 1.666667)
     """
-    n = np.asarray(n, dtype=float)
-    total = np.asarray(total, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / n
-        variance = np.maximum(np.asarray(total_sq, dtype=float) - n * mean * mean, 0.0) / (n - 1)
-        se = np.where(n >= 2, np.sqrt(variance / n), np.nan)
+    mean, se = mean_and_error(n, total, total_sq)
     z = _z(level)
     return mean, se, mean - z * se, mean + z * se
 
@@ -296,7 +302,9 @@ def censoring_sentence(estimates: pd.DataFrame, manifest: dict) -> str:
     cut = estimates[estimates["censored_share"] > 0]
     if cut.empty:
         return ""
-    cap = (manifest.get("engine_options") or {}).get("max_takeovers", 1000)
+    from supercoherence.models.engine.chain import DEFAULT_MAX_TAKEOVERS
+
+    cap = (manifest.get("engine_options") or {}).get("max_takeovers", DEFAULT_MAX_TAKEOVERS)
     compared = int(cut["exact"].notna().sum())
     return (
         f"{len(cut)} of {len(estimates)} estimates are censored: in up to "

@@ -42,14 +42,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from supercoherence.errors import GraphError, ParameterError
+from supercoherence.lazy import lazy_module
+
+pd = lazy_module("pandas")
 
 __all__ = ["ENGINES", "Engine", "get_engine"]
 
 _TAKEOVER_ESTIMANDS = (
-    "survival",
+    "no_takeover_after",
     "no_takeover_by",
     "supercoherence_by_horizon",
     "law_of_n",
@@ -196,6 +198,43 @@ class Engine:
         table = self.simulate(point, replicates, seed, horizon=horizon, options=options)
         return table, None, None
 
+    def unit_statistics(
+        self,
+        point: dict[str, Any],
+        replicates: int,
+        seed: np.random.SeedSequence,
+        *,
+        horizon: float,
+        options: dict[str, Any],
+        requests: list[tuple[str, float]],
+        timeseries: bool = False,
+        events: float | None = None,
+    ):
+        """One study unit: the sufficient statistics of ``requests`` (and, if asked, the
+        time series and event table) of ``replicates`` runs at ``point``.
+
+        The default evaluates the replicate table and summarises it with
+        :func:`~supercoherence.simulations.estimands.statistics`; an engine that can
+        stream its replicates (the chain engine) feeds the same accumulator chunk by
+        chunk instead and keeps no per-replicate table.
+
+        Returns
+        -------
+        (dict of str to numpy.ndarray, pandas.DataFrame or None, pandas.DataFrame or None)
+        """
+        from supercoherence.simulations.estimands import statistics
+
+        table, series, frame = self.evaluate(
+            point,
+            replicates,
+            seed,
+            horizon=horizon,
+            options=options,
+            timeseries=timeseries,
+            events=events,
+        )
+        return statistics(table, requests, horizon), series, frame
+
     def exact(
         self,
         point: dict[str, Any],
@@ -228,12 +267,12 @@ class Engine:
         raise NotImplementedError
 
 
-#: Parameters of a :class:`TakeoverScenario` read only by one hazard family.
-_FAMILY_PARAMETERS = {
-    "entrenchment": "entrenchment",
-    "entrenchment_weakening": "entrenchment",
-    "power": "power",
-}
+def _family_parameters() -> dict[str, str]:
+    """Parameters of a :class:`TakeoverScenario` read only by one hazard family -> it."""
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    return {n: p.family for n, p in TakeoverScenario.parameters().items() if p.family}
+
 
 #: Label of a point without an analytic classification (boundary.parquet).
 NO_CLOSED_FORM = "no closed form"
@@ -248,7 +287,21 @@ class _ScenarioEngine(Engine):
         return TakeoverScenario.parameter_names()
 
     def scenario(self, point: dict[str, Any]):
-        """The :class:`TakeoverScenario` of ``point``."""
+        """The :class:`TakeoverScenario` of ``point``, validated once per point.
+
+        A study asks for the scenario of a point many times (checking it, every unit,
+        every closed form, the classification): it is built once and cached, keyed by
+        the point's values.
+        """
+        try:  # the type too: 1, 1.0 and True are equal keys but may not build alike
+            key = tuple(sorted((k, type(v).__name__, v) for k, v in point.items()))
+            hash(key)
+        except TypeError:  # a value that is not hashable: build it every time
+            return self.build_scenario(point)
+        return _scenario_of(self.name, key)
+
+    def build_scenario(self, point: dict[str, Any]):
+        """Build (and validate) the :class:`TakeoverScenario` of ``point``."""
         from supercoherence.theory.scenario import TakeoverScenario
 
         return TakeoverScenario.from_mapping(point)
@@ -261,19 +314,15 @@ class _ScenarioEngine(Engine):
 
         Examples
         --------
-        >>> get_engine("chain").canonical({"hazard": "constant", "entrenchment": 0.5,
+        >>> get_engine("chain").canonical({"hazard": "constant", "entrenchment_rate": 0.5,
         ...                                "spawn_rate": 1.0})
         {'hazard': 'constant', 'spawn_rate': 1.0}
         """
-        family = point.get("hazard", "entrenchment")
-        return {
-            key: value
-            for key, value in point.items()
-            if _FAMILY_PARAMETERS.get(key, family) == family
-        }
+        family, readers = point.get("hazard", "entrenchment"), _family_parameters()
+        return {key: value for key, value in point.items() if readers.get(key, family) == family}
 
     def classify(self, point: dict[str, Any], *, options: dict[str, Any]) -> str:
-        return _classify_q(self.scenario(point).q_expr())
+        return _classify_q(self.scenario(point).never_overthrown())
 
 
 class ChainEngine(_ScenarioEngine):
@@ -284,11 +333,28 @@ class ChainEngine(_ScenarioEngine):
     estimands = _TAKEOVER_ESTIMANDS
     default_estimands = ("supercoherence_by_horizon", "mean_takeovers", "final_alignment")
 
+    def parameter_names(self) -> tuple[str, ...]:
+        """The scenario's names and a training regime's (``search_strength``, ...).
+
+        Examples
+        --------
+        >>> "search_strength" in get_engine("chain").parameter_names()
+        True
+        """
+        from supercoherence.theory.training import TRAINING_PARAMETERS
+
+        return (*super().parameter_names(), *TRAINING_PARAMETERS)
+
+    def law(self, point: dict[str, Any], options: dict[str, Any]):
+        """The :class:`~supercoherence.models.engine.ChainLaw` of ``point``, built once per
+        point and cap (its guide table too), then shared by every unit in this process."""
+        return _chain_law(self.scenario(point), _cap(options))
+
     def normalise_options(self, options, *, base):
         from supercoherence.models.engine.chain import MAX_TAKEOVERS_LIMIT
 
         out = dict(options)
-        cap = out.get("max_takeovers", 1000)
+        cap = _cap(out)
         if not 1 <= cap <= MAX_TAKEOVERS_LIMIT:
             raise ParameterError(
                 "max_takeovers",
@@ -306,28 +372,81 @@ class ChainEngine(_ScenarioEngine):
         )
         if events is None:
             return table, None, None
-        from supercoherence.models.engine.events import iter_events
 
         # the event sampler draws from its own child of the unit's seed (exact tenures
         # level by level), so the event table is a second, independent sample
-        chunks = list(iter_events(self.scenario(point), replicates, seed=seed, horizon=events))
-        return table, None, pd.concat(chunks, ignore_index=True)
+        return table, None, self.evaluate_events(point, replicates, seed, events)
+
+    def evaluate_events(self, point, replicates, seed, horizon):
+        """The unit's per-level event table (from its own child stream of ``seed``)."""
+        from supercoherence.models.engine.events import iter_events
+
+        chunks = list(iter_events(self.scenario(point), replicates, seed=seed, horizon=horizon))
+        return pd.concat(chunks, ignore_index=True)
 
     def simulate(self, point, replicates, seed, *, horizon, options):
         from supercoherence.models.engine import simulate_chain
 
         result = simulate_chain(
-            self.scenario(point), replicates, seed=seed, horizon=horizon, **options
+            self.law(point, options), replicates, seed=seed, horizon=horizon, **options
         )
-        table = dict(result.table)
-        # the chain stopped at the cap M before the horizon: later takeovers are unknown
-        table["capped"] = table["censored"] & (
-            table["takeovers_by_horizon"] == table["n_takeovers"]
+        return _with_capped(dict(result.table))
+
+    def unit_statistics(
+        self,
+        point,
+        replicates,
+        seed,
+        *,
+        horizon,
+        options,
+        requests,
+        timeseries=False,
+        events=None,
+    ):
+        """Stream the unit's replicates into the statistics: no per-replicate table, and
+        only the columns the requests read are computed (the others' variates are
+        skipped in their streams, so the numbers are those of the full table)."""
+        from supercoherence.models.engine import STREAM_BLOCK, estimate_tail_law, simulate_chain
+        from supercoherence.simulations.estimands import (
+            StatisticsAccumulator,
+            columns_read,
+            statistics_from_counts,
         )
-        return table
+
+        if timeseries:
+            raise ParameterError("timeseries", timeseries, "False for engine 'chain'")
+        frame = None if events is None else self.evaluate_events(point, replicates, seed, events)
+        law = self.law(point, options)
+        if math.isinf(horizon) and columns_read(requests) <= {
+            "n_takeovers",
+            "censored",
+            "takeovers_by_horizon",
+        }:
+            # a function of N alone: the tally path draws the same N and keeps counts only
+            at_least = estimate_tail_law(law, law.max_takeovers, replicates, seed=seed)
+            stats = statistics_from_counts(-np.diff(np.append(at_least, 0)), requests)
+            if stats is not None:
+                return stats, None, frame
+        accumulator = StatisticsAccumulator(requests, horizon)
+        simulate_chain(
+            law,
+            replicates,
+            seed=seed,
+            horizon=horizon,
+            max_takeovers=law.max_takeovers,
+            # one chunk per unit (a unit holds at most 10^6 replicates), so the sums are
+            # those of the whole unit's table, bit for bit
+            chunk_size=-(-replicates // STREAM_BLOCK) * STREAM_BLOCK,
+            keep_replicates=False,
+            summarise=False,
+            columns=columns_read(requests),
+            on_chunk=lambda part: accumulator.add(_with_capped(part)),
+        )
+        return accumulator.result(), None, frame
 
     def censoring_note(self, options):
-        cap = options.get("max_takeovers", 1000)
+        cap = _cap(options)
         return (
             f"the chain engine stops a replicate at max_takeovers = {cap} takeovers ([engine] "
             "table); a replicate stopped there before the horizon is censored"
@@ -342,10 +461,37 @@ class ChainEngine(_ScenarioEngine):
     def exact(self, point, estimand, at, *, horizon, options):
         from supercoherence.simulations.estimands import chain_closed_form
 
-        cap = options.get("max_takeovers", 1000)
         return chain_closed_form(
-            self.scenario(point), estimand, at, horizon=horizon, max_takeovers=cap
+            self.scenario(point), estimand, at, horizon=horizon, max_takeovers=_cap(options)
         )
+
+
+def _cap(options: dict[str, Any]) -> int:
+    """The chain engine's ``max_takeovers`` (default: the engine's own)."""
+    if "max_takeovers" in options:
+        return options["max_takeovers"]
+    from supercoherence.models.engine.chain import DEFAULT_MAX_TAKEOVERS
+
+    return DEFAULT_MAX_TAKEOVERS
+
+
+def _with_capped(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Add ``capped``: the chain stopped at the cap M before the horizon (later takeovers
+    are unknown)."""
+    table["capped"] = table["censored"] & (table["takeovers_by_horizon"] == table["n_takeovers"])
+    return table
+
+
+@functools.lru_cache(maxsize=1024)
+def _scenario_of(engine: str, items: tuple):
+    return ENGINES[engine].build_scenario({k: v for k, _, v in items})
+
+
+@functools.lru_cache(maxsize=64)  # a law holds its guide table (~0.6 MB)
+def _chain_law(scenario, cap: int):
+    from supercoherence.models.engine import ChainLaw
+
+    return ChainLaw.from_scenario(scenario, cap)
 
 
 class AbmEngine(_ScenarioEngine):
@@ -481,7 +627,7 @@ class AbmEngine(_ScenarioEngine):
         :class:`~supercoherence.theory.nested.NestedDynamics`) with spawn rate
         :math:`\lambda o`; ``mean_field``: :func:`supercoherence.theory.nested.mean_field`
         (``resource_elasticity = 0`` only) of ``no_takeover_by`` at whole times and of
-        ``survival`` / ``law_of_n`` at 0 (both :math:`P(N_T = 0)`).
+        ``no_takeover_after`` / ``law_of_n`` at 0 (both :math:`P(N_T = 0)`).
 
         Examples
         --------
@@ -502,7 +648,7 @@ class AbmEngine(_ScenarioEngine):
         if estimand not in ("deep_takeovers", "challenger_depth"):
             scaled = replace(scenario, spawn_rate=scenario.spawn_rate * dynamics.optimizerness)
             out["independent"] = abm_closed_form(scaled, estimand, at, horizon=horizon)
-        zero = estimand in ("survival", "law_of_n") and at == 0
+        zero = estimand in ("no_takeover_after", "law_of_n") and at == 0
         if dynamics.resource_elasticity == 0 and (estimand == "no_takeover_by" or zero):
             t = horizon if zero else min(at, horizon)
             if t == 0:
@@ -711,11 +857,12 @@ class CompetitionEngine(Engine):
         )
 
     def exact(self, point, estimand, at, *, horizon, options):
-        from supercoherence.theory.competition import Outcome, outcome
+        from supercoherence.theory.competition import CompetitionOutcome, outcome
 
         p = self._params(point)
         result = outcome({k: p[k] for k in ("alpha", "beta", "K_x", "K_y", "r_x", "r_y")})
-        if result in (Outcome.BISTABLE, Outcome.DEGENERATE) or estimand == "coherence":
+        undecided = (CompetitionOutcome.BISTABLE, CompetitionOutcome.DEGENERATE)
+        if result in undecided or estimand == "coherence":
             return math.nan
         return 1.0 if result.value == _ESTIMAND_OUTCOME.get(estimand) else 0.0
 
@@ -797,8 +944,8 @@ class SelectionEngine(Engine):
             )
 
     def canonical(self, point: dict[str, Any]) -> dict[str, Any]:
-        family = point.get("hazard", "constant")
-        return {k: v for k, v in point.items() if _FAMILY_PARAMETERS.get(k, family) == family}
+        family, readers = point.get("hazard", "constant"), _family_parameters()
+        return {k: v for k, v in point.items() if readers.get(k, family) == family}
 
     def simulate(self, point, replicates, seed, *, horizon, options):
         from supercoherence.models.selection import simulate_selection

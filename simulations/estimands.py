@@ -12,7 +12,7 @@ Estimands on the replicate table of :mod:`supercoherence.models` (``N`` =
 ==============================  ===========  =================================================
 name                            kind         indicator / value per replicate
 ==============================  ===========  =================================================
-``survival`` (at t)             probability  no top-level takeover in ``(t, T]``: ``L <= t``
+``no_takeover_after`` (at t)    probability  no top-level takeover in ``(t, T]``: ``L <= t``
                                              (and not censored when ``T = oo``)
 ``no_takeover_by`` (at t)       probability  no top-level takeover in ``[0, t]``: ``F > t``
 ``supercoherence_by_horizon``   probability  a never-overthrown optimizer reached by ``T``:
@@ -48,14 +48,14 @@ Closed forms (chain engine).  With :math:`q_n` the never-overthrown probabilitie
 :math:`E[\rho^{\min(N,M)}] = \sum_{k<M} S_k q_k \rho^k + S_M \rho^M` (value drift,
 :math:`E[w_n \cdot w_0] = \rho^n`).  For a constant hazard with the same scale
 :math:`h` at every level, takeovers are a Poisson process of rate h, so for finite T:
-survival :math:`e^{-h(T - t)}`, :math:`E[N_T] = hT`,
+``no_takeover_after`` :math:`e^{-h(T - t)}`, :math:`E[N_T] = hT`,
 :math:`E[\rho^{N_T}] = e^{-hT(1-\rho)}`, :math:`E[L] = T - (1 - e^{-hT})/h`,
 P(supercoherence by T) = 0 (if h > 0).
 
 Closed forms (abm engine).  The Mesa model's top-level process is the same recursion,
 observed to a finite horizon T of steps, and its ``N`` is :math:`N_T` (it cannot look
-past T).  With :math:`\Lambda_n` the cumulative hazards: survival at t = 0 and the law
-of N at k = 0 are :math:`P(N_T = 0) = e^{-\Lambda_0(T)}`; the law at k = 1 is
+past T).  With :math:`\Lambda_n` the cumulative hazards: ``no_takeover_after`` at t = 0
+and the law of N at k = 0 are :math:`P(N_T = 0) = e^{-\Lambda_0(T)}`; the law at k = 1 is
 
 .. math:: P(N_T = 1) = \int_0^T e^{-\Lambda_1(T - s)}\, dF_0(s)
           = \int_0^{F_0(T)} e^{-\Lambda_1(T - \Lambda_0^{-1}(-\log(1 - u)))}\, du,
@@ -79,13 +79,26 @@ from typing import Any
 
 import numpy as np
 
+from supercoherence.moments import Moments
+
 __all__ = [
+    "DEPRECATED_ESTIMANDS",
+    "COLUMNS_READ",
     "ESTIMANDS",
     "Estimand",
+    "StatisticsAccumulator",
     "abm_closed_form",
     "chain_closed_form",
+    "columns_read",
+    "statistics_from_counts",
     "statistics",
 ]
+
+
+#: Old estimand name -> new name (issue 9: ``survival`` is :math:`e^{-\Lambda(t)}` only).
+#: Study files naming the old one are read with a deprecation warning; stored results
+#: with it are renamed when read (:func:`supercoherence.simulations.store.upgrade_names`).
+DEPRECATED_ESTIMANDS = {"survival": "no_takeover_after"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +141,7 @@ class Estimand:
     value_range: tuple[float, float] | None = None
 
 
-def _survival(table, t, horizon):
+def _no_takeover_after(table, t, horizon):
     ok = table["last_takeover_time"] <= t
     if math.isinf(horizon):
         ok &= ~table["censored"]
@@ -168,7 +181,11 @@ ESTIMANDS: dict[str, Estimand] = {
     e.name: e
     for e in (
         Estimand(
-            "survival", "probability", "time", _survival, "P(no top-level takeover after time t)"
+            "no_takeover_after",
+            "probability",
+            "time",
+            _no_takeover_after,
+            "P(no top-level takeover after time t)",
         ),
         Estimand(
             "no_takeover_by",
@@ -320,18 +337,127 @@ def statistics(
     >>> stats["n"].tolist(), stats["sum"].tolist(), stats["censored"].tolist()
     ([4], [2.0], [0])
     """
+    accumulator = StatisticsAccumulator(requests, horizon)
+    accumulator.add(table)
+    return accumulator.result()
+
+
+class StatisticsAccumulator:
+    """The statistics of :func:`statistics`, accumulated over chunks of a table.
+
+    The one accumulator of a study unit: an engine that streams its replicates
+    (the chain engine) adds each chunk as it is made, and nothing per replicate is
+    kept; for a table given in one chunk the result is :func:`statistics`'s, bit for
+    bit.  Each request keeps a :class:`~supercoherence.moments.Moments`.
+
+    Parameters
+    ----------
+    requests : list of (str, float)
+        Estimand names and their ``at``.
+    horizon : float
+        The study horizon.
+
+    Examples
+    --------
+    >>> acc = StatisticsAccumulator([("law_of_n", 1.0)], float("inf"))
+    >>> acc.add({"n_takeovers": np.array([0, 1])})
+    >>> acc.add({"n_takeovers": np.array([1, 3])})
+    >>> acc.result()["sum"].tolist(), acc.result()["n"].tolist()
+    ([2.0], [4])
+    """
+
+    def __init__(self, requests: list[tuple[str, float]], horizon: float) -> None:
+        self.requests = list(requests)
+        self.horizon = horizon
+        self.moments = [Moments() for _ in self.requests]
+        self.censored = [0] * len(self.requests)
+
+    def add(self, table: Mapping[str, np.ndarray]) -> None:
+        """Add the replicates of a chunk (a dict of equal-length columns)."""
+        capped = table.get("capped")
+        for i, (name, at) in enumerate(self.requests):
+            values = np.asarray(ESTIMANDS[name].values(table, at, self.horizon))
+            if values.dtype != np.bool_:
+                values = values.astype(float, copy=False)
+            if capped is not None and name in _CAP_AFFECTS:
+                self.censored[i] += int(np.count_nonzero(_CAP_AFFECTS[name](table, capped, at)))
+            self.moments[i].add(values)  # NaN left out; einsum: no BLAS threads
+
+    def result(self) -> dict[str, np.ndarray]:
+        """The columns of :func:`statistics`."""
+        return {
+            "estimand": np.array([r[0] for r in self.requests], dtype=object),
+            "at": np.array([r[1] for r in self.requests], dtype=float),
+            "n": np.array([m.n for m in self.moments], dtype=np.int64),
+            "sum": np.array([m.total for m in self.moments], dtype=float),
+            "sum_sq": np.array([m.total_sq for m in self.moments], dtype=float),
+            "censored": np.array(self.censored, dtype=np.int64),
+        }
+
+
+#: The columns of the chain engine's replicate table each estimand reads (with the
+#: ``capped`` rule of :data:`_CAP_AFFECTS`): the engine computes only these.
+COLUMNS_READ: dict[str, tuple[str, ...]] = {
+    "no_takeover_after": ("last_takeover_time", "censored"),
+    "no_takeover_by": ("first_takeover_time",),
+    "supercoherence_by_horizon": ("censored", "n_takeovers", "takeovers_by_horizon"),
+    "law_of_n": ("n_takeovers",),
+    "mean_takeovers": ("takeovers_by_horizon",),
+    "last_takeover_time": ("last_takeover_time", "censored"),
+    "final_alignment": ("final_alignment",),
+}
+
+
+#: Estimands that at an infinite horizon are functions of :math:`\min(N, M)` alone.
+COUNT_ESTIMANDS = ("law_of_n", "supercoherence_by_horizon", "mean_takeovers")
+
+
+def statistics_from_counts(
+    counts: np.ndarray, requests: list[tuple[str, float]]
+) -> dict[str, np.ndarray] | None:
+    r"""The :func:`statistics` of a chain table at an infinite horizon, from the counts of
+    :math:`\min(N, M) = k` alone (``counts[k]``, :math:`k = 0, \dots, M`), or None.
+
+    At :math:`T = \infty` the takeovers by the horizon are all of them and a replicate is
+    capped exactly when :math:`N \ge M`, so ``law_of_n``, ``supercoherence_by_horizon``
+    and ``mean_takeovers`` (:data:`COUNT_ESTIMANDS`) are functions of the histogram.
+    Their per-replicate values are whole numbers, so the sums are exact integers, and
+    equal to the floating-point sums over the table bit for bit as long as every
+    partial sum is below :math:`2^{53}`; otherwise (or for another estimand) this
+    returns None and the table must be summarised.
+
+    Examples
+    --------
+    >>> stats = statistics_from_counts(np.array([2, 1, 1]), [("law_of_n", 1.0),
+    ...     ("mean_takeovers", float("nan")), ("supercoherence_by_horizon", float("nan"))])
+    >>> stats["sum"].tolist(), stats["sum_sq"].tolist(), stats["censored"].tolist()
+    ([1.0, 3.0, 3.0], [1.0, 5.0, 3.0], [0, 1, 1])
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    cap = counts.size - 1
+    replicates = int(counts.sum())
+    if any(DEPRECATED_ESTIMANDS.get(n, n) not in COUNT_ESTIMANDS for n, _ in requests):
+        return None
+    if replicates * cap * cap >= 2**53:
+        return None
+    k = np.arange(counts.size, dtype=np.int64)
     n, total, total_sq, censored = [], [], [], []
-    capped = table.get("capped")
     for name, at in requests:
-        values = np.asarray(ESTIMANDS[name].values(table, at, horizon), dtype=float)
-        if capped is not None and name in _CAP_AFFECTS:
-            censored.append(int(np.count_nonzero(_CAP_AFFECTS[name](table, capped, at))))
-        else:
-            censored.append(0)
-        values = values[~np.isnan(values)]
-        n.append(values.size)
-        total.append(float(values.sum()))
-        total_sq.append(float(np.einsum("i,i->", values, values)))  # no BLAS threads
+        name = DEPRECATED_ESTIMANDS.get(name, name)
+        if name == "law_of_n":
+            hits = int(counts[int(at)]) if 0 <= at <= cap and at == int(at) else 0
+            sums = (hits, hits)
+            capped = hits if at == cap else 0
+        elif name == "supercoherence_by_horizon":
+            hits = replicates - int(counts[cap])
+            sums, capped = (hits, hits), int(counts[cap])
+        else:  # mean_takeovers: E[min(N, M)]
+            sums = (int(np.sum(counts * k)), int(np.sum(counts * k * k)))  # exact integers
+            capped = int(counts[cap])
+        n.append(replicates)
+        total.append(float(sums[0]))
+        total_sq.append(float(sums[1]))
+        censored.append(capped)
     return {
         "estimand": np.array([r[0] for r in requests], dtype=object),
         "at": np.array([r[1] for r in requests], dtype=float),
@@ -342,15 +468,29 @@ def statistics(
     }
 
 
+def columns_read(requests: list[tuple[str, float]]) -> frozenset[str]:
+    """The replicate-table columns the requests read (see :data:`COLUMNS_READ`).
+
+    Examples
+    --------
+    >>> sorted(columns_read([("law_of_n", 1.0), ("final_alignment", float("nan"))]))
+    ['final_alignment', 'n_takeovers']
+    """
+    out: set[str] = set()
+    for name, _ in requests:
+        out.update(COLUMNS_READ.get(DEPRECATED_ESTIMANDS.get(name, name), ()))
+    return frozenset(out)
+
+
 def _capped(table, capped, _at):
     return np.asarray(capped, dtype=bool)
 
 
 #: For each estimand, which capped replicates (stopped at ``max_takeovers`` before the
-#: horizon, column ``capped``) have a value the cap may have changed.  ``survival`` at t
-#: is unknown only if the M-th takeover came by t; ``law_of_n`` at k only if k = M.
+#: horizon, column ``capped``) have a value the cap may have changed.  ``no_takeover_after``
+#: at t is unknown only if the M-th takeover came by t; ``law_of_n`` at k only if k = M.
 _CAP_AFFECTS = {
-    "survival": lambda t, c, at: c & (np.asarray(t["last_takeover_time"]) <= at),
+    "no_takeover_after": lambda t, c, at: c & (np.asarray(t["last_takeover_time"]) <= at),
     "supercoherence_by_horizon": _capped,
     "law_of_n": lambda t, c, at: c & (np.asarray(t["n_takeovers"]) == at),
     "mean_takeovers": _capped,
@@ -385,8 +525,8 @@ def chain_closed_form(
     --------
     >>> from supercoherence.theory.scenario import TakeoverScenario
     >>> sc = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
-    ...                       entrenchment=0.25)
-    >>> q = float(sc.q(0))
+    ...                       entrenchment_rate=0.25)
+    >>> q = float(sc.never_overthrown_numeric(0))
     >>> exact = chain_closed_form(sc, "mean_takeovers", math.nan, horizon=math.inf,
     ...                           max_takeovers=1000)
     >>> bool(abs(exact - (1 - q) / q) < 1e-9)
@@ -400,8 +540,10 @@ def chain_closed_form(
     levels = np.arange(max_takeovers + 1)
     if math.isinf(horizon) or estimand == "law_of_n":  # N is counted to the end of the chain
         return _infinite_horizon(scenario, estimand, at, levels, max_takeovers)
-    if estimand == "supercoherence_by_horizon" and not np.any(scenario.q(levels[:-1]) > 0):
-        return 0.0  # no optimizer is ever safe, so none is reached by any horizon
+    if estimand == "supercoherence_by_horizon":
+        q = np.asarray(scenario.never_overthrown_numeric(levels[:-1]), dtype=float)
+        if not np.any(q > 0):
+            return 0.0  # no optimizer is ever safe, so none is reached by any horizon
     return _poisson(scenario, estimand, at, horizon, levels)
 
 
@@ -411,9 +553,11 @@ def _no_takeover_by_exact(scenario, t: float, horizon: float) -> float:
 
 
 def _infinite_horizon(scenario, estimand, at, levels, cap) -> float:
-    q = np.clip(np.asarray(scenario.q(levels[:-1]), dtype=float), 0.0, 1.0)
-    survive = np.concatenate(([1.0], np.cumprod(1.0 - q)))  # S_0 .. S_M
-    law = survive[:-1] * q  # P(N = k), k < M
+    from supercoherence.theory.recursion import count_probability, tail_probability
+
+    q = np.clip(np.asarray(scenario.never_overthrown_numeric(levels[:-1]), dtype=float), 0.0, 1.0)
+    survive = tail_probability(q, levels)  # S_0 .. S_M: the theory's law of N
+    law = count_probability(q, levels[:-1])  # P(N = k), k < M
     if estimand == "law_of_n":
         k = int(at)
         return float(law[k]) if k < cap else float(survive[cap]) if k == cap else 0.0
@@ -438,7 +582,7 @@ def _poisson(scenario, estimand, at, horizon, levels, *, capped: bool = True) ->
     mean = h * horizon
     if capped and mean > 0.01 * (levels.size - 1):  # the cap M could bind; no closed form then
         return math.nan
-    if estimand == "survival":
+    if estimand == "no_takeover_after":
         return math.exp(-h * (horizon - at))
     if estimand == "mean_takeovers":
         return mean
@@ -481,7 +625,7 @@ def abm_closed_form(scenario: Any, estimand: str, at: float, *, horizon: float) 
     --------
     >>> from supercoherence.theory.scenario import TakeoverScenario
     >>> sc = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
-    ...                       hazard="entrenchment", entrenchment=0.5)
+    ...                       hazard="entrenchment", entrenchment_rate=0.5)
     >>> p0 = abm_closed_form(sc, "law_of_n", 0.0, horizon=10.0)
     >>> bool(abs(p0 - math.exp(-float(sc.cumulative_hazard(0, 10.0)))) < 1e-15)
     True
@@ -501,9 +645,9 @@ def abm_closed_form(scenario: Any, estimand: str, at: float, *, horizon: float) 
     if estimand == "supercoherence_by_horizon":
         scales = np.asarray(scenario.hazard_scale(levels), dtype=float)
         return 1.0 if scales[0] == 0 else 0.0 if np.all(scales > 0) else math.nan
-    if (estimand == "survival" and at == 0) or (estimand == "law_of_n" and at == 0):
+    if (estimand == "no_takeover_after" and at == 0) or (estimand == "law_of_n" and at == 0):
         return math.exp(-float(scenario.cumulative_hazard(0, horizon)))
-    if estimand == "survival" and at >= horizon:
+    if estimand == "no_takeover_after" and at >= horizon:
         return 1.0
     poisson = _poisson(scenario, estimand, at, horizon, levels, capped=False)
     if math.isnan(poisson) and estimand == "law_of_n" and at == 1:

@@ -8,6 +8,13 @@ a point are merged in chunk order.  Hence the results are bit-identical whatever
 number of workers, the task size, the backend, and whether the run was interrupted and
 resumed.
 
+Units stream.  A worker receives a :class:`Task` (a frozen batch of :class:`Job` units)
+and returns each unit's sufficient statistics, made by the engine's
+:meth:`~supercoherence.simulations.engines.Engine.unit_statistics` (the chain engine
+streams its replicates into an
+:class:`~supercoherence.simulations.estimands.StatisticsAccumulator` and keeps no
+per-replicate table).
+
 Resume.  A unit's file appears atomically when the unit is complete
 (:mod:`supercoherence.simulations.store`); running the study again checks every unit
 file (identity and checksum), moves any that fail to ``units/rejected/``, computes the
@@ -38,25 +45,38 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from supercoherence.errors import ParameterError, StudyFileError, SupercoherenceError
-from supercoherence.simulations.backends import Backend, make_backend
+from supercoherence.lazy import lazy_module
+from supercoherence.randomness import unit_seed
+from supercoherence.simulations.backends import (
+    POOL_MIN_SECONDS,
+    PROBE_SECONDS,
+    Backend,
+    ProcessPoolBackend,
+    make_backend,
+    pool_pays,
+)
 from supercoherence.simulations.engines import get_engine
-from supercoherence.simulations.estimands import ESTIMANDS, statistics
+from supercoherence.simulations.estimands import ESTIMANDS
 from supercoherence.simulations.store import (
     ResultStore,
     UnitProblem,
     file_sha256,
     read_parquet_file,
+    upgrade_names,
 )
 from supercoherence.simulations.study import Study, describe_changes, load_study
 
+pd = lazy_module("pandas")
+
 __all__ = [
+    "Job",
     "StudyResults",
+    "Task",
     "VerifyReport",
     "evaluate_units",
     "load_results",
@@ -80,6 +100,13 @@ _DEPENDENCIES = (
     "rich",
 )
 _MAX_TASK_REPLICATES = 250_000
+
+
+def _has_tabulate() -> bool:
+    """pandas' ``to_markdown`` needs the optional ``tabulate`` package."""
+    import importlib.util
+
+    return importlib.util.find_spec("tabulate") is not None
 
 
 @dataclass
@@ -115,6 +142,36 @@ class StudyResults:
     rejected: list[UnitProblem] = dataclasses.field(default_factory=list)
     verdict: pd.DataFrame | None = None
 
+    def _summary_table(self) -> pd.DataFrame:
+        columns = [
+            c
+            for c in ("point", "estimand", "at", "estimate", "ci_low", "ci_high", "exact", "z")
+            if c in self.estimates.columns
+        ]
+        return self.estimates[columns]
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the study, its folder and the estimates beside the closed forms."""
+        name = (
+            self.manifest.get("study", {}).get("name", self.directory.name)
+            if isinstance(self.manifest.get("study"), dict)
+            else self.directory.name
+        )
+        head = f"**study {name}** ({len(self.points)} points, `{self.directory}`)\n\n"
+        return (
+            head + self._summary_table().to_markdown(index=False)
+            if _has_tabulate()
+            else (head + "```\n" + self._summary_table().to_string(index=False) + "\n```")
+        )
+
+    def _repr_html_(self) -> str:
+        """Notebook display as HTML: the estimates table."""
+        return (
+            f"<p><b>study results</b> ({len(self.points)} points, "
+            f"<code>{self.directory}</code>)</p>"
+            + self._summary_table().to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        )
+
     @property
     def events_path(self) -> Path | None:
         """``events.parquet`` (the per-level event table), or None when not stored.
@@ -137,17 +194,6 @@ class StudyResults:
         return self.estimates[self.estimates["flag"]]
 
 
-def unit_seed(seed: int, point: int, chunk: int) -> np.random.SeedSequence:
-    """The seed of unit ``(point, chunk)``: ``SeedSequence(seed, spawn_key=(point, chunk))``.
-
-    Examples
-    --------
-    >>> unit_seed(7, 2, 3).spawn_key
-    (2, 3)
-    """
-    return np.random.SeedSequence(seed, spawn_key=(point, chunk))
-
-
 def _requests(study: Study) -> list[tuple[str, float]]:
     requests = []
     for name in study.outputs.estimands:
@@ -160,20 +206,20 @@ def _requests(study: Study) -> list[tuple[str, float]]:
     return requests
 
 
-def evaluate_units(
-    engine: str,
-    horizon: float,
-    options: dict[str, Any],
-    requests: list[tuple[str, float]],
-    seed: int,
-    jobs: list[tuple[int, dict[str, Any], int, int]],
-    chunk: int = 0,
-    timeseries: bool = False,
-    events: float | None = None,
-) -> list[tuple[int, int, dict[str, np.ndarray], pd.DataFrame | None, pd.DataFrame | None]]:
-    """Evaluate units of a study (runs in a worker).
+class Job(NamedTuple):
+    """One unit of a task: point ``index`` (its values ``point``), chunk ``chunk``."""
 
-    Parameters
+    index: int
+    point: dict[str, Any]
+    chunk: int
+    replicates: int
+
+
+@dataclass(frozen=True)
+class Task:
+    """Units of a study scheduled together (sent to a worker; picklable).
+
+    Attributes
     ----------
     engine : str
         Engine name.
@@ -181,17 +227,40 @@ def evaluate_units(
         Study horizon.
     options : dict
         Engine options.
-    requests : list of (str, float)
+    requests : tuple of (str, float)
         ``(estimand, at)`` pairs.
     seed : int
-        Study seed.
-    jobs : list of (point index, point, chunk index, replicates)
+        Study seed (unit ``(i, j)`` draws from :func:`unit_seed` ``(seed, i, j)``).
+    jobs : tuple of Job
+        The units.
     chunk : int
         The study's chunk size (numbers the replicates of a time series).
     timeseries : bool
         Also return each unit's per-step time series.
     events : float, optional
         Also return each unit's per-level event table, to this horizon.
+    """
+
+    engine: str
+    horizon: float
+    options: dict[str, Any]
+    requests: tuple[tuple[str, float], ...]
+    seed: int
+    jobs: tuple[Job, ...]
+    chunk: int = 0
+    timeseries: bool = False
+    events: float | None = None
+
+    @property
+    def replicates(self) -> int:
+        """Replicates of all its units."""
+        return sum(job.replicates for job in self.jobs)
+
+
+def evaluate_units(
+    task: Task,
+) -> list[tuple[int, int, dict[str, np.ndarray], pd.DataFrame | None, pd.DataFrame | None]]:
+    """Evaluate the units of a task (runs in a worker).
 
     Returns
     -------
@@ -202,32 +271,34 @@ def evaluate_units(
 
     Examples
     --------
-    >>> [(p, c, s["n"].tolist(), ts, ev) for p, c, s, ts, ev in evaluate_units(
-    ...     "competition", 10.0, {}, [("coexistence", float("nan"))], 1, [(0, {}, 0, 5)])]
+    >>> task = Task("competition", 10.0, {}, (("coexistence", float("nan")),), 1,
+    ...             (Job(0, {}, 0, 5),))
+    >>> [(p, c, s["n"].tolist(), ts, ev) for p, c, s, ts, ev in evaluate_units(task)]
     [(0, 0, [5], None, None)]
     """
-    model = get_engine(engine)
+    model = get_engine(task.engine)
+    requests = list(task.requests)
     out = []
-    for index, point, unit, size in jobs:
+    for index, point, unit, size in task.jobs:
         try:
-            table, series, frame = model.evaluate(
+            stats, series, frame = model.unit_statistics(
                 point,
                 size,
-                unit_seed(seed, index, unit),
-                horizon=horizon,
-                options=options,
-                timeseries=timeseries,
-                events=events,
+                unit_seed(task.seed, index, unit),
+                horizon=task.horizon,
+                options=task.options,
+                requests=requests,
+                timeseries=task.timeseries,
+                events=task.events,
             )
         except SupercoherenceError as exc:  # its custom __init__ does not unpickle
             raise _UnitFailure(index, str(exc)) from None
-        stats = statistics(table, requests, horizon)
         stats["request"] = np.arange(len(requests), dtype=np.int64)
         if series is not None:
-            series = series.assign(replicate=series["replicate"] + unit * chunk)
+            series = series.assign(replicate=series["replicate"] + unit * task.chunk)
             series.insert(0, "point", np.int64(index))
         if frame is not None:
-            frame = frame.assign(replicate=frame["replicate"] + unit * chunk)
+            frame = frame.assign(replicate=frame["replicate"] + unit * task.chunk)
             frame.insert(0, "point", np.int64(index))
         out.append((index, unit, stats, series, frame))
     return out
@@ -283,7 +354,11 @@ def run_study(
     out : str or Path, optional
         Output folder (default ``results/<study name>``).
     workers : int, optional
-        Parallel workers (default: the number of CPUs; 1 runs in-process).
+        Parallel workers (1 runs in-process).  Default: chosen here -- the first
+        units run in-process to measure the work, and a pool of one worker per CPU
+        is started only if the rest is long enough to pay for it
+        (:func:`~supercoherence.simulations.backends.pool_pays`); the manifest's
+        ``backend`` says which.  Never changes the numbers.
     dask : str, optional
         ``"local"`` (a LocalCluster) or ``"tcp://host:port"``.
     backend : Backend, optional
@@ -360,6 +435,18 @@ def _claim(study: Study, store: ResultStore, log) -> tuple[bool, dict[str, Any]]
     return True, manifest
 
 
+def _open_backend(backend, workers, dask, missing):
+    """``(opened here, backend or None, description)``: the given backend, one made for
+    ``workers`` / ``dask``, or None when the runner chooses (no ``workers``, several
+    CPUs: :func:`_evaluate_auto`)."""
+    if backend is not None or not missing:
+        return False, backend, backend.description if backend else "none (all units stored)"
+    if workers is None and dask is None and (os.cpu_count() or 1) > 1:
+        return True, None, "automatic"
+    made = make_backend(workers, dask)
+    return True, made, made.description
+
+
 def _unit_identities(store: ResultStore):
     for path in store.unit_files():
         try:
@@ -401,17 +488,17 @@ def _run_claimed(
         len(missing),
         len(good),
     )
-    own_backend = backend is None and bool(missing)
-    active = make_backend(workers, dask) if own_backend else backend
-    manifest["backend"] = active.description if active else "none (all units stored)"
+    own_backend, active, manifest["backend"] = _open_backend(backend, workers, dask, missing)
     store.write_manifest(manifest)
     try:
-        evaluate_seconds = _evaluate(
+        evaluate_seconds, chosen = _evaluate(
             study, store, active, missing, progress, task_units, log, expected
         )
     finally:
-        if own_backend:
+        if own_backend and active is not None:
             active.close()
+    if chosen:
+        manifest["backend"] = chosen
     analyse_start = time.perf_counter()
     good, problems = store.check_units(
         expected, series=study.outputs.timeseries, events=study.outputs.events
@@ -423,10 +510,11 @@ def _run_claimed(
             f"{len(expected) - len(good)} unit(s) failed their checks after this run "
             f"({problems[0] if problems else 'missing'}); is another program writing here?",
         )
-    _analyse(study, store, good)
+    verdict_seconds = _analyse(study, store, good)
     manifest["timings"] = {
         "evaluate_seconds": evaluate_seconds,
         "analyse_seconds": time.perf_counter() - analyse_start,
+        "verdict_seconds": verdict_seconds,
         "total_seconds": time.perf_counter() - started,
     }
     manifest["units_computed"] = len(missing)
@@ -494,61 +582,123 @@ def _missing_units(study: Study, done: set[tuple[int, int]]) -> list[tuple[int, 
     return sorted(wanted)
 
 
-def _tasks(study: Study, missing, workers: int, task_units: int | None):
+def _tasks(study: Study, missing, workers: int, task_units: int | None) -> list[Task]:
     if task_units is None:
         task_units = max(1, math.ceil(len(missing) / (4 * workers)))
         task_units = min(task_units, max(1, _MAX_TASK_REPLICATES // study.chunk))
-    requests = _requests(study)
-    for start in range(0, len(missing), task_units):
-        jobs = [(i, study.points[i], j, size) for i, j, size in missing[start : start + task_units]]
-        yield (
-            study.engine,
-            study.horizon,
-            study.engine_options,
-            requests,
-            study.seed,
-            jobs,
-            study.chunk,
-            study.outputs.timeseries,
-            study.outputs.events_horizon if study.outputs.events else None,
+    requests = tuple(_requests(study))
+    return [
+        Task(
+            engine=study.engine,
+            horizon=study.horizon,
+            options=study.engine_options,
+            requests=requests,
+            seed=study.seed,
+            jobs=tuple(
+                Job(i, study.points[i], j, size)
+                for i, j, size in missing[start : start + task_units]
+            ),
+            chunk=study.chunk,
+            timeseries=study.outputs.timeseries,
+            events=study.outputs.events_horizon if study.outputs.events else None,
         )
+        for start in range(0, len(missing), task_units)
+    ]
 
 
-def _evaluate(study, store, backend, missing, show, task_units, log, expected) -> float:
+def _evaluate(study, store, backend, missing, show, task_units, log, expected):
+    """Compute the missing units on ``backend`` (``None``: choose, see :func:`_evaluate_auto`).
+
+    Returns the seconds taken and, when the backend was chosen here, its description.
+    """
     if not missing:
-        return 0.0
+        return 0.0, None
     start = time.perf_counter()
-    tasks = list(_tasks(study, missing, backend.workers, task_units))
+    store_results = _UnitWriter(study, store, expected, log)
     total = sum(size for _, _, size in missing)
-    sizes = dict(enumerate(study.chunk_sizes()))
-    groups: dict[int, list[int]] = {}
-    for index, first in study.shared_points().items():
-        groups.setdefault(first, []).append(index)
+    description = None
     with _progress(show, study.name, total) as advance:
         try:
-            for results in backend.imap_unordered(evaluate_units, tasks):
-                for point, chunk, stats, series, events in results:
-                    for member in (point, *groups.get(point, ())):
-                        if member != point and store.unit_path(member, chunk).exists():
-                            continue  # a shared point's own checked unit
-                        if series is not None:
-                            store.write_unit_series(
-                                member, chunk, series.assign(point=np.int64(member))
-                            )
-                        if events is not None:
-                            store.write_unit_events(
-                                member, chunk, events.assign(point=np.int64(member))
-                            )
-                        store.write_unit(member, chunk, stats, identity=expected[(member, chunk)])
-                    advance(sizes[chunk])
-                log.info("stored %d unit(s), last (point %d, chunk %d)", len(results), point, chunk)
+            if backend is None:
+                description = _evaluate_auto(study, missing, task_units, store_results, advance)
+            else:
+                tasks = _tasks(study, missing, backend.workers, task_units)
+                for results in backend.imap_unordered(evaluate_units, [(t,) for t in tasks]):
+                    store_results(results, advance)
         except _UnitFailure as exc:
             raise StudyFileError(
                 study.source,
                 "parameters",
                 f"point {exc.point} {study.points[exc.point]}: {exc.message}",
             ) from None
-    return time.perf_counter() - start
+    return time.perf_counter() - start, description
+
+
+def _evaluate_auto(study, missing, task_units, store_results, advance) -> str:
+    """Run the first units in-process, then the rest on a pool only if it pays.
+
+    The probe takes units chunk by chunk across the points (so it samples the points'
+    different costs) for :data:`~supercoherence.simulations.backends.PROBE_SECONDS`;
+    the remaining work is estimated from its rate per replicate, and a pool of one
+    worker per CPU is started only when
+    :func:`~supercoherence.simulations.backends.pool_pays` (see that module for why the
+    threshold is where it is).  Which process computes a unit never changes its numbers.
+    """
+    workers = os.cpu_count() or 1
+    order = sorted(missing, key=lambda unit: (unit[1], unit[0]))
+    started = time.perf_counter()
+    done = replicates = 0
+    while done < len(order) and time.perf_counter() - started < PROBE_SECONDS:
+        (task,) = _tasks(study, [order[done]], 1, 1)
+        store_results(evaluate_units(task), advance)
+        replicates += task.replicates
+        done += 1
+    rest = sorted(order[done:])
+    elapsed = time.perf_counter() - started
+    remaining = elapsed / max(replicates, 1) * sum(size for _, _, size in rest)
+    if not rest or not pool_pays(remaining, workers):
+        for task in _tasks(study, rest, 1, task_units):
+            store_results(evaluate_units(task), advance)
+        return (
+            f"in-process (automatic: about {elapsed + remaining:.1f} s of work, below the "
+            f"{POOL_MIN_SECONDS:g} s from which a pool of {workers} workers pays)"
+        )
+    with ProcessPoolBackend(workers) as pool:
+        tasks = _tasks(study, rest, workers, task_units)
+        for results in pool.imap_unordered(evaluate_units, [(t,) for t in tasks]):
+            store_results(results, advance)
+    return (
+        f"process pool ({workers} workers, automatic: about {elapsed + remaining:.1f} s of "
+        f"work; {done} unit(s) of the in-process probe)"
+    )
+
+
+class _UnitWriter:
+    """Store a task's results (every point of a shared group) as they come back."""
+
+    def __init__(self, study: Study, store: ResultStore, expected, log) -> None:
+        self.store, self.expected, self.log = store, expected, log
+        self.sizes = dict(enumerate(study.chunk_sizes()))
+        self.groups: dict[int, list[int]] = {}
+        for index, first in study.shared_points().items():
+            self.groups.setdefault(first, []).append(index)
+
+    def __call__(self, results, advance) -> None:
+        store = self.store
+        for point, chunk, stats, series, events in results:
+            for member in (point, *self.groups.get(point, ())):
+                if member != point and store.unit_path(member, chunk).exists():
+                    continue  # a shared point's own checked unit
+                if series is not None:
+                    store.write_unit_series(member, chunk, series.assign(point=np.int64(member)))
+                if events is not None:
+                    store.write_unit_events(member, chunk, events.assign(point=np.int64(member)))
+                store.write_unit(member, chunk, stats, identity=self.expected[(member, chunk)])
+            advance(self.sizes[chunk])
+        if results:
+            self.log.info(
+                "stored %d unit(s), last (point %d, chunk %d)", len(results), point, chunk
+            )
 
 
 class _progress:
@@ -567,7 +717,6 @@ class _progress:
             Progress,
             TextColumn,
             TimeElapsedColumn,
-            TimeRemainingColumn,
         )
 
         self._bar = Progress(
@@ -576,16 +725,26 @@ class _progress:
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]} replicates/s"),
             TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
+            # "about 0:01:10 left" while running, "done" at the end (not "left 0:00:00")
+            TextColumn("{task.fields[left]}"),
         )
         self._bar.start()
-        task = self._bar.add_task(self.name, total=self.total, rate="-")
+        task = self._bar.add_task(self.name, total=self.total, rate="-", left="")
 
         def advance(n: int) -> None:
             self._bar.advance(task, n)
-            speed = self._bar.tasks[task].speed
-            self._bar.update(task, rate=f"{speed:,.0f}" if speed else "-")
+            state = self._bar.tasks[task]
+            speed, remaining = state.speed, state.time_remaining
+            if state.finished:
+                left = "done"
+            elif remaining is None:
+                left = ""
+            else:
+                left = (
+                    f"about {int(remaining) // 3600}:{int(remaining) % 3600 // 60:02d}:"
+                    f"{int(remaining) % 60:02d} left"
+                )
+            self._bar.update(task, rate=f"{speed:,.0f}" if speed else "-", left=left)
 
         return advance
 
@@ -611,7 +770,8 @@ def merge_units(units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> None:
+def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> float:
+    """Write the study's tables; returns the seconds spent estimating the verdict."""
     from supercoherence.simulations.analysis import (
         boundary_table,
         estimate_table,
@@ -626,9 +786,12 @@ def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> N
     boundary = sensitivity = verdicts = None
     if study.outputs.events:
         store.consolidate_events(units)
+    verdict_seconds = 0.0
     if study.outputs.verdict:
+        verdict_start = time.perf_counter()
         verdicts = verdict_table(study, store.read_point_events)
         store.write_table("verdict", verdicts)
+        verdict_seconds = time.perf_counter() - verdict_start
     if study.outputs.boundary:
         primary = engine.boundary_estimand
         if primary in study.outputs.estimands:
@@ -639,6 +802,7 @@ def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> N
         store.write_table("sensitivity", sensitivity)
     if study.outputs.timeseries:
         store.consolidate_series("timeseries", units)
+    return verdict_seconds
 
 
 def load_results(directory: str | Path) -> StudyResults:
@@ -681,11 +845,11 @@ def load_results(directory: str | Path) -> StudyResults:
     optional = {}
     for name in ("boundary", "sensitivity", "verdict"):
         path = store_dir / f"{name}.parquet"
-        optional[name] = read_parquet_file(path) if path.exists() else None
+        optional[name] = upgrade_names(read_parquet_file(path)) if path.exists() else None
     return StudyResults(
         directory=store_dir,
-        estimates=read_parquet_file(estimates_path),
-        points=read_parquet_file(store_dir / "points.parquet"),
+        estimates=upgrade_names(read_parquet_file(estimates_path)),
+        points=upgrade_names(read_parquet_file(store_dir / "points.parquet")),
         boundary=optional["boundary"],
         sensitivity=optional["sensitivity"],
         manifest=manifest,
@@ -750,35 +914,54 @@ def verify_study(directory: str | Path) -> VerifyReport:
     >>> verify_study(out).ok
     True
     """
-    from supercoherence.simulations.analysis import summary_columns
-    from supercoherence.simulations.study import load_study
-
     directory = Path(directory)
     report = VerifyReport(directory, [])
-    problems = report.problems
     store = ResultStore.__new__(ResultStore)
     store.directory, store.units = directory, directory / "units"
     store.series = directory / "series"
     store.event_dir = directory / "events"
+    manifest = _verify_manifest(store, report.problems)
+    if manifest is None:
+        return report
+    recorded = _recorded_files(manifest, directory, report.problems)
+    study = _study_copy(directory, manifest, report.problems)
+    _verify_files(directory, recorded, report.problems)
+    expected = _expected_units(directory, manifest, study, report.problems)
+    if expected is None:
+        return report
+    good = _verify_units(store, manifest, expected, recorded, report)
+    if good:
+        _verify_estimates(store, good, manifest["replicates"], report)
+    return report
+
+
+def _verify_manifest(store: ResultStore, problems: list[str]) -> dict[str, Any] | None:
+    """The folder's manifest, or None (a problem noted) if there is nothing to verify."""
+    directory = store.directory
     if not directory.is_dir():
         problems.append(f"{directory}: not a folder")
-        return report
+        return None
     if store.is_locked():
         problems.append(f"{directory}: a `study run` is writing to this folder now")
-        return report
+        return None
     try:
         manifest = store.read_manifest()
     except StudyFileError as exc:
         problems.append(str(exc))
-        return report
+        return None
     if manifest is None:
         problems.append(f"{directory / 'manifest.json'}: missing: no study run here")
-        return report
+        return None
     if manifest.get("status") != "complete":
         problems.append(
             f"{directory / 'manifest.json'}: the run is not complete (status "
             f"{manifest.get('status')!r}); run `study run` again on this folder to finish it"
         )
+    return manifest
+
+
+def _recorded_files(manifest, directory: Path, problems: list[str]) -> dict[str, str]:
+    """The SHA-256 of every file the manifest records (empty, noted, if none)."""
     recorded = manifest.get("files")
     if not isinstance(recorded, dict):
         problems.append(
@@ -786,6 +969,13 @@ def verify_study(directory: str | Path) -> VerifyReport:
             "version); run `study run` again on this folder to record them"
         )
         recorded = {}
+    return recorded
+
+
+def _study_copy(directory: Path, manifest, problems: list[str]) -> Study | None:
+    """The study read back from the folder's copy of its file, if it is the manifest's."""
+    from supercoherence.simulations.study import load_study
+
     fingerprint = manifest.get("fingerprint")
     study = None
     text_path = directory / "study.toml"
@@ -799,21 +989,31 @@ def verify_study(directory: str | Path) -> VerifyReport:
             what = describe_changes(old, study.identity()) if isinstance(old, dict) else "?"
             problems.append(f"{text_path}: not the study the manifest records ({what})")
             study = None
+    return study
+
+
+def _verify_files(directory: Path, recorded: dict[str, str], problems: list[str]) -> None:
+    """Every recorded file is there with its recorded SHA-256."""
     for name, digest in recorded.items():
         path = directory / name
         if not path.exists():
             problems.append(f"{path}: missing (recorded in the manifest)")
         elif file_sha256(path) != digest:
             problems.append(f"{path}: SHA-256 differs from the manifest (altered or damaged)")
+
+
+def _expected_units(directory: Path, manifest, study, problems: list[str]):
+    """The identity of every unit the study needs (from the study, else the manifest)."""
+    fingerprint = manifest.get("fingerprint")
     points_per = manifest.get("points")
     chunks_per = manifest.get("seeds", {}).get("chunks_per_point")
     replicates = manifest.get("replicates")
     if not all(isinstance(v, int) for v in (points_per, chunks_per, replicates)):
         problems.append(f"{directory / 'manifest.json'}: lacks points, chunks or replicates")
-        return report
+        return None
     if study is not None:
         try:
-            points = read_parquet_file(directory / "points.parquet")
+            points = upgrade_names(read_parquet_file(directory / "points.parquet"))
             stored = points.drop(columns="point").to_dict("records")
             if len(stored) != len(study.points) or any(
                 _normal(a) != _normal(b) for a, b in zip(stored, study.points, strict=False)
@@ -836,6 +1036,12 @@ def verify_study(directory: str | Path) -> VerifyReport:
             for i in range(points_per)
             for j, size in enumerate(sizes)
         }
+    return expected
+
+
+def _verify_units(store: ResultStore, manifest, expected, recorded, report) -> set:
+    """Check the unit files; return the good ones."""
+    directory, problems = store.directory, report.problems
     series = bool(manifest.get("timeseries", False))
     good, unit_problems = store.check_units(
         expected, series=series, events=bool(manifest.get("events", False))
@@ -852,13 +1058,19 @@ def verify_study(directory: str | Path) -> VerifyReport:
         name = f"units/{store.unit_path(*key).name}"
         if recorded and name not in recorded:
             problems.append(f"{directory / name}: not recorded in the manifest")
-    if not good:
-        return report
+    return good
+
+
+def _verify_estimates(store: ResultStore, good: set, replicates: int, report) -> None:
+    """The stored estimates are what the checked units give."""
+    from supercoherence.simulations.analysis import summary_columns
+
+    directory, problems = store.directory, report.problems
     try:
-        estimates = read_parquet_file(directory / "estimates.parquet")
+        estimates = upgrade_names(read_parquet_file(directory / "estimates.parquet"))
     except StudyFileError as exc:
         problems.append(str(exc))
-        return report
+        return
     merged = merge_units(store.read_units(good))
     columns = summary_columns(merged, replicates)
     columns.insert(0, "at", merged["at"].to_numpy(dtype=float))
@@ -870,12 +1082,12 @@ def verify_study(directory: str | Path) -> VerifyReport:
         stored = estimates[[*keys, *(c for c in columns.columns if c not in keys)]]
     except KeyError as exc:
         problems.append(f"{directory / 'estimates.parquet'}: lacks column {exc}")
-        return report
+        return
     if len(stored) != len(columns):
         problems.append(
             f"{directory / 'estimates.parquet'}: {len(stored)} rows, the units give {len(columns)}"
         )
-        return report
+        return
     for name in columns.columns:
         a = stored[name].to_numpy()
         b = columns[name].to_numpy()
@@ -889,7 +1101,6 @@ def verify_study(directory: str | Path) -> VerifyReport:
                 f"{directory / 'estimates.parquet'}: column {name!r} is not what the units "
                 "give; run `study run` again on this folder to rebuild it"
             )
-    return report
 
 
 def _key(path: Path) -> tuple[int, int] | None:

@@ -39,11 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from scipy.stats import qmc
 
 from supercoherence.errors import ParameterError
-from supercoherence.randomness import as_generator
+from supercoherence.randomness import as_generator, design_seed
 
 __all__ = [
     "DESIGNS",
@@ -66,7 +64,6 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], dict[str, float]]] = {
 
 #: Largest grid (values, linspace or logspace num) of one parameter.
 MAX_GRID = 100_000
-_DESIGN_STREAM = 0x5A3D  # spawn key of the design's own random stream
 _EDGE = 1e-12  # keeps quantile functions of unbounded laws finite at u = 0, 1
 
 
@@ -114,9 +111,13 @@ class ParameterSpec:
             lo, hi = math.log(a["low"]), math.log(a["high"])
             return np.exp(lo + (hi - lo) * u)
         if self.distribution == "beta":
+            from scipy import stats  # scipy loads only for the laws that need it
+
             x = stats.beta(a["a"], a["b"]).ppf(u)
             return a["low"] + (a["high"] - a["low"]) * x
         if self.distribution == "normal":
+            from scipy import stats
+
             return stats.norm(a["mean"], a["sd"]).ppf(np.clip(u, _EDGE, 1 - _EDGE))
         raise ParameterError(self.name, self.distribution, f"one of {list(DISTRIBUTIONS)}")
 
@@ -275,12 +276,14 @@ def unit_sample(design: str, dimension: int, samples: int, seed: int) -> np.ndar
     >>> unit_sample("saltelli", 2, 4, 0).shape
     (16, 2)
     """
-    gen = as_generator(np.random.SeedSequence(seed, spawn_key=(_DESIGN_STREAM,)))
+    gen = as_generator(design_seed(seed))
     if design == "factorial":
         levels = (np.arange(samples) + 0.5) / samples
         return np.array(list(itertools.product(levels, repeat=dimension)), dtype=float)
     if design == "random":
         return gen.random((samples, dimension))
+    if design in ("lhs", "sobol"):
+        from scipy.stats import qmc
     if design == "lhs":
         return qmc.LatinHypercube(d=dimension, rng=gen).random(samples)
     if design == "sobol":

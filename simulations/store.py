@@ -57,13 +57,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from supercoherence.errors import StudyFileError
+from supercoherence.lazy import lazy_module
 
-__all__ = ["ResultStore", "UnitProblem", "atomic_write", "file_sha256", "table_checksum"]
+pd = lazy_module("pandas")
+pa = lazy_module("pyarrow")
+pq = lazy_module("pyarrow.parquet")
+
+__all__ = [
+    "ResultStore",
+    "UnitProblem",
+    "atomic_write",
+    "file_sha256",
+    "table_checksum",
+    "upgrade_names",
+]
 
 _UNIT = re.compile(r"^p(\d+)_c(\d+)\.parquet$")
 _META_KEY = b"supercoherence.unit"
@@ -377,7 +385,7 @@ class ResultStore:
                 problems.append(UnitProblem(path, "not a unit of this study (extra file)"))
                 continue
             try:
-                _, meta = self.read_unit(path)
+                table, meta = self.read_unit(path)
             except ValueError as exc:
                 problems.append(UnitProblem(path, str(exc)))
                 continue
@@ -404,7 +412,26 @@ class ResultStore:
                     )
                     continue
             good.add(key)
+            self._remember(key, path, table)
         return good, problems
+
+    def _remember(self, key: tuple[int, int], path: Path, table: pa.Table) -> None:
+        """Keep a checked unit's statistics (tiny) for :meth:`read_units`, with the file's
+        identity, so merging the units after the check does not read every file again."""
+        if not hasattr(self, "_checked"):
+            self._checked: dict[tuple[int, int], tuple[tuple[int, int, int], pa.Table]] = {}
+        stat = path.stat()
+        self._checked[key] = ((stat.st_ino, stat.st_size, stat.st_mtime_ns), table)
+
+    def _unit_table(self, point: int, chunk: int) -> pa.Table:
+        """A unit's statistics: the checked copy if its file is unchanged, else the file."""
+        path = self.unit_path(point, chunk)
+        cached = getattr(self, "_checked", {}).get((point, chunk))
+        if cached is not None:
+            stat = path.stat()
+            if cached[0] == (stat.st_ino, stat.st_size, stat.st_mtime_ns):
+                return cached[1].replace_schema_metadata(None)
+        return pq.read_table(path).replace_schema_metadata(None)
 
     def reject(self, path: Path) -> Path:
         """Move a failed unit file (and its time series) to ``units/rejected/``."""
@@ -433,8 +460,7 @@ class ResultStore:
         """
         frames = []
         for point, chunk in sorted(self.completed_units() if units is None else units):
-            table = pq.read_table(self.unit_path(point, chunk)).replace_schema_metadata(None)
-            frame = table.to_pandas()
+            frame = upgrade_names(self._unit_table(point, chunk).to_pandas())
             frame.insert(0, "chunk", chunk)
             frame.insert(0, "point", point)
             frames.append(frame)
@@ -558,6 +584,34 @@ class ResultStore:
         for handler in list(logger.handlers):
             handler.close()
             logger.removeHandler(handler)
+
+
+def upgrade_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """A stored table with the names of before issue 9's renames replaced by the new ones.
+
+    Parameter columns ``entrenchment`` and ``power`` become ``entrenchment_rate`` and
+    ``power_exponent``; the estimand ``survival`` becomes ``no_takeover_after``.  Tables
+    already in the new names are returned as they are (the same object).
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"entrenchment": [0.5], "estimand": ["survival"]})
+    >>> upgrade_names(old).to_dict("records")
+    [{'entrenchment_rate': 0.5, 'estimand': 'no_takeover_after'}]
+    """
+    from supercoherence.simulations.estimands import DEPRECATED_ESTIMANDS
+    from supercoherence.theory.scenario import DEPRECATED_PARAMETERS
+
+    columns = {old: new for old, new in DEPRECATED_PARAMETERS.items() if old in frame.columns}
+    estimands = "estimand" in frame.columns and bool(
+        frame["estimand"].isin(list(DEPRECATED_ESTIMANDS)).any()
+    )
+    if not columns and not estimands:
+        return frame
+    out = frame.rename(columns=columns)
+    if "estimand" in out.columns:
+        out["estimand"] = out["estimand"].replace(DEPRECATED_ESTIMANDS)
+    return out
 
 
 def read_parquet_file(path: Path, what: str = "") -> pd.DataFrame:

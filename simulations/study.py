@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supercoherence.deprecation import warn_renamed
 from supercoherence.errors import ParameterError, StudyFileError, did_you_mean
 from supercoherence.simulations.engines import ENGINES, Engine, get_engine
-from supercoherence.simulations.estimands import ESTIMANDS
+from supercoherence.simulations.estimands import DEPRECATED_ESTIMANDS, ESTIMANDS
 from supercoherence.simulations.sampling import (
     DESIGNS,
     ParameterSpec,
@@ -50,11 +51,13 @@ __all__ = [
     "LIMITS",
     "Outputs",
     "Study",
+    "apply_overrides",
     "describe_changes",
     "load_study",
     "normalise_value",
     "parse_study",
     "suggestion",
+    "to_toml",
 ]
 
 _STUDY_KEYS = {
@@ -306,6 +309,10 @@ class Study:
         >>> one.fingerprint() == parse_study(data(1.0), check_points=False).fingerprint()
         True
         """
+        # Under the names before issue 9's renames, so that stored results keep their
+        # fingerprints (a study folder made before the renames resumes and verifies).
+        old_parameter = {new: old for old, new in _deprecated_parameters().items()}
+        old_estimand = {new: old for old, new in DEPRECATED_ESTIMANDS.items()}
         content = {
             "engine": self.engine,
             "options": self.engine_options,
@@ -313,8 +320,10 @@ class Study:
             "horizon": self.horizon,
             "seed": self.seed,
             "chunk": self.chunk,
-            "points": self.points,
-            "estimands": list(self.outputs.estimands),
+            "points": [
+                {old_parameter.get(k, k): v for k, v in point.items()} for point in self.points
+            ],
+            "estimands": [old_estimand.get(e, e) for e in self.outputs.estimands],
             "times": list(self.outputs.times),
             "counts": list(self.outputs.counts),
             "timeseries": self.outputs.timeseries,
@@ -337,7 +346,7 @@ class Study:
         Examples
         --------
         >>> s = parse_study({"study": {"name": "x", "engine": "chain", "seed": 0},
-        ...     "parameters": {"hazard": "constant", "entrenchment": {"values": [1, 2]}},
+        ...     "parameters": {"hazard": "constant", "entrenchment_rate": {"values": [1, 2]}},
         ...     "outputs": {"estimands": ["mean_takeovers"]}}, check_points=False)
         >>> s.shared_points()
         {1: 0}
@@ -362,7 +371,9 @@ class Study:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_study(path: str | Path, *, check_points: bool = True) -> Study:
+def load_study(
+    path: str | Path, *, check_points: bool = True, overrides: tuple[str, ...] | list[str] = ()
+) -> Study:
     """Read and validate a study file.
 
     Parameters
@@ -371,6 +382,10 @@ def load_study(path: str | Path, *, check_points: bool = True) -> Study:
         The TOML file, or the name of a shipped study (``"dichotomy"``).
     check_points : bool
         Also check every parameter point against the engine's ranges.
+    overrides : sequence of str
+        ``"table.key=value"`` pairs (``study run --set``) applied to the file's tables
+        before validation, so they are checked like the file (:func:`apply_overrides`);
+        the copy stored beside the results is then the overridden study as TOML.
 
     Returns
     -------
@@ -415,7 +430,127 @@ def load_study(path: str | Path, *, check_points: bool = True) -> Study:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StudyFileError(resolved, "", f"not valid TOML: {exc}") from None
+    if overrides:
+        data = apply_overrides(data, overrides, source=str(resolved))
+        text = f"# {resolved.name} with --set {' --set '.join(overrides)}\n" + to_toml(data)
     return parse_study(data, source=str(resolved), text=text, check_points=check_points)
+
+
+def apply_overrides(
+    data: Mapping[str, Any], overrides: tuple[str, ...] | list[str], *, source: str = "<dict>"
+) -> dict[str, Any]:
+    """A copy of the study tables with ``"table.key=value"`` overrides applied.
+
+    ``value`` is read as a TOML value (``1000``, ``inf``, ``[0.5, 1.0]``,
+    ``{ values = [1, 2] }``, ``true``, ``"text"``); anything else is a string
+    (``parameters.hazard=constant``).  Dotted keys reach into inline tables
+    (``parameters.entrenchment_rate.values=[1, 2]``).  The result is validated by
+    :func:`parse_study` like a file.
+
+    Raises
+    ------
+    StudyFileError
+        For a pair without ``=`` or a key without a table (``replicates=10``).
+
+    Examples
+    --------
+    >>> apply_overrides({"study": {"replicates": 10}}, ["study.replicates=1000"])
+    {'study': {'replicates': 1000}}
+    >>> apply_overrides({}, ["parameters.hazard=constant", "parameters.x.values=[1, 2]"])
+    {'parameters': {'hazard': 'constant', 'x': {'values': [1, 2]}}}
+    """
+    import copy
+
+    out = copy.deepcopy(dict(data))
+    for pair in overrides:
+        key, sep, text = pair.partition("=")
+        parts = [p.strip() for p in key.split(".")]
+        if not sep or len(parts) < 2 or not all(parts):
+            raise StudyFileError(
+                source,
+                f"--set {pair}",
+                "expected TABLE.KEY=VALUE, e.g. study.replicates=1000 or parameters.spawn_rate=2.0",
+            )
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        node = out
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                if child is not None:
+                    raise StudyFileError(
+                        source, f"--set {pair}", f"{part!r} is a value, not a table"
+                    )
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """The study tables as TOML text (tables of scalars, lists and inline tables).
+
+    ``tomllib.loads(to_toml(d)) == d`` for study mappings (a test checks); used for
+    the copy of a study given as a mapping or with ``--set`` overrides.
+
+    Examples
+    --------
+    >>> print(to_toml({"study": {"name": "x", "horizon": float("inf")},
+    ...                "parameters": {"r": {"values": [0.5, 1]}}}))
+    [study]
+    name = "x"
+    horizon = inf
+    <BLANKLINE>
+    [parameters]
+    r = { values = [0.5, 1] }
+    <BLANKLINE>
+    """
+    blocks = []
+    for table, body in data.items():
+        if not isinstance(body, Mapping):
+            raise StudyFileError("<dict>", str(table), "a study's top level holds only tables")
+        lines = [f"[{_toml_key(table)}]"]
+        lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in body.items())
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def _mapping_text(data: Mapping[str, Any]) -> str:
+    """:func:`to_toml` of a validated mapping, or ``""`` if it holds non-TOML values."""
+    try:
+        text = to_toml(data)
+        return text if tomllib.loads(text) == data else ""
+    except (StudyFileError, tomllib.TOMLDecodeError, TypeError, ValueError):
+        return ""
+
+
+def _toml_key(key: Any) -> str:
+    text = str(key)
+    bare = text and all(c.isalnum() or c in "-_" for c in text) and text.isascii()
+    return text if bare else json.dumps(text)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise StudyFileError("<dict>", repr(value), "not a TOML value (str, number, bool, list, table)")
 
 
 def _resolve(path: str | Path) -> Path:
@@ -482,7 +617,8 @@ def parse_study(
         engine_options=options,
         description=table.get("description", ""),
         source=source,
-        text=text,
+        # a study given as a mapping is stored as TOML, so its folder can be reloaded
+        text=text or _mapping_text(data),
         points=points,
     )
     if check_points:
@@ -657,7 +793,7 @@ def _parse_options(source: str, table: Mapping[str, Any], engine) -> dict[str, A
 def _parse_parameters(source: str, table: Mapping[str, Any], engine) -> dict[str, ParameterSpec]:
     allowed = engine.parameter_names()
     specs = {}
-    for name, raw in table.items():
+    for name, raw in _renamed_parameters(source, table, allowed).items():
         if name not in allowed:
             raise StudyFileError(
                 source,
@@ -669,6 +805,52 @@ def _parse_parameters(source: str, table: Mapping[str, Any], engine) -> dict[str
         except ParameterError as exc:
             raise StudyFileError(source, f"parameters.{name}", exc.reason or str(exc)) from None
     return specs
+
+
+def _deprecated_parameters() -> dict[str, str]:
+    """Old parameter name -> new (``TakeoverScenario.DEPRECATED_PARAMETERS``)."""
+    from supercoherence.theory.scenario import DEPRECATED_PARAMETERS
+
+    return dict(DEPRECATED_PARAMETERS)
+
+
+def _renamed(source: str, key: str, name: Any, renames: Mapping[str, str]) -> Any:
+    """``name``, or its new name if it is a deprecated one (with a deprecation warning).
+
+    The warning names the file and the key: ``study.toml: parameters.entrenchment is
+    deprecated; use parameters.entrenchment_rate``.
+    """
+    if not isinstance(name, str) or name not in renames:
+        return name
+    if key == "parameters":
+        old, new = f"parameters.{name}", f"parameters.{renames[name]}"
+    else:
+        old, new = f"{key} {name!r}", repr(renames[name])
+    warn_renamed(old, new, what=f"{source}:", stacklevel=5)
+    return renames[name]
+
+
+def _renamed_parameters(
+    source: str, table: Mapping[str, Any], allowed: tuple[str, ...]
+) -> dict[str, Any]:
+    """``parameters`` with deprecated keys (``entrenchment``, ``power``) renamed, warning.
+
+    A key is renamed only for an engine that takes the new name; giving both is an error.
+    """
+    renames = _deprecated_parameters()
+    out: dict[str, Any] = {}
+    for name, raw in table.items():
+        new = renames.get(name)
+        if new is not None and new in allowed:
+            if new in table:
+                raise StudyFileError(
+                    source,
+                    f"parameters.{name}",
+                    f"deprecated name of parameters.{new}, which is also given; keep {new}",
+                )
+            name = _renamed(source, "parameters", name, renames)
+        out[name] = raw
+    return out
 
 
 def _parse_outputs(source: str, table: Mapping[str, Any], engine, horizon: float, design: str):
@@ -823,7 +1005,10 @@ def _parse_events(
 
 def _parse_estimands(source: str, table: Mapping[str, Any], engine) -> tuple[str, ...]:
     """``estimands``: known, produced by the engine, at least one (default: the engine's)."""
-    estimands = tuple(table.get("estimands", engine.default_estimands))
+    estimands = tuple(
+        _renamed(source, "outputs.estimands", name, DEPRECATED_ESTIMANDS)
+        for name in table.get("estimands", engine.default_estimands)
+    )
     if not estimands:
         raise StudyFileError(source, "outputs.estimands", "empty: name at least one estimand")
     for name in estimands:

@@ -17,7 +17,11 @@ study                      question
 ``distribution_shift``     pseudo-alignment and critical moments
 ``outcompeted``            for which search strengths does the coherent strategy
                            survive selection (Moran fixation beside the simulation)
+``training_regimes``       which training regimes (search strength, complexity and
+                           speed penalties) keep the base in control
 =========================  ==============================================================
+
+``tests/test_glossary.py`` checks that this table names exactly the shipped files.
 
 Examples
 --------

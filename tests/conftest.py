@@ -53,13 +53,18 @@ def shared_scenarios() -> dict[str, TakeoverScenario]:
             detection=0.2,
             capability_ratio=1.5,
             hazard="entrenchment",
-            entrenchment=0.7,
+            entrenchment_rate=0.7,
             detection_scaling=0.3,
             drift=0.6,
         ),
         # integrable power hazard: beta > 1, q_n > 0
         "power": TakeoverScenario(
-            spawn_rate=1.0, alignment_skill=0.2, detection=0.1, hazard="power", power=2.5, drift=0.8
+            spawn_rate=1.0,
+            alignment_skill=0.2,
+            detection=0.1,
+            hazard="power",
+            power_exponent=2.5,
+            drift=0.8,
         ),
     }
 

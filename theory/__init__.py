@@ -33,3 +33,30 @@ if __name__ != "supercoherence.theory":  # e.g. `import theory` from the reposit
         f"(`import supercoherence.theory...`), not as {__name__!r}, which would load a "
         "second copy of every module and class"
     )
+
+
+from supercoherence.lazy import lazy_submodules as _lazy_submodules
+
+#: The submodules, imported on first access (``supercoherence.theory.recursion``) so that
+#: importing the package stays cheap and ``dir()`` lists what is there.
+__all__ = [
+    "branching",
+    "competition",
+    "contest",
+    "derivations",
+    "drift",
+    "expressions",
+    "hazard",
+    "markov",
+    "nested",
+    "optimizer",
+    "recursion",
+    "result",
+    "scenario",
+    "selection",
+    "symbols",
+    "training",
+    "utility",
+]
+
+__getattr__, __dir__ = _lazy_submodules(__name__, __all__)

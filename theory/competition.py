@@ -53,7 +53,7 @@ the nullclines coincide: a whole segment of neutrally stable equilibria, and the
 final shares depend on the initial state.  If only one holds, the nonlinear dynamics
 converge algebraically (not exponentially) to the outcome of the neighbouring open
 region, or, in the bistable-side case, to a saddle-node.  :func:`outcome` returns
-``Outcome.DEGENERATE`` for all these cases rather than guessing; compare exactly
+``CompetitionOutcome.DEGENERATE`` for all these cases rather than guessing; compare exactly
 (floats are converted to exact rationals first, so ``alpha=0.5`` with ``K_x/K_y = 1/2``
 is degenerate).
 
@@ -89,6 +89,7 @@ from supercoherence.checks import (
     check_positive,
     check_positive_int,
 )
+from supercoherence.deprecation import module_aliases
 from supercoherence.errors import ParameterError
 from supercoherence.theory import symbols as S
 from supercoherence.theory.result import Derived, sympify_param
@@ -98,7 +99,7 @@ __all__ = [
     "K_y",
     "CompetitionParams",
     "Equilibrium",
-    "Outcome",
+    "CompetitionOutcome",
     "Stability",
     "Trajectory",
     "alpha",
@@ -134,7 +135,7 @@ K_x, K_y, r_x, r_y = S.K_x, S.K_y, S.r_x, S.r_y
 omega = S.omega
 
 
-class Outcome(enum.Enum):
+class CompetitionOutcome(enum.Enum):
     """Long-run outcome of the competition for initial states with ``x0, y0 > 0``."""
 
     MESA_DISAPPEARS = "mesa disappears"
@@ -395,21 +396,21 @@ def equilibria(params: CompetitionParams | Mapping[str, Any] | None = None) -> l
     return result
 
 
-def outcome_conditions() -> dict[Outcome, sp.Basic]:
+def outcome_conditions() -> dict[CompetitionOutcome, sp.Basic]:
     r"""The outcome conditions as sympy relationals in ``alpha, beta_lv, K_x, K_y``.
 
     Returns
     -------
     dict
-        ``Outcome -> condition``; the conditions are mutually exclusive and cover
+        ``CompetitionOutcome -> condition``; the conditions are mutually exclusive and cover
         every positive parameter point.
 
     Examples
     --------
     >>> cond = outcome_conditions()
-    >>> cond[Outcome.STABLE_COEXISTENCE]
+    >>> cond[CompetitionOutcome.STABLE_COEXISTENCE]
     (alpha < K_x/K_y) & (beta_LV < K_y/K_x)
-    >>> cond[Outcome.STABLE_COEXISTENCE].subs({alpha: 1, beta_lv: 1, K_x: 2, K_y: 1})
+    >>> cond[CompetitionOutcome.STABLE_COEXISTENCE].subs({alpha: 1, beta_lv: 1, K_x: 2, K_y: 1})
     False
 
     References
@@ -421,15 +422,15 @@ def outcome_conditions() -> dict[Outcome, sp.Basic]:
     base_resists = beta_lv > K_y / K_x
     mesa_resists = alpha > K_x / K_y
     return {
-        Outcome.MESA_DISAPPEARS: sp.And(base_invades, base_resists),
-        Outcome.MESA_TAKES_OVER: sp.And(mesa_resists, mesa_invades),
-        Outcome.STABLE_COEXISTENCE: sp.And(base_invades, mesa_invades),
-        Outcome.BISTABLE: sp.And(mesa_resists, base_resists),
-        Outcome.DEGENERATE: sp.Or(sp.Eq(alpha, K_x / K_y), sp.Eq(beta_lv, K_y / K_x)),
+        CompetitionOutcome.MESA_DISAPPEARS: sp.And(base_invades, base_resists),
+        CompetitionOutcome.MESA_TAKES_OVER: sp.And(mesa_resists, mesa_invades),
+        CompetitionOutcome.STABLE_COEXISTENCE: sp.And(base_invades, mesa_invades),
+        CompetitionOutcome.BISTABLE: sp.And(mesa_resists, base_resists),
+        CompetitionOutcome.DEGENERATE: sp.Or(sp.Eq(alpha, K_x / K_y), sp.Eq(beta_lv, K_y / K_x)),
     }
 
 
-def outcome(params: CompetitionParams | Mapping[str, Any]) -> Outcome:
+def outcome(params: CompetitionParams | Mapping[str, Any]) -> CompetitionOutcome:
     """The long-run outcome at a numeric parameter point (exact comparisons).
 
     Parameters
@@ -440,7 +441,7 @@ def outcome(params: CompetitionParams | Mapping[str, Any]) -> Outcome:
 
     Returns
     -------
-    Outcome
+    CompetitionOutcome
 
     Raises
     ------
@@ -466,7 +467,8 @@ def outcome(params: CompetitionParams | Mapping[str, Any]) -> Outcome:
         if value.free_symbols:
             raise ParameterError(name, value, "a number", "the outcome needs numeric values")
     subs = {alpha: p.alpha, beta_lv: p.beta, K_x: p.K_x, K_y: p.K_y}
-    for result in (Outcome.DEGENERATE, *[o for o in Outcome if o is not Outcome.DEGENERATE]):
+    degenerate = CompetitionOutcome.DEGENERATE
+    for result in (degenerate, *[o for o in CompetitionOutcome if o is not degenerate]):
         if outcome_conditions()[result].subs(subs) is sp.true:
             return result
     raise AssertionError("outcome conditions do not cover the parameter point")  # unreachable
@@ -649,3 +651,7 @@ def trajectory(
     if not sol.success:  # pragma: no cover - LSODA does not fail on this smooth system
         raise RuntimeError(f"integration failed: {sol.message}")
     return Trajectory(sol.t, sol.y[0], sol.y[1])
+
+
+#: Deprecated alias (issue 9): three classes were called ``Outcome``.
+__getattr__ = module_aliases(__name__, {"Outcome": "CompetitionOutcome"})

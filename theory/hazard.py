@@ -32,7 +32,10 @@ Every family offers exact expressions (``.expr``, ``.cumulative(T)``,
 ``.total_numeric()``, ``.inverse_cumulative_numeric(y)``).  The numerics are also
 module functions of array-valued parameters (``entrenchment_cumulative(h, delta, t)``
 ...), which :class:`~supercoherence.theory.scenario.TakeoverScenario` uses for whole
-chains of optimizers at once.  The inverse is the generalised inverse
+chains of optimizers at once: its ``hazard`` string is the key of a family class in
+:data:`HAZARD_FAMILIES`, and the class's ``hazard_of``, ``never_overthrown_of``,
+``cumulative_kernel`` and ``inverse_kernel`` evaluate a level from its scale and shape.
+The inverse is the generalised inverse
 :math:`\Lambda^{-1}(y) = \inf\{t : \Lambda(t) \ge y\}`, infinite where
 :math:`y \ge \Lambda(\infty)` for the continuous families; so
 :math:`\Lambda^{-1}(E)`, :math:`E \sim \mathrm{Exp}(1)`, is an exact draw of the tenure.
@@ -50,7 +53,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -61,6 +64,7 @@ from supercoherence.theory import symbols as S
 from supercoherence.theory.result import sympify_param
 
 __all__ = [
+    "HAZARD_FAMILIES",
     "ConstantHazard",
     "CriticalMoments",
     "EntrenchmentHazard",
@@ -380,12 +384,50 @@ def _float_param(name: str, value: sp.Expr) -> float:
 
 
 class HazardFamily:
-    """Common interface of the named hazard families (see the module docstring).
+    r"""Common interface of the named hazard families (see the module docstring).
 
     Subclasses are frozen dataclasses of sympified parameters and provide ``expr``,
     ``cumulative``, ``cumulative_numeric``, ``total_numeric`` and
     ``inverse_cumulative_numeric``.
+
+    The three one-level families (constant, entrenchment, power) are also the hazard
+    families of :class:`~supercoherence.theory.scenario.TakeoverScenario`: its
+    ``hazard`` string is the family's :attr:`key` (:data:`HAZARD_FAMILIES`), and it hands
+    the family a level's scale :math:`h_n` and *shape* (:math:`\delta_n`, :math:`\beta`,
+    unused by the constant hazard) through the class-level methods :meth:`hazard_of`,
+    :meth:`never_overthrown_of`, :meth:`cumulative_kernel` and :meth:`inverse_kernel`,
+    which work on numpy arrays of levels at once.
     """
+
+    #: The name of the family, the value of ``TakeoverScenario.hazard``.
+    key: ClassVar[str] = ""
+
+    @staticmethod
+    def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:  # pragma: no cover
+        r"""Vectorised :math:`\Lambda(t)` for arrays of scales ``h`` and shapes."""
+        raise NotImplementedError
+
+    @staticmethod
+    def inverse_kernel(h: Any, shape: Any, y: Any) -> Any:  # pragma: no cover
+        r"""Vectorised :math:`\Lambda^{-1}(y)` (``inf`` beyond the total hazard)."""
+        raise NotImplementedError
+
+    @classmethod
+    def hazard_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:  # pragma: no cover
+        """Exact :math:`h(t)` in :data:`~supercoherence.theory.symbols.t` for a scale and
+        shape (expressions, e.g. in the level ``n``); no validation."""
+        raise NotImplementedError
+
+    @classmethod
+    def never_overthrown_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:  # pragma: no cover
+        """Exact :math:`q` for a scale ``h`` not identically 0 and a shape as above."""
+        raise NotImplementedError
+
+    @classmethod
+    def entrenchment_rate_of(cls, shape: Any) -> Any:
+        r"""The exponential entrenchment rate a level of this family has: 0 (its shape is
+        not an entrenchment rate) except for :class:`EntrenchmentHazard`."""
+        return 0.0
 
     @property
     def expr(self) -> sp.Expr:  # pragma: no cover - overridden
@@ -430,13 +472,35 @@ class ConstantHazard(HazardFamily):
 
     h0: Any
 
+    key: ClassVar[str] = "constant"
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
 
     @property
     def expr(self) -> sp.Expr:
         """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
-        return self.h0
+        return self.hazard_of(self.h0, sp.S.Zero)
+
+    @staticmethod
+    def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:
+        """:func:`constant_cumulative` (the shape is unused)."""
+        return constant_cumulative(h, t)
+
+    @staticmethod
+    def inverse_kernel(h: Any, shape: Any, y: Any) -> Any:
+        """:func:`constant_inverse` (the shape is unused)."""
+        return constant_inverse(h, y)
+
+    @classmethod
+    def hazard_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:
+        """:math:`h(t) = h`."""
+        return h
+
+    @classmethod
+    def never_overthrown_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:
+        """0: a constant hazard :math:`h \\ne 0` overthrows surely."""
+        return sp.Integer(0)
 
     def cumulative(self, horizon: Any = S.t) -> sp.Expr:
         r"""Exact :math:`\Lambda(T) = h_0 T` (0 at :math:`T = \infty` if :math:`h_0 = 0`)."""
@@ -447,11 +511,11 @@ class ConstantHazard(HazardFamily):
 
     def cumulative_numeric(self, t: Any) -> Any:
         """Vectorised :math:`\\Lambda(t)`."""
-        return constant_cumulative(_float_param("h0", self.h0), t)
+        return self.cumulative_kernel(_float_param("h0", self.h0), 0.0, t)
 
     def inverse_cumulative_numeric(self, y: Any) -> Any:
         """Vectorised :math:`\\Lambda^{-1}(y)`."""
-        return constant_inverse(_float_param("h0", self.h0), y)
+        return self.inverse_kernel(_float_param("h0", self.h0), 0.0, y)
 
 
 @dataclass(frozen=True)
@@ -474,6 +538,8 @@ class EntrenchmentHazard(HazardFamily):
     h0: Any
     delta: Any
 
+    key: ClassVar[str] = "entrenchment"
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
         object.__setattr__(self, "delta", check_positive("delta", _exact("delta", self.delta)))
@@ -481,7 +547,38 @@ class EntrenchmentHazard(HazardFamily):
     @property
     def expr(self) -> sp.Expr:
         """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
-        return self.h0 * sp.exp(-self.delta * S.t)
+        return self.hazard_of(self.h0, self.delta)
+
+    @staticmethod
+    def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:
+        """:func:`entrenchment_cumulative` with :math:`\\delta` = ``shape``."""
+        return entrenchment_cumulative(h, shape, t)
+
+    @staticmethod
+    def inverse_kernel(h: Any, shape: Any, y: Any) -> Any:
+        """:func:`entrenchment_inverse` with :math:`\\delta` = ``shape``."""
+        return entrenchment_inverse(h, shape, y)
+
+    @classmethod
+    def hazard_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:
+        """:math:`h(t) = h e^{-\\delta t}`, :math:`\\delta` = ``shape``."""
+        return h * sp.exp(-shape * S.t)
+
+    @classmethod
+    def never_overthrown_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:
+        """:math:`q = e^{-h/\\delta}` (exponent expanded, powers collected).
+
+        Examples
+        --------
+        >>> EntrenchmentHazard.never_overthrown_of(S.h0, S.delta / (1 + S.n))
+        exp(-h_0*n/delta - h_0/delta)
+        """
+        return sp.powsimp(sp.exp(sp.expand(-h / shape)))
+
+    @classmethod
+    def entrenchment_rate_of(cls, shape: Any) -> Any:
+        """The shape :math:`\\delta` itself."""
+        return shape
 
     def cumulative(self, horizon: Any = S.t) -> sp.Expr:
         r"""Exact :math:`\Lambda(T) = h_0(1 - e^{-\delta T})/\delta`."""
@@ -490,13 +587,13 @@ class EntrenchmentHazard(HazardFamily):
 
     def cumulative_numeric(self, t: Any) -> Any:
         """Vectorised :math:`\\Lambda(t)`."""
-        return entrenchment_cumulative(
+        return self.cumulative_kernel(
             _float_param("h0", self.h0), _float_param("delta", self.delta), t
         )
 
     def inverse_cumulative_numeric(self, y: Any) -> Any:
         """Vectorised :math:`\\Lambda^{-1}(y)` (``inf`` for :math:`y \\ge h_0/\\delta`)."""
-        return entrenchment_inverse(
+        return self.inverse_kernel(
             _float_param("h0", self.h0), _float_param("delta", self.delta), y
         )
 
@@ -524,6 +621,8 @@ class PowerHazard(HazardFamily):
     h0: Any
     beta: Any
 
+    key: ClassVar[str] = "power"
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
         object.__setattr__(self, "beta", check_positive("beta", _exact("beta", self.beta)))
@@ -531,7 +630,33 @@ class PowerHazard(HazardFamily):
     @property
     def expr(self) -> sp.Expr:
         """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
-        return self.h0 / (1 + S.t) ** self.beta
+        return self.hazard_of(self.h0, self.beta)
+
+    @staticmethod
+    def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:
+        """:func:`power_cumulative` with :math:`\\beta` = ``shape``."""
+        return power_cumulative(h, shape, t)
+
+    @staticmethod
+    def inverse_kernel(h: Any, shape: Any, y: Any) -> Any:
+        """:func:`power_inverse` with :math:`\\beta` = ``shape``."""
+        return power_inverse(h, shape, y)
+
+    @classmethod
+    def hazard_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:
+        """:math:`h(t) = h (1 + t)^{-\\beta}`, :math:`\\beta` = ``shape``."""
+        return h / (1 + S.t) ** shape
+
+    @classmethod
+    def never_overthrown_of(cls, h: sp.Expr, shape: sp.Expr) -> sp.Expr:
+        """:math:`q = e^{-h/(\\beta - 1)}` for a numeric :math:`\\beta > 1`, else 0.
+
+        Examples
+        --------
+        >>> PowerHazard.never_overthrown_of(S.h0, 3), PowerHazard.never_overthrown_of(1, 1)
+        (exp(-h_0/2), 0)
+        """
+        return sp.exp(-h / (shape - 1)) if shape > 1 else sp.Integer(0)
 
     def cumulative(self, horizon: Any = S.t) -> sp.Expr:
         r"""Exact :math:`\Lambda(T)` (a ``Piecewise`` in :math:`\beta` when symbolic)."""
@@ -553,11 +678,13 @@ class PowerHazard(HazardFamily):
 
     def cumulative_numeric(self, t: Any) -> Any:
         """Vectorised :math:`\\Lambda(t)`."""
-        return power_cumulative(_float_param("h0", self.h0), _float_param("beta", self.beta), t)
+        h, beta = _float_param("h0", self.h0), _float_param("beta", self.beta)
+        return self.cumulative_kernel(h, beta, t)
 
     def inverse_cumulative_numeric(self, y: Any) -> Any:
         """Vectorised :math:`\\Lambda^{-1}(y)`."""
-        return power_inverse(_float_param("h0", self.h0), _float_param("beta", self.beta), y)
+        h, beta = _float_param("h0", self.h0), _float_param("beta", self.beta)
+        return self.inverse_kernel(h, beta, y)
 
 
 @dataclass(frozen=True)
@@ -645,3 +772,10 @@ class CriticalMoments(HazardFamily):
         idx = np.searchsorted(steps, y, side="left")
         padded = np.concatenate([times, [np.inf]])
         return _out(np.where(y <= 0, 0.0, padded[idx]))
+
+
+#: The hazard families of :class:`~supercoherence.theory.scenario.TakeoverScenario`, by
+#: :attr:`HazardFamily.key` (the user-facing ``hazard`` string).
+HAZARD_FAMILIES: dict[str, type[HazardFamily]] = {
+    family.key: family for family in (ConstantHazard, EntrenchmentHazard, PowerHazard)
+}

@@ -49,7 +49,8 @@ dormant pseudo, dormant deceptive; cohorts by age).  Per step the root's birth
 hazard is :math:`o\,\Delta\Lambda_0`; new persisting children arrive with mean
 :math:`o\,\Delta\Lambda_0 (1-s)/s` (plus the detected ones,
 :math:`\lambda(1-a)o - o\Delta\Lambda_0/s`, when they are kept); a child of age
-:math:`j` is itself taken over with probability :math:`1 - e^{-o\Delta\Lambda_1(j)}` and
+:math:`j` is itself taken over with probability :math:`1 - e^{-o f_1 \Delta\Lambda_1(j)}`
+(:math:`f_1` the skill schedule's factor at level 1, :meth:`NestedDynamics.skill_factor`) and
 its successor is active with probability :math:`(1 - \rho^2)/2` (the mean of
 :math:`(1 - w \cdot w_\text{root})/2`); pseudo children turn with probability
 :math:`1 - e^{-\mu p}` per step; deceptive ones turn when :math:`\gamma > \theta`; an
@@ -62,22 +63,45 @@ is Poisson and
           \big[o\,\Delta\Lambda_0(k) + p_c\, e_k\, s\, \bar A_k\big]\Big),
 
 with :math:`\bar A_k` the expected active children thinned by the earlier outcomes.
-This is exact up to the stated approximations: :math:`\phi = 0`; no common shocks
-(:math:`\mu = 0`: with Poisson critical moments the turns of the pseudo children are
-correlated and the formula is a Jensen upper bound on the hazard's spread); only the
-root's children challenge it, and a child is replaced only through its own birth
-contests (grandchildren that climb are left out, so it *underestimates* the hazard
-when deep takeovers matter); successors' alignment with the root is taken at its
-first-replacement mean :math:`\rho^2`.  For the constant hazard the steady-state
-root hazard is :func:`steady_state_hazard` :math:`h + \alpha n\, e s/(1 - e(1-s))`
-(:math:`n` the inflow of persisting children, :math:`\alpha` its active share): the
-mean field's boundary "nesting doubles the root's hazard" is
-:math:`\alpha n e s = h (1 - e(1-s))`, independent of :math:`\nu > 0`.
+Assumptions of the mean field (each one a way it can break; the tests and the
+``nested_interacting`` study measure where it does):
+
+1. :math:`\phi = 0`: every power ratio is :math:`\gamma` (the subtree's resources do
+   not enter; :func:`mean_field` refuses :math:`\phi > 0`);
+2. only the root's own children challenge it; a child is replaced only through its own
+   birth contests, so grandchildren that climb are left out and the hazard is
+   *underestimated* when deep takeovers matter;
+3. the children are independent Poisson immigrants, so the successful challengers are
+   Poisson; with Poisson critical moments (:math:`\mu > 0`) the pseudo children turn
+   together (a common shock): the survival is then :math:`E[e^{-H}] \ge e^{-E[H]}`
+   (Jensen), so the mean field is a lower bound on :math:`P(\text{no takeover})`;
+4. a successor's alignment with the root is taken at its first-replacement mean
+   :math:`\rho^2` (active with probability :math:`(1 - \rho^2)/2`);
+5. the root's own tenure is not reset by a takeover (the hazard is that of the first
+   top-level optimizer, which is what :math:`P(\text{no top-level takeover by } T)`
+   needs).
+
+Stated accuracy: where 1-5 hold the prediction agrees with the simulation within its
+Monte Carlo error (4 standard errors in the tests); the study reports the z where they
+do not.
+
+Stability boundary (theorem ``nested-stability-boundary`` in the catalogue): for the
+constant hazard the steady-state root hazard is :func:`steady_state_hazard`
+:math:`H = h + \alpha n\, e s/(1 - e(1-s))` (:math:`n = h(1-s)/s` the inflow of
+persisting children, :math:`\alpha` its active share, :math:`e s/(1 - e(1-s))` the
+chance that an active child, retrying until caught or winning, eventually wins), and
+
+.. math:: H \ge 2h \iff (1 + \alpha)\, e\, (1 - s) \ge 1,
+
+nesting at least doubles the root's hazard exactly then, whatever :math:`\nu > 0` and
+the spawn rate.  The mean-field hazard grows with the challenger's power ratio
+(``nested-monotone-power``), and at :math:`\phi = 0`, :math:`o = 1`, no skill schedule
+the birth factor is 1 (``nested-reduction``).
 
 The limit :math:`\phi = 0`, :math:`\nu = \mu = 0`, no shift times,
-:math:`\theta = \infty`, no active or corrigible spawns and :math:`o = 1` is exactly
-the independent-contest model (the recursion at the top level);
-:meth:`NestedDynamics.is_limit` tells it.
+:math:`\theta = \infty`, no active or corrigible spawns, :math:`o = 1` and
+:math:`\kappa_a = 0` is exactly the independent-contest model (the recursion at the
+top level); :meth:`NestedDynamics.is_limit` tells it.
 
 References
 ----------
@@ -150,6 +174,10 @@ class NestedDynamics:
     optimizerness : float
         :math:`o \in [0, 1]` of the initial optimizers (inherited by their spawns);
         spawn rate :math:`\lambda o`.
+    skill_scaling : float
+        :math:`\kappa_a \ge 0`, the alignment-skill schedule in capability
+        :math:`a(c) = \max(0, 1 - (1 - a) c^{-\kappa_a})` (seed 000: "AIs will also
+        have to solve alignment"; 0: the scenario's constant skill :math:`a`).
 
     Raises
     ------
@@ -183,6 +211,7 @@ class NestedDynamics:
     active_share: float = 0.0
     corrigible_share: float = 0.0
     optimizerness: float = 1.0
+    skill_scaling: float = 0.0
 
     def __post_init__(self) -> None:
         checks = {
@@ -196,6 +225,7 @@ class NestedDynamics:
             "active_share": check_probability,
             "corrigible_share": check_probability,
             "optimizerness": check_probability,
+            "skill_scaling": check_nonnegative,
         }
         for name, check in checks.items():
             value = _number(name, getattr(self, name), allow_inf=name == "deceptive_threshold")
@@ -276,7 +306,30 @@ class NestedDynamics:
             and self.active_share == 0
             and self.corrigible_share == 0
             and self.optimizerness == 1
+            and self.skill_scaling == 0
         )
+
+    def skill_factor(self, scenario: TakeoverScenario, level: Any) -> np.ndarray:
+        r""":math:`(1 - a(c_n)) / (1 - a)`, the schedule's scale of the level-``n`` hazard.
+
+        With :math:`c_n = \gamma^n`: :math:`\min(c_n^{-\kappa_a}, 1/(1 - a))` (1 for
+        :math:`\kappa_a = 0` or :math:`a = 1`, where the hazard is 0 anyway).
+
+        Examples
+        --------
+        >>> sc = TakeoverScenario(alignment_skill=0.5, capability_ratio=2.0)
+        >>> NestedDynamics(skill_scaling=1.0).skill_factor(sc, [0, 1, 2]).tolist()
+        [1.0, 0.5, 0.25]
+        >>> sc = TakeoverScenario(alignment_skill=0.5, capability_ratio=0.5)
+        >>> NestedDynamics(skill_scaling=1.0).skill_factor(sc, [0, 1, 2]).tolist()
+        [1.0, 2.0, 2.0]
+        """
+        n = np.asarray(level, dtype=float)
+        a = float(scenario.alignment_skill)
+        if self.skill_scaling == 0 or a >= 1:
+            return np.ones(n.shape)
+        log_c = math.log(float(scenario.capability_ratio))
+        return np.exp(np.minimum(-self.skill_scaling * log_c * n, -math.log1p(-a)))
 
 
 @dataclass(frozen=True)
@@ -356,6 +409,7 @@ def mean_field(
         )
     sc, dyn = scenario, dynamics
     o = dyn.optimizerness
+    skill_1 = float(dyn.skill_factor(sc, 1))  # the level-1 children's schedule
     s = float(success_numeric(sc.capability_ratio, sc.sharpness))
     gamma = sc.capability_ratio
     steps = np.arange(horizon + 1, dtype=float)
@@ -368,7 +422,7 @@ def mean_field(
     elif sc.hazard == "entrenchment":
         age_factor = np.exp(-float(sc.entrenchment_at(0)) * steps)
     else:
-        age_factor = (1.0 + steps) ** -float(sc.power)
+        age_factor = (1.0 + steps) ** -float(sc.power_exponent)
     escape = (1.0 - float(sc.detection_at(0))) * age_factor
     escape = escape * min(1.0, gamma) ** dyn.weak_detection
     p_c = -math.expm1(-dyn.challenge_rate)
@@ -388,7 +442,7 @@ def mean_field(
     undetected_per = (o / s) if s > 0 else 0.0
     for k in range(1, horizon + 1):
         # exposure over (k-1, k]: children are replaced through their own birth contests
-        replaced = counts * -np.expm1(-o * child_hazard)
+        replaced = counts * -np.expm1(-o * skill_1 * child_hazard)
         moved = replaced.sum()
         counts = counts - replaced
         counts = np.roll(counts, 1, axis=1)  # everyone ages one step

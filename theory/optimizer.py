@@ -22,6 +22,46 @@ class (adversarial with probability :math:`1 - a`) it is the per-spawn probabili
 :math:`\pi = (1 - a)(1 - d) s(\gamma)` of :mod:`supercoherence.theory.contest`.
 Parameters may be numbers or sympy expressions; checks refuse only provably bad
 values.
+
+What the capability classes do (seed 002)
+-----------------------------------------
+A label that changes nothing would be decoration, so each class has its own effect:
+
+* **super** (:math:`\gamma > 1`): it wins the contest with :math:`s(\gamma) > 1/2`, and a
+  base that cannot contain a model of it cannot use the embedded-agency bound
+  :math:`\pi \le (1-a)(1-d)/2` (:mod:`supercoherence.theory.contest`): the classic
+  runaway case, already in every hazard through :math:`s(\gamma)`.
+* **sub** (:math:`\gamma < 1`): it uses a simpler model than the base and hits a
+  Goodhart failure the base would have avoided.  At a regime change (a critical moment,
+  a distribution shift) the factors its model holds constant change with probability
+  :math:`p_\text{shift}`, and a model with the share :math:`\gamma` of the base's
+  optimization power omits the share :math:`1 - \gamma` of them, so
+  :meth:`MesaOptimizer.regime_failure_probability` is :math:`p_\text{shift}(1-\gamma)`.
+  A mesa-suboptimizer that took over therefore carries an extra hazard
+  :math:`\mu\,p_\text{shift}(1-\gamma)` at shift rate :math:`\mu`
+  (:meth:`MesaOptimizer.regime_failure_hazard`): its own tenure ends at the next regime
+  change that breaks its model, a failure of the mesa-optimizer itself, not of its base.
+* **trans** (:math:`\gamma \approx 1`): capability decides nothing (:math:`s \approx 1/2`);
+  what makes it a *trans*-optimizer is a different goal or world model at similar
+  capability (a principal-agent failure).  Its effect is on the utility that takes over:
+  :meth:`MesaOptimizer.goal_alignment` is the cosine of its utility with its parent's
+  (when both are vectors), and it replaces the scenario's drift :math:`\rho` for that
+  takeover (:meth:`MesaOptimizer.drift_after_takeover`), so a trans-optimizer with an
+  orthogonal goal wipes out the alignment with the original goal in one step, whatever
+  :math:`\rho`.  A robust mesa-optimizer of any class keeps the parent's goal (cosine 1).
+
+Consequences for the recursion: a level held by a mesa-suboptimizer facing regime changes
+that never stop has a hazard bounded below by the constant
+:math:`\mu p_\text{shift}(1-\gamma) > 0`, so it is overthrown almost surely
+(theorem ``constant-hazard``): mesa-suboptimizers are never the optimizer that never
+loses, whatever their base's entrenchment.  A chain of trans-optimizer takeovers with goal
+cosine :math:`\omega` has the drift formulas of :mod:`supercoherence.theory.drift` with
+:math:`\rho` replaced by :math:`\omega`, e.g. :math:`E[\omega^N] = q/(1-(1-q)\omega)`.
+
+The recursion and the models still draw :math:`\gamma` from the scenario only; these
+methods are the per-class laws a model can use (the sub-class failure is a critical-moment
+hazard of :mod:`supercoherence.theory.hazard`, the trans-class drift a per-takeover
+alignment of :mod:`supercoherence.theory.drift`).
 """
 
 from __future__ import annotations
@@ -281,3 +321,92 @@ class MesaOptimizer(Optimizer):
             return sp.Integer(0)
         d = sympify_param("detection", self.parent.detection)
         return (1 - d) * contest.success(self.gamma, sharpness)
+
+    def regime_failure_probability(self, shift_probability: Any) -> sp.Expr:
+        r"""P(its own model breaks at one regime change): :math:`p_\text{shift}(1 - \gamma)`
+        for a mesa-suboptimizer, 0 for the other classes (module docstring).
+
+        Parameters
+        ----------
+        shift_probability : number or sympy.Expr
+            :math:`p_\text{shift} \in [0, 1]`: chance that a regime change moves the
+            factors a simpler model holds constant.
+
+        Examples
+        --------
+        >>> base = Optimizer(capability=4)
+        >>> MesaOptimizer(parent=base, capability=1).regime_failure_probability(sp.Rational(1, 2))
+        3/8
+        >>> MesaOptimizer(parent=base, capability=8).regime_failure_probability(1)
+        0
+        >>> MesaOptimizer(parent=base, capability=1).regime_failure_probability(2)
+        Traceback (most recent call last):
+        ...
+        supercoherence.errors.ParameterError: shift_probability = 2 is out of range: allowed [0, 1]
+        """
+        p = check_probability(
+            "shift_probability", sympify_param("shift_probability", shift_probability)
+        )
+        if self.capability_class() is not CapabilityClass.SUB:
+            return sp.Integer(0)
+        return sp.simplify(p * (1 - self.gamma))
+
+    def regime_failure_hazard(self, shift_rate: Any, shift_probability: Any) -> sp.Expr:
+        r"""Extra hazard :math:`\mu\,p_\text{shift}(1-\gamma)` of a mesa-suboptimizer in
+        control (regime changes at rate :math:`\mu`, thinned by the failure chance).
+
+        Examples
+        --------
+        >>> base = Optimizer(capability=2)
+        >>> MesaOptimizer(parent=base, capability=1).regime_failure_hazard(4, sp.Rational(1, 2))
+        1
+        """
+        mu = check_nonnegative("shift_rate", sympify_param("shift_rate", shift_rate))
+        return sp.simplify(mu * self.regime_failure_probability(shift_probability))
+
+    def goal_alignment(self) -> sp.Expr | None:
+        r"""Cosine of its utility vector with its parent's (1 if robust; None if unknown).
+
+        Examples
+        --------
+        >>> base = Optimizer(utility=(1.0, 0.0))
+        >>> MesaOptimizer(parent=base, capability=1, utility=(0.0, 2.0)).goal_alignment()
+        0.0
+        >>> MesaOptimizer(parent=base, alignment_class="robust").goal_alignment()
+        1
+        """
+        if not self.alignment_class.is_adversarial:
+            return sp.Integer(1)
+        mine, theirs = self.utility, self.parent.utility
+        if not isinstance(mine, tuple) or not isinstance(theirs, tuple):
+            return None
+        a, b = np.asarray(mine), np.asarray(theirs)
+        if a.shape != b.shape:
+            raise ParameterError("utility", mine, f"a vector of dimension {b.size}")
+        norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+        if norm == 0:
+            raise ParameterError("utility", mine, "a non-zero vector")
+        return float(np.clip(a @ b / norm, -1.0, 1.0))
+
+    def drift_after_takeover(self, drift: Any) -> Any:
+        r"""The alignment :math:`w_{n+1}\cdot w_n` its takeover brings.
+
+        A trans-optimizer with a known utility brings its own :meth:`goal_alignment` (a
+        different goal at similar capability); every other class the scenario's ``drift``
+        :math:`\rho`.
+
+        Examples
+        --------
+        >>> base = Optimizer(utility=(1.0, 0.0))
+        >>> trans = MesaOptimizer(parent=base, capability=1, utility=(0.0, 1.0))
+        >>> trans.drift_after_takeover(0.9)
+        0.0
+        >>> MesaOptimizer(parent=base, capability=3, utility=(0.0, 1.0)).drift_after_takeover(0.9)
+        0.9
+        """
+        rho = check_in_interval("drift", sympify_param("drift", drift), -1, 1)
+        if self.capability_class() is CapabilityClass.TRANS:
+            own = self.goal_alignment()
+            if own is not None:
+                return own
+        return float(rho) if isinstance(drift, float) else rho

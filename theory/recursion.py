@@ -12,7 +12,7 @@ number of top-level takeovers.  Then
 
 **Dichotomy.**  If some :math:`q_k = 1` then :math:`N \le k` surely.  Otherwise
 :math:`\prod_k (1 - q_k) > 0` iff :math:`\sum_k q_k < \infty` (take logarithms:
-:math:`-\log(1-x) \sim x`).  Hence three outcomes (:class:`Outcome`):
+:math:`-\log(1-x) \sim x`).  Hence three outcomes (:class:`Dichotomy`):
 
 - ``SUPERCOHERENCE_ALMOST_SURELY``: :math:`\sum q_n = \infty` or some
   :math:`q_k = 1`; the recursion reaches a never-overthrown optimizer, :math:`N<\infty` a.s.
@@ -124,6 +124,7 @@ import scipy.signal
 import sympy as sp
 
 from supercoherence.checks import check_nonnegative, check_positive_int, check_probability
+from supercoherence.deprecation import module_aliases, renamed_function, warn_renamed
 from supercoherence.errors import ParameterError
 from supercoherence.theory import symbols as S
 from supercoherence.theory.result import Derived, sympify_param
@@ -131,8 +132,8 @@ from supercoherence.theory.result import Derived, sympify_param
 __all__ = [
     "CertifiedValue",
     "Classification",
+    "Dichotomy",
     "EscalationReport",
-    "Outcome",
     "StationaryLaw",
     "classify",
     "count_law",
@@ -142,8 +143,8 @@ __all__ = [
     "expected_takeovers",
     "recurrence_probability",
     "stationary_law",
-    "survival_law",
-    "survival_probability",
+    "tail_law",
+    "tail_probability",
     "takeovers_by_horizon",
 ]
 
@@ -156,7 +157,7 @@ _X = sp.Symbol("x", real=True, positive=True)  # continuous stand-in for n (inte
 # --------------------------------------------------------------------------- outcomes
 
 
-class Outcome(Enum):
+class Dichotomy(Enum):
     """The three outcomes of the dichotomy, plus ``UNDECIDED`` for symbolic input.
 
     ``UNDECIDED`` is returned only when ``q_n`` has free parameters and the outcome
@@ -165,7 +166,7 @@ class Outcome(Enum):
 
     Examples
     --------
-    >>> Outcome.SUPERCOHERENCE_ALMOST_SURELY.value
+    >>> Dichotomy.SUPERCOHERENCE_ALMOST_SURELY.value
     'supercoherence almost surely'
     """
 
@@ -325,7 +326,7 @@ class Classification:
 
     Attributes
     ----------
-    outcome : Outcome
+    outcome : Dichotomy
         The outcome of the dichotomy.
     reason : str
         Which test decided (or why none did).
@@ -340,18 +341,51 @@ class Classification:
     Examples
     --------
     >>> c = classify("1/(n+2)**2")
-    >>> c.outcome is Outcome.RECURSION_WITH_POSITIVE_PROBABILITY, c.recurrence.exact
+    >>> c.outcome is Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY, c.recurrence.exact
     (True, 1/2)
     """
 
-    outcome: Outcome
+    outcome: Dichotomy
     reason: str
     recurrence: CertifiedValue
     series_converges: bool | None
-    conditions: dict[Outcome, sp.Basic] = field(default_factory=dict)
+    conditions: dict[Dichotomy, sp.Basic] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.outcome.value}: {self.reason}"
+
+    def _repr_markdown_(self) -> str:
+        r"""Notebook display: the outcome, why, and the certified value (or the conditions).
+
+        Examples
+        --------
+        >>> print(classify("1/(n+2)**2")._repr_markdown_())
+        **recursion forever with positive probability**: $\prod_n (1 - q_n) = \frac{1}{2}$
+        <BLANKLINE>
+        *why:* q_n is rational in n ...
+        """
+        value = self.recurrence
+        if value.exact is not None:
+            shown = f"$\\prod_n (1 - q_n) = {sp.latex(value.exact)}$"
+        elif self.conditions:
+            shown = "depends on the parameters"
+        else:
+            shown = f"$\\prod_n (1 - q_n)$ = {value.text}"
+        lines = [f"**{self.outcome.value}**: {shown}", "", f"*why:* {self.reason}"]
+        lines += [f"- {o.value} iff ${sp.latex(c)}$" for o, c in self.conditions.items()]
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        r"""Notebook display as LaTeX: :math:`\prod_n (1 - q_n)` and the outcome.
+
+        Examples
+        --------
+        >>> classify("1/(n+2)**2")._repr_latex_()
+        '$\\prod_n (1 - q_n) = \\frac{1}{2}$ (recursion forever with positive probability)'
+        """
+        value = self.recurrence
+        rhs = sp.latex(value.exact) if value.exact is not None else f"\\text{{{value.text}}}"
+        return f"$\\prod_n (1 - q_n) = {rhs}$ ({self.outcome.value})"
 
 
 # --------------------------------------------------------------------------- input
@@ -873,7 +907,11 @@ def _monotone(e: sp.Expr, start: int) -> int | None:
     if isinstance(e, sp.Pow):
         base, power = e.args
         if S.n not in power.free_symbols:
+            # a weak sign suffices: base^p with p >= 0 (p <= 0) is nondecreasing
+            # (nonincreasing) in a positive increasing base, p = 0 included
             sign = _const_sign(power)
+            if sign is None:
+                sign = 1 if power.is_nonnegative else -1 if power.is_nonpositive else None
             if sign is None or not _positive_on(base, start):
                 return None
             d = _monotone(base, start)
@@ -1075,9 +1113,12 @@ _TailBounds = tuple[flint.arb, flint.arb, flint.arb, flint.arb]
 class _TailPlan:
     """A proved bound on ``S_K = sum_{k>=K} q_k``, valid for every ``K >= start``.
 
-    ``bounds(K, q_K)`` returns balls ``(S_lo, S_hi, S2_hi, q_max)`` with
-    ``S_lo <= S_K <= S_hi``, ``sum_{k>=K} q_k^2 <= S2_hi`` and ``q_k <= q_max`` for
-    ``k >= K``, or ``None`` when the bound does not apply at this ``K``.
+    ``bounds(K, q_K)`` returns balls ``(L_lo, S_hi, S2_hi, q_max)`` with
+    ``L_lo <= sum_{k>=K} -log(1 - q_k)`` (any ``S_lo <= S_K`` is one, as
+    ``-log(1 - x) >= x``; a plan that also bounds ``sum q_k^2`` from below adds half of
+    it, as ``-log(1 - x) >= x + x^2/2``), ``S_K <= S_hi``, ``sum_{k>=K} q_k^2 <= S2_hi``
+    and ``q_k <= q_max`` for ``k >= K``, or ``None`` when the bound does not apply at
+    this ``K``.
     """
 
     start: int
@@ -1247,6 +1288,67 @@ def _ratio_plan(expr: sp.Expr, start: int) -> _TailPlan | None:
     return _TailPlan(start, text, comparison)
 
 
+def _stretched_exponential(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr] | None:
+    """``(c, A, B, w)`` with ``expr = c exp(-A (n + B)^w)``, ``c, A, w > 0`` constants."""
+    const, var = expr.as_independent(S.n, as_Add=False)
+    if not isinstance(var, sp.exp) or _const_sign(const) != 1:
+        return None
+    coeff, power = var.args[0].as_independent(S.n, as_Add=False)
+    if isinstance(power, sp.Pow):
+        base, w = power.args
+    else:
+        base, w = power, sp.S.One
+    if S.n in w.free_symbols or _const_sign(-coeff) != 1 or _const_sign(w) != 1:
+        return None
+    poly = sp.Poly(base, S.n) if base.is_polynomial(S.n) else None
+    if poly is None or poly.degree() != 1:
+        return None
+    slope, offset = poly.all_coeffs()
+    if _const_sign(slope) != 1:
+        return None
+    # A (s n + b)^w = A s^w (n + b/s)^w
+    return const, -coeff * slope**w, offset / slope, w
+
+
+def _stretched_exponential_plan(expr: sp.Expr, start: int) -> _TailPlan | None:
+    r"""Integral test in closed form for :math:`q_n = c\,e^{-A (n + B)^w}` (no sympy
+    integration, so deterministic and fast).
+
+    :math:`f(x) = c e^{-A (x+B)^w}` is decreasing for :math:`x + B > 0` (:math:`c, A, w > 0`),
+    and :math:`\int_K^\infty f = \frac{c}{w A^{1/w}} \Gamma(1/w, A (K+B)^w)` (substitute
+    :math:`u = A (x+B)^w`), evaluated with arb's upper incomplete gamma function.  The
+    entrenchment hazard with weakening gives exactly this form:
+    :math:`q_n = e^{-(h/\delta) (1+n)^w}`.
+    """
+    form = _stretched_exponential(expr)
+    if form is None:
+        return None
+    c, a, b, w = (_arb_value(v) for v in form)
+    if None in (c, a, b, w) or not (b + start > 0):
+        return None
+    s = 1 / w
+
+    def integral(k: int, scale: flint.arb, rate: flint.arb) -> flint.arb | None:
+        z = rate * (flint.arb(k) + b) ** w
+        value = scale * s * rate ** (-s) * z.gamma_upper(s)
+        return value if value.is_finite() else None
+
+    def bounds(k: int, q_k: flint.arb) -> _TailBounds | None:
+        i_k = integral(k, c, a)
+        i2_k = integral(k, c * c, 2 * a)
+        if i_k is None or i2_k is None:
+            return None
+        # sum q_k^2 >= I2_K (decreasing), so sum -log(1-q_k) >= I_K + I2_K / 2
+        return i_k + i2_k / 2, i_k + q_k, q_k * q_k + i2_k, q_k
+
+    text = (
+        f"integral-test bound: q_n = {sp.sstr(expr)} = c exp(-A (n + B)^w) is decreasing "
+        "(c, A, w > 0) and int_K^oo q = c Gamma(1/w, A (K+B)^w) / (w A^(1/w)), so "
+        "I_K <= sum_(k>=K) q_k <= q_K + I_K"
+    )
+    return _TailPlan(start, text, bounds)
+
+
 _OSCILLATING = (sp.sin, sp.cos)
 
 
@@ -1319,17 +1421,26 @@ def _tail_plan(expr: sp.Expr) -> _ChainedPlan | None:
     hands over to the next one, which is only built then, so one failing evaluation
     never leaves a summable tail uncertified.
     """
-    makers = (_ratio_plan, _integral_plan, _envelope_plan)
+    makers = (_stretched_exponential_plan, _ratio_plan, _integral_plan, _envelope_plan)
     for start in (0, 64, 1024, 16384):
         for index, make in enumerate(makers):
-            try:
-                with _time_budget(TAIL_INTEGRAL_BUDGET):
-                    plan = make(expr, start)
-            except _OutOfTime:
-                plan = None
+            plan = _make_plan(make, expr, start)
             if plan is not None:
                 return _with_fallbacks(plan, expr, start, makers[index + 1 :])
     return None
+
+
+def _make_plan(
+    make: Callable[..., _TailPlan | None], expr: sp.Expr, start: int
+) -> _TailPlan | None:
+    """One attempt at a tail plan, within :data:`TAIL_INTEGRAL_BUDGET`; sympy running out of
+    time, memory (``meijerg`` on exponents with huge denominators) or stack is a failed
+    attempt, so the result is uncertified, never a crash."""
+    try:
+        with _time_budget(TAIL_INTEGRAL_BUDGET):
+            return make(expr, start)
+    except (_OutOfTime, MemoryError, RecursionError):
+        return None
 
 
 class _ChainedPlan:
@@ -1350,7 +1461,7 @@ class _ChainedPlan:
         index = 0
         while True:
             while index >= len(self._plans) and self._pending:
-                plan = self._pending.pop(0)(self._expr, self.start)
+                plan = _make_plan(self._pending.pop(0), self._expr, self.start)
                 if plan is not None:
                     self._plans.append(plan)
             if index >= len(self._plans):
@@ -1531,8 +1642,8 @@ class _Result:
     value: CertifiedValue
     converges: bool | sp.Basic | None
     reason: str
-    outcome: Outcome | None = None
-    conditions: dict[Outcome, sp.Basic] = field(default_factory=dict)
+    outcome: Dichotomy | None = None
+    conditions: dict[Dichotomy, sp.Basic] = field(default_factory=dict)
     below_one: bool = False  # q_k < 1 for every k is proved
 
 
@@ -1725,26 +1836,26 @@ def _symbolic_family(expr: sp.Expr) -> _Result | None:
     positive = sp.simplify(sp.And(converges, below))
     supercoherence = sp.simplify(diverges)
     conditions = {
-        Outcome.RECURSION_WITH_POSITIVE_PROBABILITY: positive,
-        Outcome.SUPERCOHERENCE_ALMOST_SURELY: supercoherence,
+        Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY: positive,
+        Dichotomy.SUPERCOHERENCE_ALMOST_SURELY: supercoherence,
     }
     if positive is sp.true:
         return _Result(
             value,
             True,
             reason + "; q_n < 1 for every n",
-            Outcome(Outcome.RECURSION_WITH_POSITIVE_PROBABILITY),
+            Dichotomy(Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY),
             below_one=True,
         )
     if supercoherence is sp.true:
         return _Result(CertifiedValue.from_exact(0, "sum q_n = oo"), False, reason)
-    return _Result(value, converges, reason, Outcome.UNDECIDED, conditions)
+    return _Result(value, converges, reason, Dichotomy.UNDECIDED, conditions)
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def survival_law(q: Any) -> Derived:
+def tail_law(q: Any) -> Derived:
     r"""The law of the number of takeovers: :math:`P(N \ge n) = \prod_{k<n} (1 - q_k)`.
 
     Parameters
@@ -1759,7 +1870,7 @@ def survival_law(q: Any) -> Derived:
     Derived
         The exact expression in ``n`` (rising factorials simplified; an unevaluated
         ``Product`` when no closed form is known; evaluate those with
-        :func:`survival_probability`).
+        :func:`tail_probability`).
 
     Raises
     ------
@@ -1770,11 +1881,11 @@ def survival_law(q: Any) -> Derived:
 
     Examples
     --------
-    >>> survival_law("1/(n+2)**2").exact
+    >>> tail_law("1/(n+2)**2").exact
     (n + 2)/(2*(n + 1))
-    >>> survival_law("q").exact
+    >>> tail_law("q").exact
     (1 - q)**n
-    >>> survival_law([sp.Rational(1, 2), 1]).exact
+    >>> tail_law([sp.Rational(1, 2), 1]).exact
     Piecewise((1, Eq(n, 0)), (1/2, Eq(n, 1)), (0, True))
     """
     law = _parse_q(q)
@@ -1793,7 +1904,7 @@ def survival_law(q: Any) -> Derived:
 def count_law(q: Any) -> Derived:
     r""":math:`P(N = n) = q_n \prod_{k<n} (1 - q_k)`.
 
-    Parameters and errors as :func:`survival_law`.
+    Parameters and errors as :func:`tail_law`.
 
     Examples
     --------
@@ -1803,12 +1914,12 @@ def count_law(q: Any) -> Derived:
     q*(1 - q)**n
     """
     law = _parse_q(q)
-    survival = survival_law(q).exact
+    tail = tail_law(q).exact
     if isinstance(law, tuple):
         q_n = sp.Piecewise(*[(v, sp.Eq(S.n, i)) for i, v in enumerate(law)], (0, True))
-        exact = sp.piecewise_fold(survival * q_n)
+        exact = sp.piecewise_fold(tail * q_n)
     else:
-        exact = sp.simplify(survival * law)
+        exact = sp.simplify(tail * law)
     return Derived("P(N = n)", exact, _symbols_with_n(exact))
 
 
@@ -1859,13 +1970,13 @@ def _q_array(q: Any, count: int) -> np.ndarray:
     return out
 
 
-def survival_probability(q: Any, n: Any) -> Any:
+def tail_probability(q: Any, n: Any) -> Any:
     r"""Numeric :math:`P(N \ge n)` for integer ``n`` (vectorised), by cumulative products.
 
     Parameters
     ----------
     q : sympy.Expr, str, number or sequence
-        As in :func:`survival_law`; free parameters must be substituted first.
+        As in :func:`tail_law`; free parameters must be substituted first.
     n : int or array_like of int
         Numbers of takeovers, ``>= 0``.
 
@@ -1875,7 +1986,7 @@ def survival_probability(q: Any, n: Any) -> Any:
 
     Examples
     --------
-    >>> survival_probability("1/(n+2)**2", [0, 1, 2, 100]).round(6).tolist()
+    >>> tail_probability("1/(n+2)**2", [0, 1, 2, 100]).round(6).tolist()
     [1.0, 0.75, 0.666667, 0.50495]
     """
     n_arr = np.asarray(n)
@@ -1897,7 +2008,7 @@ def count_probability(q: Any, n: Any) -> Any:
     """
     n_arr = np.asarray(n)
     q_n = _q_array(q, int(n_arr.max(initial=0)) + 1)[n_arr.astype(int)]
-    out = survival_probability(q, n_arr) * q_n
+    out = tail_probability(q, n_arr) * q_n
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -1919,7 +2030,7 @@ def _expression_verdict(expr: sp.Expr, rtol: float, max_terms: int) -> _Result:
         value = CertifiedValue.from_exact(verdict.product, "closed form (Gamma-function ratio)")
         return _Result(value, verdict.converges, verdict.reason)
     family = _symbolic_family(expr)
-    if family is not None and (family.outcome is not Outcome.UNDECIDED or family.conditions):
+    if family is not None and (family.outcome is not Dichotomy.UNDECIDED or family.conditions):
         return family
     converges, reason = _series_test(expr)
     closed = _closed_partial_product(expr)
@@ -1944,7 +2055,7 @@ def recurrence_probability(
     ----------
     q : sympy.Expr, str, number or sequence
         :math:`q_n` as an expression in ``n`` or a finite sequence (see
-        :func:`survival_law`).
+        :func:`tail_law`).
     rtol : float, optional
         Target relative width of the certified interval when no closed form exists.
     max_terms : int, optional
@@ -2010,14 +2121,14 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
     Parameters
     ----------
     q : sympy.Expr, str, number or sequence
-        :math:`q_n` (see :func:`survival_law`).
+        :math:`q_n` (see :func:`tail_law`).
     rtol, max_terms
         Passed to :func:`recurrence_probability` when a numeric product is needed.
 
     Returns
     -------
     Classification
-        The :class:`Outcome`, the reason (the convergence test that decided), the value
+        The :class:`Dichotomy`, the reason (the convergence test that decided), the value
         of :math:`\prod (1 - q_n)` (exact or certified) and, for symbolic parameters,
         the condition on them under which each outcome holds.
 
@@ -2040,7 +2151,7 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
     >>> classify(0).outcome.name
     'RECURSION_ALMOST_SURELY'
     >>> c = classify("q")
-    >>> c.outcome.name, c.conditions[Outcome.SUPERCOHERENCE_ALMOST_SURELY]
+    >>> c.outcome.name, c.conditions[Dichotomy.SUPERCOHERENCE_ALMOST_SURELY]
     ('UNDECIDED', Ne(q, 0))
     """
     law = _parse_q(q)
@@ -2048,7 +2159,7 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
         value = _finite_product(law)
         reason = f"finite sequence of {len(law)} levels; q_n = 0 after it"
         outcome = _outcome_of(value.exact)
-        conditions = _conditions(value.exact) if outcome is Outcome.UNDECIDED else {}
+        conditions = _conditions(value.exact) if outcome is Dichotomy.UNDECIDED else {}
         return Classification(outcome, reason, value, True, conditions)
     result = _expression_verdict(law, rtol, max_terms)
     value, converges, reason = result.value, result.converges, result.reason
@@ -2058,15 +2169,15 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
         )
     if value.exact is not None:
         outcome = _outcome_of(value.exact)
-        conditions = {} if outcome is not Outcome.UNDECIDED else _conditions(value.exact)
+        conditions = {} if outcome is not Dichotomy.UNDECIDED else _conditions(value.exact)
         return Classification(outcome, reason, value, _as_bool(converges), conditions)
     if value.is_positive:
-        outcome = Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
+        outcome = Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
     elif _as_bool(converges) is True and result.below_one and not (law.free_symbols - {S.n}):
-        outcome = Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
+        outcome = Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
         reason += "; q_n < 1 for every n (checked terms, proved monotone tail); value uncertified"
     else:
-        outcome = Outcome.UNDECIDED
+        outcome = Dichotomy.UNDECIDED
         if not value.certified:
             reason += f"; {value.method}"
     return Classification(outcome, reason, value, _as_bool(converges))
@@ -2080,39 +2191,39 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def _outcome_of(product: sp.Expr) -> Outcome:
+def _outcome_of(product: sp.Expr) -> Dichotomy:
     if product == 1:
-        return Outcome.RECURSION_ALMOST_SURELY
+        return Dichotomy.RECURSION_ALMOST_SURELY
     if product == 0:
-        return Outcome.SUPERCOHERENCE_ALMOST_SURELY
+        return Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
     if product.is_positive and (product - 1).is_negative:
-        return Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
-    return Outcome.UNDECIDED
+        return Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
+    return Dichotomy.UNDECIDED
 
 
-def _conditions(product: sp.Expr) -> dict[Outcome, sp.Basic]:
+def _conditions(product: sp.Expr) -> dict[Dichotomy, sp.Basic]:
     def simple(cond: sp.Basic) -> sp.Basic:
         return sp.simplify(sp.piecewise_fold(cond)) if not isinstance(cond, bool) else cond
 
     if isinstance(product, sp.Piecewise):
         return _piecewise_conditions(product)
     return {
-        Outcome.RECURSION_ALMOST_SURELY: simple(sp.Eq(product, 1)),
-        Outcome.RECURSION_WITH_POSITIVE_PROBABILITY: simple(
+        Dichotomy.RECURSION_ALMOST_SURELY: simple(sp.Eq(product, 1)),
+        Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY: simple(
             sp.And(sp.Gt(product, 0), sp.Lt(product, 1))
         ),
-        Outcome.SUPERCOHERENCE_ALMOST_SURELY: simple(sp.Eq(product, 0)),
+        Dichotomy.SUPERCOHERENCE_ALMOST_SURELY: simple(sp.Eq(product, 0)),
     }
 
 
-def _piecewise_conditions(product: sp.Piecewise) -> dict[Outcome, sp.Basic]:
-    """Outcome conditions of a Piecewise product whose pieces are decided."""
-    found: dict[Outcome, sp.Basic] = {}
+def _piecewise_conditions(product: sp.Piecewise) -> dict[Dichotomy, sp.Basic]:
+    """Dichotomy conditions of a Piecewise product whose pieces are decided."""
+    found: dict[Dichotomy, sp.Basic] = {}
     taken: sp.Basic = sp.false
     for value, cond in product.args:
         here = sp.simplify(sp.And(cond, sp.Not(taken)))
         outcome = _outcome_of(sp.sympify(value))
-        if outcome is Outcome.UNDECIDED:
+        if outcome is Dichotomy.UNDECIDED:
             return {}
         found[outcome] = sp.simplify(sp.Or(found.get(outcome, sp.false), here))
         taken = sp.Or(taken, cond)
@@ -2129,7 +2240,7 @@ def expected_takeovers(q: Any, *, max_terms: int = 2**20) -> CertifiedValue:
     Parameters
     ----------
     q : sympy.Expr, str, number or sequence
-        :math:`q_n` (see :func:`survival_law`).
+        :math:`q_n` (see :func:`tail_law`).
     max_terms : int, optional
         Largest number of terms summed numerically when sympy finds no closed form.
 
@@ -2230,16 +2341,22 @@ class StationaryLaw:
 
     Attributes
     ----------
-    pmf, survival, mean, variance, pgf : Derived
+    pmf, tail, mean, variance, pgf : Derived
         :math:`P(N = k)`, :math:`P(N \\ge k)`, :math:`E[N]`, :math:`Var[N]` and
         :math:`E[s^N]`.
     """
 
     pmf: Derived
-    survival: Derived
+    tail: Derived
     mean: Derived
     variance: Derived
     pgf: Derived
+
+    @property
+    def survival(self) -> Derived:
+        """Deprecated name of :attr:`tail` (issue 9: ``survival`` is :math:`e^{-\\Lambda}`)."""
+        warn_renamed("StationaryLaw.survival", "StationaryLaw.tail")
+        return self.tail
 
 
 def stationary_law(q: Any = S.q) -> StationaryLaw:
@@ -2287,7 +2404,7 @@ def stationary_law(q: Any = S.q) -> StationaryLaw:
     k, s = S.k, S.s
     return StationaryLaw(
         pmf=Derived("P(N = k)", (1 - value) ** k * value, _with_k(value)),
-        survival=Derived("P(N >= k)", (1 - value) ** k, _with_k(value)),
+        tail=Derived("P(N >= k)", (1 - value) ** k, _with_k(value)),
         mean=Derived("E[N]", sp.simplify((1 - value) / value)),
         variance=Derived("Var[N]", sp.simplify((1 - value) / value**2)),
         pgf=Derived("E[s^N]", value / (1 - (1 - value) * s), (s, *_params(value))),
@@ -2465,7 +2582,7 @@ def escalation_report(
     Parameters
     ----------
     scenario : TakeoverScenario
-        Provides ``q_expr()``, ``hazard_scale(n)``, ``cumulative_hazard(n, t)``,
+        Provides ``never_overthrown()``, ``hazard_scale(n)``, ``cumulative_hazard(n, t)``,
         ``total_hazard(n)``, ``inverse_cumulative_hazard(n, y)`` and ``hazard``.
     horizon : float
         :math:`T > 0`.
@@ -2498,11 +2615,11 @@ def escalation_report(
     check_positive_int("levels", levels)
     check_positive_int("grid", grid)
     horizon = float(check_nonnegative("horizon", horizon))
-    q_expr = scenario.q_expr()
+    q_expr = scenario.never_overthrown()
     classification = classify(q_expr)
     index = np.arange(levels)
     h = np.asarray(scenario.hazard_scale(index), float)
-    q_values = np.asarray(scenario.q(index), float)
+    q_values = np.asarray(scenario.never_overthrown_numeric(index), float)
     median = np.asarray(scenario.inverse_cumulative_hazard(index, math.log(2.0)), float)
     mean = _mean_tenures(scenario, index, h, q_values)
     if scenario.hazard == "constant":
@@ -2534,7 +2651,7 @@ def _mean_tenures(
         with np.errstate(divide="ignore"):
             return np.where(h > 0, 1.0 / np.where(h > 0, h, 1.0), np.inf)
     means = np.full(index.size, np.inf)
-    if scenario.hazard == "power" and scenario.power == 1:
+    if scenario.hazard == "power" and scenario.power_exponent == 1:
         # Survival (1 + t)^(-h): the mean is 1/(h - 1) for h > 1, infinite otherwise.
         with np.errstate(divide="ignore"):
             return np.where(h > 1, 1.0 / np.where(h > 1, h - 1.0, 1.0), np.inf)
@@ -2551,11 +2668,11 @@ def _mean_tenures(
 
 def _regime(classification: Classification, scenario: Any) -> str:
     outcome = classification.outcome
-    if outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY:
+    if outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY:
         return "supercoherence"
-    if outcome is Outcome.RECURSION_WITH_POSITIVE_PROBABILITY:
+    if outcome is Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY:
         return "recurs forever with positive probability"
-    if outcome is Outcome.UNDECIDED:
+    if outcome is Dichotomy.UNDECIDED:
         return "undecided"
     rate = _limit(sp.sympify(scenario.hazard_scale_expr()))
     if rate is not None and rate.is_zero:
@@ -2563,3 +2680,11 @@ def _regime(classification: Classification, scenario: Any) -> str:
     if rate is not None and rate.is_positive:
         return "recurs forever at a non-vanishing rate"
     return "recurs forever (rate of the hazard scales undecided)"
+
+
+# --------------------------------------------------------------------------- deprecated names
+
+#: Deprecated aliases (issue 9): ``survival`` is reserved for :math:`e^{-\Lambda(t)}`.
+survival_law = renamed_function(tail_law, "survival_law")
+survival_probability = renamed_function(tail_probability, "survival_probability")
+__getattr__ = module_aliases(__name__, {"Outcome": "Dichotomy"})

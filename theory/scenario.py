@@ -45,38 +45,180 @@ Numeric methods take numpy arrays of ``n`` (and ``t``/``y``) and broadcast; exac
 ones return sympy expressions in :data:`~supercoherence.theory.symbols.n` (and
 :data:`~supercoherence.theory.symbols.t`) with the parameter values as exact
 rationals.  The recursion module builds :math:`P(N \ge n)` and the classification
-from :meth:`TakeoverScenario.q_expr`.
+from :meth:`TakeoverScenario.never_overthrown`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from supercoherence.checks import (
-    check_in_interval,
-    check_nonnegative,
-    check_positive,
-    check_positive_int,
-    check_probability,
-)
+from supercoherence.checks import check_in_interval, check_nonnegative, check_positive_int
+from supercoherence.deprecation import warn_renamed
 from supercoherence.errors import ParameterError, did_you_mean
 from supercoherence.theory import contest, hazard
 from supercoherence.theory import symbols as S
 from supercoherence.theory.optimizer import Optimizer
 from supercoherence.theory.result import sympify_param
 
-__all__ = ["HAZARD_SHAPES", "TakeoverScenario"]
+__all__ = [
+    "DEPRECATED_PARAMETERS",
+    "HAZARD_SHAPES",
+    "Parameter",
+    "TakeoverScenario",
+    "rename_deprecated",
+]
 
-HAZARD_SHAPES = ("constant", "entrenchment", "power")
-"""The allowed values of :attr:`TakeoverScenario.hazard`."""
+HAZARD_SHAPES = tuple(hazard.HAZARD_FAMILIES)
+"""The allowed values of :attr:`TakeoverScenario.hazard`: the keys of
+:data:`~supercoherence.theory.hazard.HAZARD_FAMILIES` (``constant``, ``entrenchment``,
+``power``)."""
+
+DEPRECATED_PARAMETERS = {"entrenchment": "entrenchment_rate", "power": "power_exponent"}
+"""Old parameter name -> new name (issue 9); the old names still work and warn."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    r"""What a :class:`TakeoverScenario` field is, written once (``field(metadata=...)``).
+
+    The scenario's validation, the figures' axis labels and legend symbols, the report's
+    tables, the derive help and the parameter tables of docs/GLOSSARY.md and
+    docs/ARCHITECTURE.md are all generated from these.
+
+    Attributes
+    ----------
+    label : str
+        The quantity in words (axis labels, widget sliders): ``"spawn rate"``.
+    meaning : str
+        One line (Markdown) for the parameter tables.
+    short : str
+        Shorter words for compact tables (default: ``label``).
+    symbol : str
+        The symbol as MODEL.md writes it in plain text (``"lambda"``); ``""`` if none.
+    latex : str
+        The symbol in LaTeX (``r"\lambda"``).
+    axis_math : str
+        LaTeX shown on axes when it says more than the symbol (default: ``latex``).
+    code_symbol : str
+        Its name in :mod:`supercoherence.theory.symbols` (``"lam"``), if it has one.
+    unit : str
+        Unit or kind (``"per unit time"``, ``"probability"``, ``"count"``).
+    low, high, low_open, high_open
+        The allowed interval of a real field (``None``: unbounded).
+    choices : tuple of str
+        The allowed values of a string field.
+    integer_minimum : int or None
+        Smallest allowed value of an integer field.
+    family : str
+        The hazard family that alone reads the field (``""``: every family).
+    role : str
+        What the field is to its family: ``"shape"`` (the family's shape parameter,
+        :math:`\\delta` or :math:`\\beta`) or ``"weakening"`` (the exponent :math:`w` of
+        :math:`\\delta_n = \\delta/(1 + n)^w`).
+    """
+
+    label: str
+    meaning: str
+    short: str = ""
+    symbol: str = ""
+    latex: str = ""
+    axis_math: str = ""
+    code_symbol: str = ""
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    integer_minimum: int | None = None
+    family: str = ""
+    role: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``"real"``, ``"choice"`` or ``"integer"``."""
+        if self.choices:
+            return "choice"
+        return "integer" if self.integer_minimum is not None else "real"
+
+    @property
+    def allowed(self) -> str:
+        """The allowed values, as the validation error states them (``"[0, oo)"``).
+
+        Examples
+        --------
+        >>> Parameter("x", "", low=0, low_open=True).allowed
+        '(0, oo)'
+        """
+        if self.kind == "choice":
+            return ", ".join(self.choices)
+        if self.kind == "integer":
+            return f"integers >= {self.integer_minimum}"
+        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        low = "-oo" if self.low is None else f"{self.low:g}"
+        high = "oo" if self.high is None else f"{self.high:g}"
+        return f"{left}{low}, {high}{')' if self.high is None else right}"
+
+    def check(self, name: str, value: Any) -> Any:
+        """``value`` validated (a float, the string or an int), or a :class:`ParameterError`.
+
+        Examples
+        --------
+        >>> TakeoverScenario.parameters()["drift"].check("drift", 1.5)
+        Traceback (most recent call last):
+        ...
+        supercoherence.errors.ParameterError: drift = 1.5 is out of range: allowed [-1, 1]
+        """
+        if self.choices:
+            if not isinstance(value, str) or value not in self.choices:
+                hint = did_you_mean(str(value), self.choices)
+                raise ParameterError(name, value, self.allowed, hint)
+            return value
+        if self.integer_minimum is not None:
+            return check_positive_int(name, value, minimum=self.integer_minimum)
+        value = _real(name, value)
+        check_in_interval(
+            name, value, self.low, self.high, low_open=self.low_open, high_open=self.high_open
+        )
+        return value
+
+    @property
+    def axis_label(self) -> str:
+        """Axis label: words, symbol and unit (``"spawn rate $\\lambda$ (per unit time)"``)."""
+        math_text = self.axis_math or self.latex
+        text = f"{self.label} ${math_text}$" if math_text else self.label
+        return f"{text} ({self.unit})" if self.unit else text
+
+    @property
+    def table_name(self) -> str:
+        """Words and symbol for tables (``"entrenchment $\\delta$"``)."""
+        words = self.short or self.label
+        return f"{words} ${self.latex}$" if self.latex else words
+
+    @property
+    def legend_symbol(self) -> str:
+        """The symbol in mathtext (``"$\\delta$"``), or the short words if there is none."""
+        return f"${self.latex}$" if self.latex else (self.short or self.label)
+
+    @property
+    def help(self) -> str:
+        """One line for command-line help: ``"alignment skill in [0, 1]"``."""
+        return f"{self.label} in {self.allowed}"
+
+
+def _field(default: Any, **facts: Any) -> Any:
+    """A dataclass field whose :class:`Parameter` is its metadata."""
+    return field(default=default, metadata={"parameter": Parameter(**facts)})
 
 
 def _out(x: Any) -> Any:
@@ -120,10 +262,12 @@ class TakeoverScenario:
         :math:`r > 0`, Tullock sharpness.
     hazard : {"constant", "entrenchment", "power"}
         Shape of the hazard in the optimizer's age.
-    entrenchment : float
-        :math:`\delta > 0` (used by ``"entrenchment"``).
-    power : float
-        :math:`\beta > 0` (used by ``"power"``).
+    entrenchment_rate : float
+        :math:`\delta > 0` (used by ``"entrenchment"``).  The old keyword
+        ``entrenchment`` is accepted with a deprecation warning.
+    power_exponent : float
+        :math:`\beta > 0` (used by ``"power"``).  The old keyword ``power`` is accepted
+        with a deprecation warning.
     entrenchment_weakening : float
         :math:`w \ge 0`, :math:`\delta_n = \delta/(1 + n)^w`.
     detection_scaling : float
@@ -141,12 +285,12 @@ class TakeoverScenario:
     Examples
     --------
     >>> sc = TakeoverScenario(spawn_rate=1.0, alignment_skill=0.5, detection=0.5,
-    ...                       capability_ratio=1.0, entrenchment=0.25)
+    ...                       capability_ratio=1.0, entrenchment_rate=0.25)
     >>> sc.hazard_scale(0)
     0.125
-    >>> sc.q_expr()
+    >>> sc.never_overthrown()
     exp(-1/2)
-    >>> sc.q(np.arange(3)).round(4).tolist()
+    >>> sc.never_overthrown_numeric(np.arange(3)).round(4).tolist()
     [0.6065, 0.6065, 0.6065]
     >>> TakeoverScenario(detection=1.2)
     Traceback (most recent call last):
@@ -159,42 +303,184 @@ class TakeoverScenario:
     allowed [0, -log(1 - detection)] = [0, 0.693147] when capability_ratio < 1 ...
     """
 
-    spawn_rate: float = 1.0
-    alignment_skill: float = 0.5
-    detection: float = 0.5
-    capability_ratio: float = 1.0
-    sharpness: float = 1.0
-    hazard: str = "entrenchment"
-    entrenchment: float = 1.0
-    power: float = 2.0
-    entrenchment_weakening: float = 0.0
-    detection_scaling: float = 0.0
-    drift: float = 1.0
-    utility_dimension: int = 3
+    spawn_rate: float = _field(
+        1.0,
+        label="spawn rate",
+        symbol="lambda",
+        latex=r"\lambda",
+        code_symbol="lam",
+        unit="per unit time",
+        low=0,
+        meaning="Poisson intensity of mesa-optimizer spawns of a dominant optimizer",
+    )
+    alignment_skill: float = _field(
+        0.5,
+        label="alignment skill",
+        symbol="a",
+        latex="a",
+        code_symbol="a",
+        unit="probability",
+        low=0,
+        high=1,
+        meaning="P(a spawned mesa-optimizer is robustly aligned)",
+    )
+    detection: float = _field(
+        0.5,
+        label="detection",
+        symbol="d",
+        latex="d",
+        code_symbol="d",
+        unit="probability",
+        low=0,
+        high=1,
+        meaning="P(an adversarial mesa-optimizer is detected), of the first dominant "
+        "optimizer; `d_n` at level n",
+    )
+    capability_ratio: float = _field(
+        1.0,
+        label="capability ratio",
+        symbol="gamma",
+        latex=r"\gamma",
+        axis_math=r"\gamma = c_\mathrm{mesa}/c_\mathrm{base}",
+        code_symbol="gamma",
+        low=0,
+        low_open=True,
+        meaning="challenger / incumbent capability; `c_{n+1} = gamma c_n`, `c_0 = 1`",
+    )
+    sharpness: float = _field(
+        1.0,
+        label="contest sharpness",
+        short="sharpness",
+        symbol="r",
+        latex="r",
+        code_symbol="r",
+        low=0,
+        low_open=True,
+        meaning="Tullock contest sharpness, `s(gamma) = gamma^r / (1 + gamma^r)`",
+    )
+    hazard: str = _field(
+        "entrenchment",
+        label="hazard family",
+        choices=HAZARD_SHAPES,
+        meaning="hazard family: the shape of the hazard in the optimizer's age t",
+    )
+    entrenchment_rate: float = _field(
+        1.0,
+        label="entrenchment rate",
+        short="entrenchment",
+        symbol="delta",
+        latex=r"\delta",
+        code_symbol="delta",
+        unit="per unit time",
+        low=0,
+        low_open=True,
+        family="entrenchment",
+        role="shape",
+        meaning='entrenchment rate of the `"entrenchment"` family, `h_n(t) = h_n exp(-delta_n t)`',
+    )
+    power_exponent: float = _field(
+        2.0,
+        label="hazard decay exponent",
+        short="hazard exponent",
+        symbol="beta",
+        latex=r"\beta",
+        code_symbol="beta",
+        low=0,
+        low_open=True,
+        family="power",
+        role="shape",
+        meaning='decay exponent of the `"power"` family, `h_n(t) = h_n / (1 + t)^beta`',
+    )
+    entrenchment_weakening: float = _field(
+        0.0,
+        label="entrenchment weakening",
+        short="weakening",
+        symbol="w",
+        latex="w",
+        low=0,
+        family="entrenchment",
+        role="weakening",
+        meaning="`delta_n = delta / (1 + n)^w` (0: none)",
+    )
+    detection_scaling: float = _field(
+        0.0,
+        label="detection scaling",
+        symbol="kappa",
+        latex=r"\kappa",
+        code_symbol="kappa",
+        unit="per unit capability",
+        low=0,
+        meaning="detection growth with capability, `1 - d_n = (1 - d) exp(-kappa (c_n - c_0))`",
+    )
+    drift: float = _field(
+        1.0,
+        label="drift correlation",
+        short="drift",
+        symbol="rho",
+        latex=r"\rho",
+        code_symbol="rho",
+        low=-1,
+        high=1,
+        meaning="utility drift per takeover, `E[w_{n+1} . w_n] = rho`",
+    )
+    utility_dimension: int = _field(
+        3,
+        label="utility dimension",
+        short="dimension",
+        unit="count",
+        integer_minimum=2,
+        meaning="dimension of the utility vectors",
+    )
 
     def __post_init__(self) -> None:
-        checks = {
-            "spawn_rate": check_nonnegative,
-            "alignment_skill": check_probability,
-            "detection": check_probability,
-            "capability_ratio": check_positive,
-            "sharpness": check_positive,
-            "entrenchment": check_positive,
-            "power": check_positive,
-            "entrenchment_weakening": check_nonnegative,
-            "detection_scaling": check_nonnegative,
-            "drift": lambda name, v: check_in_interval(name, v, -1, 1),
-        }
-        for name, check in checks.items():
-            value = _real(name, getattr(self, name))
-            check(name, value)
-            object.__setattr__(self, name, value)
-        if not isinstance(self.hazard, str) or self.hazard not in HAZARD_SHAPES:
-            hint = did_you_mean(str(self.hazard), HAZARD_SHAPES)
-            raise ParameterError("hazard", self.hazard, ", ".join(HAZARD_SHAPES), hint)
-        dim = check_positive_int("utility_dimension", self.utility_dimension, minimum=2)
-        object.__setattr__(self, "utility_dimension", dim)
+        for name, info in _VALIDATION_ORDER:
+            object.__setattr__(self, name, info.check(name, getattr(self, name)))
         self._check_detection_law()
+
+    @classmethod
+    def parameters(cls) -> dict[str, Parameter]:
+        """What each field is (:class:`Parameter`), in field order: the one home of
+        the symbols, ranges, labels, units and meanings.
+
+        Examples
+        --------
+        >>> info = TakeoverScenario.parameters()["detection"]
+        >>> info.symbol, info.allowed, info.axis_label
+        ('d', '[0, 1]', 'detection $d$ (probability)')
+        >>> TakeoverScenario.parameters()["power_exponent"].family
+        'power'
+        """
+        return {f.name: f.metadata["parameter"] for f in fields(cls)}
+
+    @classmethod
+    def parameter_table(cls) -> str:
+        """The Markdown table of the fields in docs/GLOSSARY.md and docs/ARCHITECTURE.md.
+
+        Generated from :meth:`parameters`; ``tests/test_glossary.py`` checks that both
+        documents hold exactly this table.
+
+        Examples
+        --------
+        >>> print(TakeoverScenario.parameter_table().splitlines()[2])
+        | `spawn_rate` | lambda | `lam` (`lambda`) | [0, oo) | Poisson intensity of ...
+        """
+        old_names = {new: old for old, new in DEPRECATED_PARAMETERS.items()}
+        rows = [
+            "| field | symbol | code symbol | range | meaning |",
+            "|---|---|---|---|---|",
+        ]
+        for name, info in cls.parameters().items():
+            field_cell = f"`{name}`"
+            if name in old_names:
+                field_cell += f" (was `{old_names[name]}`, deprecated)"
+            code = ""
+            if info.code_symbol:
+                sympy_name = getattr(S, info.code_symbol).name
+                code = f"`{info.code_symbol}`"
+                code += f" (`{sympy_name}`)" if sympy_name != info.code_symbol else ""
+            allowed = ", ".join(f'`"{c}"`' for c in info.choices) if info.choices else info.allowed
+            rows.append(f"| {field_cell} | {info.symbol} | {code} | {allowed} | {info.meaning} |")
+        return "\n".join(rows)
 
     def _check_detection_law(self) -> None:
         r"""Refuse :math:`\gamma < 1` with :math:`\kappa > -\log(1 - d)` (module docstring).
@@ -248,11 +534,15 @@ class TakeoverScenario:
         ...
         supercoherence.errors.ParameterError: unknown parameter 'detecton'; did you mean ...
         """
+        from supercoherence.theory import training  # lazy: training imports this module
+
+        if any(key in training.TRAINING_PARAMETERS for key in mapping):
+            return training.scenario_from_mapping(mapping)  # rates from a training regime
         names = cls.parameter_names()
         for key, value in mapping.items():
-            if key not in names:
+            if key not in names and key not in DEPRECATED_PARAMETERS:
                 raise ParameterError.unknown(str(key), value, names)
-        return cls(**dict(mapping))
+        return cls(**rename_deprecated(mapping))
 
     def to_mapping(self) -> dict[str, Any]:
         """The fields as a plain dict (inverse of :meth:`from_mapping`).
@@ -293,10 +583,38 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> TakeoverScenario(entrenchment=2, entrenchment_weakening=1).entrenchment_expr()
+        >>> TakeoverScenario(entrenchment_rate=2, entrenchment_weakening=1).entrenchment_expr()
         2/(n + 1)
         """
-        return self._exact("entrenchment") / (1 + S.n) ** self._exact("entrenchment_weakening")
+        return self._exact("entrenchment_rate") / (1 + S.n) ** self._exact("entrenchment_weakening")
+
+    @property
+    def family(self) -> type[hazard.HazardFamily]:
+        """The hazard family class of :attr:`hazard` (the string is its key).
+
+        Examples
+        --------
+        >>> TakeoverScenario(hazard="power").family.__name__
+        'PowerHazard'
+        """
+        return hazard.HAZARD_FAMILIES[self.hazard]
+
+    def shape_expr(self) -> sp.Expr:
+        r"""Exact shape of level ``n``'s hazard: :math:`\delta_n` (entrenchment),
+        :math:`\beta` (power) or 0 (constant); see :meth:`shape_at`.
+
+        Examples
+        --------
+        >>> TakeoverScenario(entrenchment_rate=2, entrenchment_weakening=1).shape_expr()
+        2/(n + 1)
+        >>> TakeoverScenario(hazard="power", power_exponent=3).shape_expr()
+        3
+        """
+        shape, weakening = _SHAPE_FIELDS[self.hazard]
+        if not shape:
+            return sp.S.Zero
+        value = self._exact(shape)
+        return value / (1 + S.n) ** self._exact(weakening) if weakening else value
 
     def hazard_expr(self) -> sp.Expr:
         r"""Exact :math:`h_n(t)` in the symbols ``n`` and ``t``.
@@ -304,40 +622,30 @@ class TakeoverScenario:
         Examples
         --------
         >>> TakeoverScenario(spawn_rate=2, alignment_skill=0, detection=0,
-        ...                  hazard="power", power=3).hazard_expr()
+        ...                  hazard="power", power_exponent=3).hazard_expr()
         (t + 1)**(-3)
         """
-        h = self.hazard_scale_expr()
-        if self.hazard == "constant":
-            return h
-        if self.hazard == "entrenchment":
-            return h * sp.exp(-self.entrenchment_expr() * S.t)
-        return h / (1 + S.t) ** self._exact("power")
+        return self.family.hazard_of(self.hazard_scale_expr(), self.shape_expr())
 
-    def q_expr(self) -> sp.Expr:
+    def never_overthrown(self) -> sp.Expr:
         r"""Exact never-overthrown probability :math:`q_n` as an expression in ``n``.
 
         Examples
         --------
-        >>> TakeoverScenario(hazard="constant").q_expr()
+        >>> TakeoverScenario(hazard="constant").never_overthrown()
         0
-        >>> TakeoverScenario(hazard="constant", spawn_rate=0).q_expr()
+        >>> TakeoverScenario(hazard="constant", spawn_rate=0).never_overthrown()
         1
-        >>> TakeoverScenario(hazard="power", power=0.5).q_expr()
+        >>> TakeoverScenario(hazard="power", power_exponent=0.5).never_overthrown()
         0
         >>> TakeoverScenario(spawn_rate=1, alignment_skill=0, detection=0,
-        ...                  entrenchment=1, entrenchment_weakening=1).q_expr()
+        ...                  entrenchment_rate=1, entrenchment_weakening=1).never_overthrown()
         exp(-n/2 - 1/2)
         """
         h = self.hazard_scale_expr()
         if h == 0:
             return sp.Integer(1)
-        if self.hazard == "constant":
-            return sp.Integer(0)
-        if self.hazard == "entrenchment":
-            return sp.powsimp(sp.exp(sp.expand(-h / self.entrenchment_expr())))
-        beta = self._exact("power")
-        return sp.exp(-h / (beta - 1)) if beta > 1 else sp.Integer(0)
+        return self.family.never_overthrown_of(h, self.shape_expr())
 
     # ------------------------------------------------------------------ numeric, vectorised
 
@@ -400,11 +708,11 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> TakeoverScenario(entrenchment=1, entrenchment_weakening=1).entrenchment_at(
+        >>> TakeoverScenario(entrenchment_rate=1, entrenchment_weakening=1).entrenchment_at(
         ...     np.array([0, 1, 3])).tolist()
         [1.0, 0.5, 0.25]
         """
-        return _out(self.entrenchment / (1.0 + self._n(n)) ** self.entrenchment_weakening)
+        return _out(self.entrenchment_rate / (1.0 + self._n(n)) ** self.entrenchment_weakening)
 
     def cumulative_hazard(self, n: Any, t: Any) -> Any:
         r""":math:`\Lambda_n(t) = \int_0^t h_n` (vectorised over ``n`` and ``t``).
@@ -423,22 +731,41 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> TakeoverScenario(entrenchment=0.25).total_hazard(0)
+        >>> TakeoverScenario(entrenchment_rate=0.25).total_hazard(0)
         0.5
         >>> TakeoverScenario(hazard="constant").total_hazard(0)
         inf
+
+        A scale that underflows to 0 in double precision is still positive: where the
+        family's hazard is not integrable (constant; power with :math:`\beta \le 1`) the
+        total is ``inf``, not 0, so :math:`q_n = 0` as in the exact layer.
+
+        >>> sc = TakeoverScenario(hazard="power", power_exponent=0.5, capability_ratio=2,
+        ...                       detection_scaling=1)
+        >>> float(sc.hazard_scale(12)), float(sc.total_hazard(12))
+        (0.0, inf)
         """
         n = self._n(n)
-        return self.cumulative_hazard(n, np.full_like(n, np.inf))
+        h, shape = self.hazard_scale(n), self.shape_at(n)
+        inf = np.full_like(n, np.inf)
+        total = self.cumulative_given(h, shape, inf)
+        # h_n = lambda (1-a)(1-d_n) s(gamma) is exactly 0 only when lambda = 0, a = 1 or d = 1;
+        # otherwise a 0.0 here is underflow of a positive number (e.g. e^{-kappa (gamma^n - 1)}).
+        if self.spawn_rate > 0 and self.alignment_skill < 1 and self.detection < 1:
+            underflowed = np.asarray(h) == 0
+            if np.any(underflowed):
+                unit_total = self.cumulative_given(np.ones_like(n), shape, inf)
+                total = _out(np.where(underflowed & np.isinf(unit_total), np.inf, total))
+        return total
 
-    def q(self, n: Any) -> Any:
+    def never_overthrown_numeric(self, n: Any) -> Any:
         r"""Never-overthrown probability :math:`q_n = e^{-\Lambda_n(\infty)}` (vectorised).
 
         Examples
         --------
-        >>> sc = TakeoverScenario(hazard="power", power=3, spawn_rate=1, alignment_skill=0,
+        >>> sc = TakeoverScenario(hazard="power", power_exponent=3, spawn_rate=1, alignment_skill=0,
         ...                       detection=0)
-        >>> round(sc.q(0), 6)
+        >>> round(sc.never_overthrown_numeric(0), 6)
         0.778801
         """
         return _out(np.exp(-np.asarray(self.total_hazard(n))))
@@ -450,7 +777,7 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> sc = TakeoverScenario(entrenchment=0.25)
+        >>> sc = TakeoverScenario(entrenchment_rate=0.25)
         >>> t = sc.inverse_cumulative_hazard(0, 0.25)
         >>> round(float(sc.cumulative_hazard(0, t)), 12)
         0.25
@@ -468,15 +795,17 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> TakeoverScenario(entrenchment=1, entrenchment_weakening=1).shape_at(
+        >>> TakeoverScenario(entrenchment_rate=1, entrenchment_weakening=1).shape_at(
         ...     np.array([0, 1])).tolist()
         [1.0, 0.5]
-        >>> TakeoverScenario(hazard="power", power=3).shape_at(np.array([0, 4])).tolist()
+        >>> TakeoverScenario(hazard="power", power_exponent=3).shape_at(np.array([0, 4])).tolist()
         [3.0, 3.0]
         """
-        if self.hazard == "entrenchment":
-            return self.entrenchment_at(n)
-        value = float(self.power) if self.hazard == "power" else 0.0
+        shape, weakening = _SHAPE_FIELDS[self.hazard]
+        if weakening:
+            weakened = getattr(self, shape) / (1.0 + self._n(n)) ** getattr(self, weakening)
+            return _out(weakened)
+        value = float(getattr(self, shape)) if shape else 0.0
         return _out(np.full_like(self._n(n), value))
 
     def cumulative_given(self, h: Any, shape: Any, t: Any) -> Any:
@@ -484,17 +813,13 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> sc = TakeoverScenario(entrenchment=0.5)
+        >>> sc = TakeoverScenario(entrenchment_rate=0.5)
         >>> n, t = np.array([0, 3]), np.array([1.0, 2.0])
         >>> bool(np.array_equal(sc.cumulative_given(sc.hazard_scale(n), sc.shape_at(n), t),
         ...                     sc.cumulative_hazard(n, t)))
         True
         """
-        if self.hazard == "constant":
-            return hazard.constant_cumulative(h, t)
-        if self.hazard == "entrenchment":
-            return hazard.entrenchment_cumulative(h, shape, t)
-        return hazard.power_cumulative(h, shape, t)
+        return self.family.cumulative_kernel(h, shape, t)
 
     def inverse_given(self, h: Any, shape: Any, y: Any) -> Any:
         r""":math:`\Lambda^{-1}(y)` of this scenario's hazard family for a given scale and
@@ -502,16 +827,12 @@ class TakeoverScenario:
 
         Examples
         --------
-        >>> sc = TakeoverScenario(hazard="power", power=3.0)
+        >>> sc = TakeoverScenario(hazard="power", power_exponent=3.0)
         >>> h, b = sc.hazard_scale(0), sc.shape_at(0)
         >>> round(float(sc.cumulative_given(h, b, sc.inverse_given(h, b, 0.05))), 12)
         0.05
         """
-        if self.hazard == "constant":
-            return hazard.constant_inverse(h, y)
-        if self.hazard == "entrenchment":
-            return hazard.entrenchment_inverse(h, shape, y)
-        return hazard.power_inverse(h, shape, y)
+        return self.family.inverse_kernel(h, shape, y)
 
     def level_optimizer(self, n: int) -> Optimizer:
         r"""The n-th dominant optimizer as an :class:`~supercoherence.theory.optimizer.Optimizer`.
@@ -527,7 +848,7 @@ class TakeoverScenario:
         (8.0, 0.5)
         """
         n = check_positive_int("n", n, minimum=0)
-        entrenchment = self.entrenchment_at(n) if self.hazard == "entrenchment" else 0.0
+        entrenchment = self.family.entrenchment_rate_of(self.shape_at(n))
         return Optimizer(
             capability=float(self.capability(n)),
             spawn_rate=self.spawn_rate,
@@ -535,3 +856,96 @@ class TakeoverScenario:
             alignment_skill=self.alignment_skill,
             entrenchment=float(entrenchment),
         )
+
+    # ------------------------------------------------------------------ deprecated names
+
+    @property
+    def entrenchment(self) -> float:
+        """Deprecated name of :attr:`entrenchment_rate` (issue 9)."""
+        warn_renamed("TakeoverScenario.entrenchment", "entrenchment_rate")
+        return self.entrenchment_rate
+
+    @property
+    def power(self) -> float:
+        """Deprecated name of :attr:`power_exponent` (issue 9)."""
+        warn_renamed("TakeoverScenario.power", "power_exponent")
+        return self.power_exponent
+
+    def q_expr(self) -> sp.Expr:
+        """Deprecated name of :meth:`never_overthrown` (issue 9)."""
+        warn_renamed("TakeoverScenario.q_expr", "never_overthrown")
+        return self.never_overthrown()
+
+    def q(self, n: Any) -> Any:
+        """Deprecated name of :meth:`never_overthrown_numeric` (issue 9)."""
+        warn_renamed("TakeoverScenario.q", "never_overthrown_numeric")
+        return self.never_overthrown_numeric(n)
+
+
+def _accept_deprecated_keywords(cls: type) -> None:
+    """Let ``cls(entrenchment=...)`` and ``cls(power=...)`` work, with a warning."""
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not DEPRECATED_PARAMETERS.keys().isdisjoint(kwargs):
+            kwargs = rename_deprecated(kwargs)
+        init(self, *args, **kwargs)
+
+    __init__.__signature__ = inspect.signature(init)  # type: ignore[attr-defined]
+    cls.__init__ = __init__  # type: ignore[method-assign]
+
+
+def rename_deprecated(mapping: Mapping[str, Any], *, what: str = "parameter") -> dict[str, Any]:
+    """``mapping`` with the deprecated parameter names replaced by the new ones.
+
+    Each old name warns (:class:`~supercoherence.deprecation.SupercoherenceDeprecationWarning`,
+    the message naming the new one); both names at once is a :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     rename_deprecated({"power": 3, "hazard": "power"})
+    {'hazard': 'power', 'power_exponent': 3}
+    """
+    out = dict(mapping)
+    for old, new in DEPRECATED_PARAMETERS.items():
+        if old in out:
+            if new in out:
+                raise ParameterError(
+                    old, out[old], f"only one of {old!r} and {new!r}", f"{old} is deprecated"
+                )
+            warn_renamed(old, new, what=what, stacklevel=4)
+            out[new] = out.pop(old)
+    return out
+
+
+_accept_deprecated_keywords(TakeoverScenario)
+
+
+def _shape_fields() -> dict[str, tuple[str, str]]:
+    """Per hazard family, its shape field and weakening field (``""``: none), from the
+    fields' metadata (:attr:`Parameter.role`)."""
+    out = {}
+    for family in HAZARD_SHAPES:
+        roles = {
+            info.role: name
+            for name, info in TakeoverScenario.parameters().items()
+            if info.family == family and info.role
+        }
+        out[family] = (roles.get("shape", ""), roles.get("weakening", ""))
+    return out
+
+
+_SHAPE_FIELDS = _shape_fields()
+
+#: The fields with their :class:`Parameter`, in the order ``__post_init__`` checks them:
+#: the real fields, then ``hazard``, then ``utility_dimension``.
+_VALIDATION_ORDER = tuple(
+    (name, info)
+    for kind in ("real", "choice", "integer")
+    for name, info in TakeoverScenario.parameters().items()
+    if info.kind == kind
+)

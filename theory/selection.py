@@ -112,6 +112,14 @@ resource-weighted alignment with the original goal
 
 (:func:`lineage_coherence`); its limit :math:`t \to \infty` is positive iff
 :math:`\Lambda_0(\infty) < \infty`, :math:`\kappa_R = 1` or :math:`\omega = 1`.
+:func:`lineage_coherence_from_competition` takes :math:`\kappa_R` from the Lotka-Volterra
+outcome of each mesa win (scenario 2 fed back).
+
+The answers of the studies
+--------------------------
+:func:`study_answer` states what a ``selection`` study (``studies/outcompeted.toml``)
+or a ``chain`` study over training regimes (``studies/training_regimes.toml``) finds,
+in sentences with numbers: the report's "The answer" section.
 
 References
 ----------
@@ -174,6 +182,8 @@ __all__ = [
     "critical_search_advantage",
     "invasion_condition",
     "lineage_coherence",
+    "lineage_coherence_from_competition",
+    "outcompeted_answer",
     "long_run_original_goal_share",
     "long_run_shares",
     "moran_fixation",
@@ -186,6 +196,7 @@ __all__ = [
     "replicator_solution_derived",
     "retained_share_from_competition",
     "strategy_shares",
+    "study_answer",
 ]
 
 _TIE = 1e-12
@@ -304,9 +315,11 @@ class SelectionParams:
         >>> SelectionParams.parameter_names()[:4]
         ('optimizer_ness', 'initial_coherent_share', 'growth', 'search_advantage')
         """
+        from supercoherence.theory.training import TRAINING_PARAMETERS
+
         own = ("optimizer_ness", "initial_coherent_share", "growth", "search_advantage")
         own += ("takeover_loss", "retained_share")
-        return own + TakeoverScenario.parameter_names()
+        return own + TakeoverScenario.parameter_names() + TRAINING_PARAMETERS
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> SelectionParams:
@@ -315,7 +328,10 @@ class SelectionParams:
         ``optimizer_ness`` is that of the optimizing type (default 1),
         ``initial_coherent_share`` the coherent type's initial share (default 1/2); the
         other keys are the fields above and those of :class:`TakeoverScenario` (default
-        family ``constant``).
+        family ``constant``), or of a training regime
+        (:func:`supercoherence.theory.training.scenario_from_training`: ``search_strength``,
+        ``complexity_penalty``, ``speed_penalty``, ...), which then sets the optimizing
+        type's spawn rate and alignment skill.
 
         Raises
         ------
@@ -336,7 +352,10 @@ class SelectionParams:
         for key, value in mapping.items():
             if key not in names:
                 raise ParameterError.unknown(str(key), value, names)
-        scen_names = set(TakeoverScenario.parameter_names())
+        from supercoherence.theory.training import TRAINING_PARAMETERS
+
+        # a training regime's keys set the optimizing type's spawn rate and alignment skill
+        scen_names = set(TakeoverScenario.parameter_names()) | set(TRAINING_PARAMETERS)
         scen = {"hazard": "constant"} | {k: v for k, v in mapping.items() if k in scen_names}
         o1 = _real("optimizer_ness", mapping.get("optimizer_ness", 1.0))
         z0 = _real("initial_coherent_share", mapping.get("initial_coherent_share", 0.5))
@@ -626,7 +645,7 @@ def long_run_shares(params: SelectionParams) -> np.ndarray:
     [1.0, 0.0]
     >>> long_run_shares(SelectionParams(search_advantage=0.125)).tolist()    # neutral
     [0.5, 0.5]
-    >>> p = SelectionParams(search_advantage=0.0, scenario=TakeoverScenario(entrenchment=0.25))
+    >>> p = SelectionParams(search_advantage=0.0, scenario=TakeoverScenario(entrenchment_rate=0.25))
     >>> long_run_shares(p).round(6).tolist()   # 1 against e^{-1/2}
     [0.622459, 0.377541]
     """
@@ -644,7 +663,7 @@ def long_run_original_goal_share(params: SelectionParams) -> float:
     >>> long_run_original_goal_share(SelectionParams(search_advantage=0.5, takeover_loss=0.0))
     0.0
     >>> p = SelectionParams(search_advantage=0.5, takeover_loss=0.0,
-    ...                     scenario=TakeoverScenario(entrenchment=0.25))
+    ...                     scenario=TakeoverScenario(entrenchment_rate=0.25))
     >>> round(long_run_original_goal_share(p), 6)   # the optimizer wins; e^{-1/2} kept
     0.606531
     """
@@ -943,13 +962,13 @@ def retained_share_from_competition(competition: Any, incumbent: str = "base") -
     if incumbent not in ("base", "mesa"):
         raise ParameterError("incumbent", incumbent, "'base' or 'mesa'")
     result = C.outcome(competition)
-    if result is C.Outcome.MESA_DISAPPEARS:
+    if result is C.CompetitionOutcome.MESA_DISAPPEARS:
         return sp.Integer(1)
-    if result is C.Outcome.MESA_TAKES_OVER:
+    if result is C.CompetitionOutcome.MESA_TAKES_OVER:
         return sp.Integer(0)
-    if result is C.Outcome.BISTABLE:
+    if result is C.CompetitionOutcome.BISTABLE:
         return sp.Integer(1 if incumbent == "base" else 0)
-    if result is C.Outcome.DEGENERATE:
+    if result is C.CompetitionOutcome.DEGENERATE:
         raise ParameterError(
             "competition",
             competition,
@@ -977,7 +996,7 @@ def lineage_coherence(
 
     Examples
     --------
-    >>> sc = TakeoverScenario(entrenchment=0.25, drift=0.0)   # Lambda_0(oo) = 1/2
+    >>> sc = TakeoverScenario(entrenchment_rate=0.25, drift=0.0)   # Lambda_0(oo) = 1/2
     >>> lineage_coherence(sc, 0)                    # scenario 1: the recursion's q_0
     exp(-1/2)
     >>> lineage_coherence(sc, sp.Rational(1, 2))    # coexistence keeps half per win
@@ -996,10 +1015,207 @@ def lineage_coherence(
     t_ = sympify_param("t", t)
     check_nonnegative("t", t_)
     if t_ == sp.oo:
-        q0 = scenario.q_expr().subs(S.n, 0)
+        q0 = scenario.never_overthrown().subs(S.n, 0)
         if q0 == 0:
             return sp.Integer(0)
         total = sp.simplify(-sp.log(q0))
     else:
         total = sp.simplify(sp.integrate(scenario.hazard_expr().subs(S.n, 0), (S.t, 0, t_)))
     return sp.simplify(sp.exp(-factor * total))
+
+
+def lineage_coherence_from_competition(
+    scenario: TakeoverScenario,
+    competition: Any,
+    alignment: Any = None,
+    t: Any = sp.oo,
+    incumbent: str = "base",
+) -> sp.Expr:
+    r"""Scenario 2 fed back: the lineage's coherence when every mesa win ends in the
+    Lotka-Volterra ``competition`` outcome.
+
+    :func:`lineage_coherence` at :math:`\kappa_R` =
+    :func:`retained_share_from_competition`: a level in stable coexistence keeps
+    :math:`x^*/(x^* + y^*)` of its resources for its goal at each win, so the long-run
+    coherence is :math:`e^{-(1-\kappa_R)(1-\omega)\Lambda_0(\infty)}`, computed rather
+    than assumed to be 1.
+
+    Examples
+    --------
+    >>> sc = TakeoverScenario(entrenchment_rate=0.25, drift=0.0)   # Lambda_0(oo) = 1/2
+    >>> lineage_coherence_from_competition(sc, {"alpha": "1/2", "beta": "1/2"})
+    exp(-1/4)
+    >>> lineage_coherence_from_competition(sc, {"alpha": 2, "beta": "1/2"})    # scenario 1
+    exp(-1/2)
+    >>> lineage_coherence_from_competition(sc, {"alpha": "1/2", "beta": 2})    # mesa excluded
+    1
+    """
+    kappa = retained_share_from_competition(competition, incumbent)
+    return lineage_coherence(scenario, kappa, alignment, t)
+
+
+# ---------------------------------------------------------------------- study answers
+
+
+def _g(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:.3g}"
+
+
+def _range(values: Sequence[float]) -> str:
+    lo, hi = min(values), max(values)
+    return _g(lo) if _close(lo, hi) else f"{_g(lo)}-{_g(hi)}"
+
+
+def _max_hazard(params: SelectionParams, candidate_rate: float) -> float:
+    r""":math:`\nu (1 - d) s(\gamma)`: the largest hazard a training regime can give a full
+    optimizer (every kept model an unaligned mesa-optimizer)."""
+    from supercoherence.theory import contest
+
+    sc = params.scenario
+    return float(candidate_rate * (1 - sc.detection)) * float(
+        contest.success(sc.capability_ratio, sc.sharpness)
+    )
+
+
+def outcompeted_answer(
+    points: Sequence[Mapping[str, Any]],
+    estimates: Sequence[Mapping[str, Any]],
+    engine_options: Mapping[str, Any] | None = None,
+) -> str:
+    r"""The answer of a selection study in sentences with numbers (for its report).
+
+    Parameters
+    ----------
+    points : sequence of dict
+        The study's points: :meth:`SelectionParams.from_mapping` keys (``point``, the
+        point's number, is ignored).
+    estimates : sequence of dict
+        Rows with ``point``, ``estimand``, ``estimate``, ``std_error``.
+    engine_options : dict, optional
+        ``population_size`` (default 20) and ``initial`` (default 1).
+
+    Examples
+    --------
+    >>> pts = [{"search_advantage": b, "point": i} for i, b in enumerate((0.0, 0.5))]
+    >>> rows = [{"point": i, "estimand": "fixation", "estimate": e, "std_error": 0.01}
+    ...         for i, e in enumerate((0.11, 0.0015))]
+    >>> print(outcompeted_answer(pts, rows))  # doctest: +ELLIPSIS
+    The coherent type survives selection iff the search advantage b <= b* = ...
+    """
+    opts = {"population_size": 20, "initial": 1, **dict(engine_options or {})}
+    size, initial = int(opts["population_size"]), int(opts["initial"])
+    params = []
+    for p in points:
+        mapping = {k: v for k, v in p.items() if k != "point"}
+        params.append(SelectionParams.from_mapping(mapping))
+    if not params:
+        return ""
+    fixation: dict[int, Mapping[str, Any]] = {}
+    for row in estimates:
+        if row.get("estimand") == "fixation":
+            fixation[int(row["point"])] = row
+    # b* is the same for every point that differs only in search_advantage
+    keys = [{k: v for k, v in p.items() if k not in ("point", "search_advantage")} for p in points]
+    varied = [
+        k
+        for k in dict.fromkeys(k for d in keys for k in d)
+        if len({str(d.get(k)) for d in keys}) > 1
+    ]
+    groups: dict[str, SelectionParams] = {}
+    for d, p in zip(keys, params, strict=True):
+        label = ", ".join(f"{k} = {_g(float(d[k]))}" for k in varied if k in d)
+        groups.setdefault(label, p)
+    crit = ", ".join(
+        f"{_g(float(critical_search_advantage(p)))}" + (f" at {label}" if label else "")
+        for label, p in groups.items()
+    )
+    out = [
+        f"The coherent type survives selection iff the search advantage b <= b* = "
+        f"takeover_loss (1 - retained_share) h_bar: b* = {crit}."
+    ]
+    from supercoherence.theory.training import TRAINING_PARAMETERS
+
+    if any(k in TRAINING_PARAMETERS for k in varied):
+        from supercoherence.theory.training import TrainingRegime
+
+        default_rate = TrainingRegime().candidate_rate
+        bound = max(
+            p.takeover_loss
+            * (1 - p.retained_share)
+            * _max_hazard(p, float(d.get("candidate_rate", default_rate)))
+            for d, p in zip(keys, params, strict=True)
+        )
+        out.append(
+            f"A harder search raises b* (more, and less aligned, mesa-optimizers take over "
+            f"the optimizing systems), but b* never exceeds takeover_loss (1 - retained_share) "
+            f"candidate_rate (1 - detection) s(gamma) = {_g(bound)}: a growth advantage that "
+            f"keeps growing with the search strength eventually outcompetes the coherent type."
+        )
+    survives = [coherent_survives(p) for p in params]
+    out.append(f"{sum(survives)} of {len(params)} points keep it (long-run replicator share > 0).")
+    try:
+        rho = [coherent_fixation(p, size, initial) for p in params]
+    except ParameterError:
+        rho = []
+    if rho:
+        lo, hi = int(np.argmax(rho)), int(np.argmin(rho))
+
+        def shown(i: int) -> str:
+            text = f"{_g(rho[i])} at b = {_g(params[i].search_advantage)}"
+            row = fixation.get(i)
+            if row is not None:
+                text += f" (simulated {_g(row['estimate'])} +- {_g(row['std_error'])})"
+            return text
+
+        out.append(
+            f"In a population of {size} systems, {initial} coherent system(s) take over with "
+            f"probability from {shown(lo)} down to {shown(hi)}, against the neutral "
+            f"{_g(initial / size)}."
+        )
+    kept = [long_run_original_goal_share(p) for p in params]
+    lost = [k for k, ok in zip(kept, survives, strict=True) if not ok]
+    won = [k for k, ok in zip(kept, survives, strict=True) if ok]
+    if all(p.takeover_loss == 1 for p in params):
+        goal = (
+            "Taken-over systems leave the competition here (takeover_loss = 1), so every "
+            "competitor still carries the original goal; with takeover_loss < 1 hijacked "
+            "systems keep competing and the original goal's share tends to 0 wherever the "
+            "coherent type is outcompeted"
+        )
+    else:
+        goal = "The long-run share of competing resources still carrying the original goal is "
+        goal += (
+            f"{_range(won)} where the coherent type survives (below 1 only at the neutral b = b*)"
+            if won
+            else "never kept by the coherent type"
+        )
+        if lost:
+            goal += f" and {_range(lost)} where it is outcompeted"
+    out.append(goal + "; with an entrenching hazard (h_bar = 0) any b > 0 outcompetes it.")
+    return " ".join(out)
+
+
+def study_answer(
+    engine: str,
+    points: Sequence[Mapping[str, Any]],
+    estimates: Sequence[Mapping[str, Any]],
+    engine_options: Mapping[str, Any] | None = None,
+) -> str:
+    r"""The answer of a selection or training study in sentences with numbers, or ``""``.
+
+    The ``selection`` engine gets :func:`outcompeted_answer`; a ``chain`` study whose
+    points carry a training regime gets
+    :func:`supercoherence.theory.training.training_answer`; other studies ``""``.
+
+    Examples
+    --------
+    >>> study_answer("chain", [{"spawn_rate": 1.0}], [])
+    ''
+    """
+    if engine == "selection":
+        return outcompeted_answer(points, estimates, engine_options)
+    if engine == "chain":
+        from supercoherence.theory.training import training_answer
+
+        return training_answer(points, estimates)
+    return ""

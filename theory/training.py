@@ -23,6 +23,39 @@ that :math:`P = p` when both pressures vanish).  Equivalently
 The spawn intensity of mesa-optimizers is then :math:`\lambda = \nu\, P(\text{mesa})`,
 so a study can sweep training regimes instead of raw rates.
 
+Best of N by a noisy proxy (the mechanism behind the logit)
+----------------------------------------------------------
+:class:`TrainingRegime` makes the selection itself explicit (seeds 001, 004; Hubinger et
+al. 2019): the base scores :math:`N` (``search_strength``) i.i.d. candidates, a candidate
+is a mesa-optimizer with the simplicity prior :math:`\propto 2^{-\theta_c K}`
+(:math:`\theta_c` = ``complexity_penalty``), robustly aligned with prior share
+:math:`a_0`, and its proxy score is :math:`\mu_j + \sigma\varepsilon` with mean
+advantage :math:`\Delta` (plus :math:`\Delta_G` for a pseudo-aligned one, which
+optimizes the proxy itself) minus the speed cost :math:`\theta_s \Delta T`
+(``speed_penalty``).  The probability that the kept program is of class :math:`j` is
+the order-statistics integral
+
+.. math:: P_N(j) = N \int w_j f_j(s)\, F(s)^{N-1}\, ds
+
+(:func:`best_of_n` on a grid with a bracketing bound; :func:`best_of_n_certified` in
+Arb ball arithmetic, a certified radius including the truncated tails; exact finite
+sums for Gumbel noise, :func:`gumbel_best_of_n`).  The Goodhart result (catalogue
+theorem ``goodhart``): for Gaussian noise :math:`P_N(\text{mesa}) \to 1` when the best
+mesa class has a positive net advantage, :math:`\theta_s < (\Delta + \Delta_G)/\Delta T`,
+and :math:`\to 0` above it, whatever :math:`\theta_c`; for Gumbel noise it rises from
+the prior to a logit below 1 (:func:`best_of_n_limit`, :func:`goodhart_limit`).
+
+Changed from MODEL.md: the Gumbel case is *not* independent of :math:`N` when the
+candidates' classes are drawn i.i.d. (it depends on :math:`N` through the class counts);
+only its limit is the :math:`N`-free logit.  The logit form above is that limit (with
+log-odds of the prior and of :math:`e^{\Delta/\sigma}`).
+
+A scenario takes its spawn rate :math:`\nu P_N(\text{mesa})` and its alignment skill
+:math:`P_N(\text{robust})/P_N(\text{mesa})` from a regime
+(:func:`scenario_from_training`); :meth:`TakeoverScenario.from_mapping` routes a
+regime's keys there, so ``chain`` study files sweep ``search_strength``,
+``complexity_penalty`` and ``speed_penalty`` (``studies/training_regimes.toml``).
+
 The symbols of this module (:data:`theta_c`, :data:`theta_s`, :data:`dK`, :data:`dT`,
 :data:`proxy_advantage`, :data:`candidate_rate`) are declared in
 :mod:`supercoherence.theory.symbols` with all the others and re-exported here.
@@ -31,6 +64,7 @@ The symbols of this module (:data:`theta_c`, :data:`theta_s`, :data:`dK`, :data:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 from dataclasses import dataclass, fields
@@ -57,10 +91,16 @@ __all__ = [
     "NOISE_LAWS",
     "TrainingRegime",
     "best_of_n",
+    "best_of_n_certified",
     "best_of_n_limit",
     "gumbel_best_of_n",
     "regime_probabilities",
+    "TRAINING_PARAMETERS",
+    "goodhart_limit",
     "sample_best_of_n",
+    "scenario_from_mapping",
+    "scenario_from_training",
+    "training_answer",
     "training_scenario",
     "candidate_rate",
     "dK",
@@ -596,6 +636,112 @@ def gumbel_best_of_n(weights: Any, means: Any, search_strength: int, noise_scale
     return (pr @ shares).tolist()
 
 
+def best_of_n_certified(
+    weights: Any,
+    means: Any,
+    search_strength: int,
+    noise: str = "gaussian",
+    noise_scale: float = 1.0,
+    *,
+    precision: int = 64,
+    tolerance: float = 1e-12,
+) -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`P_N(j)` with a *certified* error: ball arithmetic (python-flint, Arb).
+
+    The order-statistics integral :math:`P_N(j) = N\int w_j f_j(s) F(s)^{N-1} ds` is
+    integrated rigorously on :math:`[L, U]` by ``acb.integral`` (the integrand is entire
+    for Gaussian and Gumbel noise: :math:`F^{N-1}` is an integer power), and the two tails
+    are bounded by :math:`F(L)^N` and :math:`1 - F(U)^N` (because :math:`w_j f_j \le f`,
+    the mixture density), both evaluated in ball arithmetic.  The returned radius
+    contains every rounding and truncation error: the true value lies in
+    ``[mid - rad, mid + rad]`` (up to the conversion of the input floats, taken as exact).
+
+    Parameters
+    ----------
+    weights, means, search_strength, noise, noise_scale
+        As :func:`best_of_n`.
+    precision : int
+        Working precision in bits (at least :math:`64 + 2\log_2 N`).
+    tolerance : float
+        Relative tolerance asked of the integrator (the radius reports what it achieved).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Midpoints and certified radii per class.
+
+    Examples
+    --------
+    >>> mid, rad = best_of_n_certified([0.9, 0.1], [0.0, 1.0], 1024)
+    >>> round(float(mid[1]), 10), bool(rad.max() < 1e-10)
+    (0.7079512496, True)
+    >>> mid, rad = best_of_n_certified([0.5, 0.5], [0.0, np.log(3)], 2, "gumbel")
+    >>> round(float(mid[1]), 12)      # exact 5/8 (gumbel_best_of_n)
+    0.625
+    """
+    from flint import acb, arb, ctx
+
+    w = np.asarray(check_probability("weights", weights), dtype=float)
+    if abs(w.sum() - 1.0) > 1e-9:
+        raise ParameterError("weights", weights, "probabilities summing to 1")
+    mu = np.asarray(means, dtype=float)
+    if mu.shape != w.shape:
+        raise ParameterError("means", means, f"{w.size} means, one per class")
+    N = check_positive_int("search_strength", search_strength)
+    sigma = float(check_positive("noise_scale", noise_scale))
+    if noise not in NOISE_LAWS:
+        raise ParameterError("noise", noise, ", ".join(NOISE_LAWS))
+    check_positive_int("precision", precision, minimum=32)
+    old = ctx.prec
+    # F^(N-1) loses about log2(N) bits: carry them (the radius still reports the outcome)
+    ctx.prec = max(precision, 64 + 2 * N.bit_length())
+    try:
+        wa = [arb(x) for x in w]
+        total = sum(wa, arb(0))
+        wa = [x / total for x in wa]  # the float weights, renormalised exactly
+        ma = [arb(x) for x in mu]
+        sa = arb(sigma)
+        root2 = arb(2).sqrt()
+
+        def cdf(z):
+            if noise == "gaussian":
+                return (-z / root2).erfc() / 2
+            return (-(-z).exp()).exp()
+
+        def pdf(z):
+            if noise == "gaussian":
+                return (-(z * z) / 2).exp() / (2 * arb.pi()).sqrt()
+            return (-z - (-z).exp()).exp()
+
+        def mixture(s):
+            return sum((wa[k] * cdf((s - ma[k]) / sa) for k in range(w.size)), acb(0))
+
+        # [L, U]: below L all N scores are unlikely, above U the top one is unlikely
+        span = math.sqrt(2 * math.log(N) + 2 * 60 * math.log(10))
+        low = float(mu.min()) - sigma * (40.0 if noise == "gaussian" else 6.0)
+        high = float(mu.max()) + sigma * (span if noise == "gaussian" else math.log(N) + 140)
+        tails = arb(mixture(acb(low)).real) ** N + (1 - arb(mixture(acb(high)).real) ** N)
+        mids, rads = [], []
+        for j in range(w.size):
+            if w[j] == 0:
+                mids.append(0.0)
+                rads.append(0.0)
+                continue
+
+            def integrand(s, analytic, j=j):
+                return N * wa[j] * pdf((s - ma[j]) / sa) / sa * mixture(s) ** (N - 1)
+
+            value = acb.integral(integrand, low, high, rel_tol=tolerance).real
+            ball = value + arb(0, tails.mid() + tails.rad())
+            mid = float(ball.mid())
+            err = ball.rad() + abs(ball.mid() - arb(mid))  # radius and the rounding to float
+            mids.append(mid)
+            rads.append(float(err.mid() + err.rad()))
+    finally:
+        ctx.prec = old
+    return np.array(mids), np.nextafter(np.array(rads, dtype=float), np.inf)
+
+
 def best_of_n_limit(weights: Any, means: Any, noise: str = "gaussian", noise_scale: float = 1.0):
     r""":math:`\lim_{N\to\infty} P_N(j)`: the Goodhart theorem for the two noise laws.
 
@@ -626,20 +772,29 @@ def best_of_n_limit(weights: Any, means: Any, noise: str = "gaussian", noise_sca
     return np.where(top, w, 0.0) / w[top].sum()
 
 
-def regime_probabilities(regime: TrainingRegime, **kw: Any) -> dict[str, float]:
+def regime_probabilities(
+    regime: TrainingRegime, *, method: str = "certified", **kw: Any
+) -> dict[str, float]:
     r"""P(the selected model is a non-optimizer / robust / pseudo mesa-optimizer) for a regime.
 
     Also ``mesa`` (their sum), ``alignment_skill`` (robust share among selected
     mesa-optimizers; the prior share if none can be selected) and ``error`` (the largest
-    integration error).
+    integration error: a certified radius with ``method="certified"``, the default,
+    :func:`best_of_n_certified`; the grid bracket with ``method="grid"``,
+    :func:`best_of_n`).
 
     Examples
     --------
     >>> out = regime_probabilities(TrainingRegime(search_strength=1))
-    >>> round(out["mesa"], 4), round(out["alignment_skill"], 4), out["error"] < 1e-3
+    >>> round(out["mesa"], 4), round(out["alignment_skill"], 4), out["error"] < 1e-12
     (0.1818, 0.5, True)
+    >>> regime_probabilities(TrainingRegime(), method="grid")["error"] < 1e-3
+    True
     """
-    p, err = best_of_n(
+    methods = {"certified": best_of_n_certified, "grid": best_of_n}
+    if method not in methods:
+        raise ParameterError("method", method, "'certified' or 'grid'")
+    p, err = methods[method](
         regime.weights(),
         regime.means(),
         regime.search_strength,
@@ -678,12 +833,17 @@ def training_scenario(regime: TrainingRegime, **scenario_fields: Any):
 
     for name in ("spawn_rate", "alignment_skill"):
         if name in scenario_fields:
-            raise ParameterError(name, scenario_fields[name], "not given: set by the regime")
-    out = regime_probabilities(regime)
-    return TakeoverScenario(
-        spawn_rate=regime.candidate_rate * out["mesa"],
-        alignment_skill=out["alignment_skill"],
-        **scenario_fields,
+            raise ParameterError(
+                name,
+                scenario_fields[name],
+                "not given beside a training regime",
+                message=f"{name} = {scenario_fields[name]!r} cannot be given beside a training "
+                f"regime (search_strength, complexity_penalty, ...): the regime sets it",
+            )
+    out = _cached_probabilities(regime)
+    base = TakeoverScenario.from_mapping(scenario_fields)  # validated, deprecated names too
+    return dataclasses.replace(
+        base, spawn_rate=regime.candidate_rate * out["mesa"], alignment_skill=out["alignment_skill"]
     )
 
 
@@ -719,3 +879,216 @@ def sample_best_of_n(
         counts += np.bincount(best, minlength=3)
         done += m
     return counts
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_probabilities(regime: TrainingRegime) -> dict[str, float]:
+    """:func:`regime_probabilities` memoised per (immutable, hashable) regime."""
+    return regime_probabilities(regime)
+
+
+#: The study-file keys of a training regime (the fields of :class:`TrainingRegime`).
+TRAINING_PARAMETERS = TrainingRegime.parameter_names()
+
+
+def scenario_from_training(
+    search_strength: int = 16,
+    complexity_penalty: float = 1.0,
+    speed_penalty: float = 1.0,
+    **fields: Any,
+):
+    r"""A :class:`~supercoherence.theory.scenario.TakeoverScenario` from a training regime.
+
+    The keyword arguments are split: the fields of :class:`TrainingRegime` (its search
+    strength :math:`N`, penalties :math:`\theta_c`, :math:`\theta_s`, and the others)
+    make the regime, every other keyword is a field of the scenario.  The scenario's
+    ``spawn_rate`` is :math:`\nu P_N(\text{mesa})` and its ``alignment_skill`` the
+    robust share :math:`P_N(\text{robust})/P_N(\text{mesa})` of the selected
+    mesa-optimizers (:func:`training_scenario`); giving either of them too is an error.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter: negative penalties, :math:`N < 1`, an unknown key (with a
+        did-you-mean), ``spawn_rate``/``alignment_skill`` given beside a regime.
+
+    Examples
+    --------
+    >>> sc = scenario_from_training(search_strength=1, candidate_rate=2.0, hazard="constant")
+    >>> round(sc.spawn_rate, 4), round(sc.alignment_skill, 4), sc.hazard
+    (0.3636, 0.5, 'constant')
+    >>> scenario_from_training(complexity_penalty=-1)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: complexity_penalty = -1.0 is out of range: allowed [0, oo)
+    >>> scenario_from_training(search_strenght=4)
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: unknown parameter 'search_strenght'; did you mean ...
+    """
+    mapping = {
+        "search_strength": search_strength,
+        "complexity_penalty": complexity_penalty,
+        "speed_penalty": speed_penalty,
+        **fields,
+    }
+    return scenario_from_mapping(mapping, require_regime=True)
+
+
+def scenario_from_mapping(mapping: Any, *, require_regime: bool = False):
+    r"""The scenario of flat study-file keys, a training regime's keys allowed among them.
+
+    Without any key of :data:`TRAINING_PARAMETERS` this is
+    :meth:`TakeoverScenario.from_mapping`; with one, the spawn rate and alignment skill
+    come from the regime (:func:`scenario_from_training`), memoised per regime.
+
+    Examples
+    --------
+    >>> scenario_from_mapping({"spawn_rate": 2.0}).spawn_rate
+    2.0
+    >>> sc = scenario_from_mapping({"search_strength": 1, "candidate_rate": 2.0})
+    >>> round(sc.spawn_rate, 4)
+    0.3636
+    >>> scenario_from_mapping({"search_strength": 4, "spawn_rate": 1.0})
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: spawn_rate = 1.0 cannot be given beside a training ...
+    """
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    mapping = dict(mapping)
+    regime_keys = {k: v for k, v in mapping.items() if k in TRAINING_PARAMETERS}
+    rest = {k: v for k, v in mapping.items() if k not in TRAINING_PARAMETERS}
+    if not regime_keys and not require_regime:
+        return TakeoverScenario.from_mapping(rest)
+    from supercoherence.theory import scenario as _scenario
+
+    names = (*TRAINING_PARAMETERS, *TakeoverScenario.parameter_names())
+    deprecated = getattr(_scenario, "DEPRECATED_PARAMETERS", {})
+    for key, value in rest.items():
+        if key not in names and key not in deprecated:
+            raise ParameterError.unknown(str(key), value, names)
+    if "search_strength" in regime_keys:
+        value = regime_keys["search_strength"]
+        # study files give numbers: an integral float (16.0) is the integer 16
+        if isinstance(value, float) and value.is_integer():
+            regime_keys["search_strength"] = int(value)
+    return training_scenario(TrainingRegime(**regime_keys), **rest)
+
+
+def goodhart_limit(noise: str) -> str:
+    r"""Which limit :math:`\lim_{N\to\infty} P_N(\text{top class})` a noise law gives.
+
+    The criterion is the tail ratio :math:`\bar F(s - \delta)/\bar F(s)` as
+    :math:`s \to \infty` (catalogue theorem ``goodhart``): ``"one"`` when it diverges
+    (lighter than exponential tails: Gaussian), ``"logit"`` when it tends to
+    :math:`e^{\delta/\sigma}` (exponential tails: Gumbel).
+
+    Examples
+    --------
+    >>> goodhart_limit("gaussian"), goodhart_limit("gumbel")
+    ('one', 'logit')
+    """
+    if noise not in NOISE_LAWS:
+        raise ParameterError(
+            "noise", noise, ", ".join(NOISE_LAWS), did_you_mean(str(noise), NOISE_LAWS)
+        )
+    return {"gaussian": "one", "gumbel": "logit"}[noise]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def training_answer(points: Any, estimates: Any) -> str:
+    r"""The training-regimes study's answer in sentences with numbers (for the report).
+
+    Parameters
+    ----------
+    points : sequence of dict
+        The study's points (flat parameter keys, a training regime among them).
+    estimates : sequence of dict
+        Rows with ``point``, ``estimand``, ``at``, ``estimate`` and ``std_error`` (the
+        study's ``estimates`` table as records).
+
+    Returns
+    -------
+    str
+        Markdown; ``""`` when no point carries a training regime.
+
+    Examples
+    --------
+    >>> pts = [{"search_strength": n, "candidate_rate": 10.0} for n in (1, 1024)]
+    >>> print(training_answer(pts, []))  # doctest: +ELLIPSIS
+    Under gaussian proxy noise searching harder finds mesa-optimizers exactly when ...
+    """
+    pts = [{k: v for k, v in p.items() if k != "point"} for p in points]
+    if not pts or not any(k in TRAINING_PARAMETERS for p in pts for k in p):
+        return ""
+    rows = []
+    for p in pts:
+        keys = {k: v for k, v in p.items() if k in TRAINING_PARAMETERS}
+        if isinstance(keys.get("search_strength"), float):
+            keys["search_strength"] = int(keys["search_strength"])
+        reg = TrainingRegime(**keys)
+        q0 = float(scenario_from_mapping(p).never_overthrown_numeric(0))
+        rows.append((reg, _cached_probabilities(reg), q0))
+    simulated: dict[int, Any] = {}
+    for row in estimates:
+        if row.get("estimand") == "law_of_n" and float(row.get("at", -1)) == 0.0:
+            simulated[int(row["point"])] = row
+    strengths = sorted({r.search_strength for r, _, _ in rows})
+    lo, hi = strengths[0], strengths[-1]
+    speeds = sorted({r.speed_penalty for r, _, _ in rows})
+    noise = sorted({r.noise for r, _, _ in rows})
+    reg0 = rows[0][0]
+    top = reg0.score_advantage + reg0.goodhart_advantage
+    if reg0.time_cost > 0:
+        boundary = (
+            f"speed_penalty < theta_s* = (Delta + Delta_G)/Delta_T = {_fmt(top / reg0.time_cost)}"
+        )
+    else:
+        boundary = f"Delta + Delta_G - speed_penalty Delta_T = {_fmt(top)} - ... > 0"
+    words = {"one": "1", "logit": "a logit below 1"}
+    limits = " / ".join(words[goodhart_limit(n)] for n in noise)
+    lines = [
+        f"Under {', '.join(noise)} proxy noise searching harder finds mesa-optimizers "
+        f"exactly when the best mesa class keeps a positive net proxy advantage, {boundary} "
+        f"(theorem goodhart; the limit of P_N(mesa) as N grows is {limits} below it and 0 "
+        f"above it; the complexity penalty moves the prior, not the boundary)."
+    ]
+
+    def at(n: int, ts: float) -> int | None:
+        found = [
+            i
+            for i, (r, _, _) in enumerate(rows)
+            if r.search_strength == n and r.speed_penalty == ts
+        ]
+        return found[0] if found else None
+
+    parts = []
+    for ts in (speeds[0], speeds[-1]) if len(speeds) > 1 else speeds:
+        a, b = at(lo, ts), at(hi, ts)
+        if a is None or b is None:
+            continue
+        text = (
+            f"at speed_penalty = {_fmt(ts)}, P(the kept model is a mesa-optimizer) goes from "
+            f"{_fmt(rows[a][1]['mesa'])} to {_fmt(rows[b][1]['mesa'])} and the chance that the "
+            f"base is never overthrown, q_0, from {_fmt(rows[a][2])} to {_fmt(rows[b][2])}"
+        )
+        if b in simulated:
+            sim = simulated[b]
+            text += f" (simulated {_fmt(sim['estimate'])} +- {_fmt(sim['std_error'])})"
+        parts.append(text)
+    if parts:
+        lines.append(f"From N = {lo} to N = {hi}: " + "; ".join(parts) + ".")
+    skill_lo = float(np.mean([x["alignment_skill"] for r, x, _ in rows if r.search_strength == lo]))
+    skill_hi = float(np.mean([x["alignment_skill"] for r, x, _ in rows if r.search_strength == hi]))
+    safe = sum(q >= 0.5 for _, _, q in rows)
+    lines.append(
+        f"The alignment skill (robust share of the selected mesa-optimizers) falls with N "
+        f"everywhere, {_fmt(skill_lo)} to {_fmt(skill_hi)} on average: a harder search finds "
+        f"more of the pseudo-aligned class, which optimizes the proxy itself. {safe} of "
+        f"{len(rows)} regimes keep q_0 >= 1/2."
+    )
+    return " ".join(lines)

@@ -38,6 +38,7 @@ __all__ = [
     "alignment",
     "correlation_exact",
     "correlation_sampled",
+    "drift_rows",
     "drift_step",
     "linear_utility",
     "random_unit_vector",
@@ -170,14 +171,32 @@ def drift_step(w: Any, rho: float, seed: Seed = None) -> np.ndarray:
     base = unit_vector(w)
     if base.shape[-1] < 2:
         raise ParameterError("w", w, "vectors of dimension >= 2")
-    rng = as_generator(seed)
+    return drift_rows(base, rho, as_generator(seed))
+
+
+def drift_rows(base: np.ndarray, rho: float, rng: np.random.Generator) -> np.ndarray:
+    r""":func:`drift_step` on checked input: unit rows ``base`` (``dim >= 2``), ``rho`` in [-1, 1].
+
+    The one implementation of the drift (:func:`drift_step` validates, then calls
+    this); hot loops that hold unit vectors already (the nested model) call it directly.
+    No BLAS call: the projections are ``einsum`` reductions.
+
+    Examples
+    --------
+    >>> w = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> out = drift_rows(w, 0.0, np.random.default_rng(1))
+    >>> bool(np.abs(np.einsum("ij,ij->i", out, w)).max() < 1e-12)
+    True
+    """
+    rows = base.reshape(-1, base.shape[-1])
     while True:
-        z = rng.standard_normal(base.shape)
-        z -= np.sum(z * base, axis=-1, keepdims=True) * base
-        norm = np.linalg.norm(z, axis=-1, keepdims=True)
+        z = rng.standard_normal(rows.shape)
+        z -= np.einsum("ij,ij->i", z, rows)[:, None] * rows
+        norm = np.sqrt(np.einsum("ij,ij->i", z, z))[:, None]
         if np.all(norm > 1e-12):
             break
-    return rho * base + np.sqrt(1.0 - rho * rho) * z / norm
+    out = rho * rows + np.sqrt(1.0 - rho * rho) * z / norm
+    return out.reshape(base.shape)
 
 
 def linear_utility(w: Sequence[Any], variables: Sequence[sp.Symbol]) -> sp.Expr:

@@ -7,7 +7,7 @@ flat and results do not depend on the chunk size.
 
 - :func:`simulate_chain` -- the replicate table of ``docs/ARCHITECTURE.md`` and a
   streaming :class:`ChainSummary`;
-- :func:`estimate_survival_law` -- counts of :math:`N \ge n` only, the fastest path;
+- :func:`estimate_tail_law` -- counts of :math:`N \ge n` only, the fastest path;
 - :class:`ChainLaw` -- the normalised law (``q_n``, clock, drift) of a scenario,
   hazard family or ``q`` sequence;
 - :mod:`~supercoherence.models.engine.sampling` -- the samplers and the stream rule.
@@ -25,8 +25,11 @@ from supercoherence.models.engine.chain import (
     ChainResult,
     ChainSummary,
     Estimate,
-    estimate_survival_law,
+    estimate_tail_law,
     simulate_chain,
+)
+from supercoherence.models.engine.chain import (
+    estimate_survival_law as estimate_survival_law,  # deprecated alias (issue 9)
 )
 from supercoherence.models.engine.law import ChainLaw
 from supercoherence.models.engine.sampling import STREAM_BLOCK
@@ -38,6 +41,6 @@ __all__ = [
     "ChainResult",
     "ChainSummary",
     "Estimate",
-    "estimate_survival_law",
+    "estimate_tail_law",
     "simulate_chain",
 ]

@@ -19,7 +19,7 @@ play, and stops a replicate as soon as its takeovers pass the horizon (later
 tenures cannot change the output).  This is exact, and cheaper than drawing tenures
 until the first infinite one: the law of :math:`N` costs :math:`O(1)` per
 replicate whatever the horizon, the summary path
-(:func:`estimate_survival_law`) draws nothing else, and a chain stopped by the
+(:func:`estimate_tail_law`) draws nothing else, and a chain stopped by the
 horizon needs no tenures beyond it.  A chain censored at :math:`M` takeovers
 (``censored``) has its first :math:`M` tenures drawn conditionally on being finite
 (which they are, given :math:`N \ge M`); nothing after the :math:`M`-th takeover is
@@ -45,31 +45,32 @@ per-replicate table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from supercoherence.checks import check_nonnegative, check_positive_int
+from supercoherence.deprecation import renamed_function, warn_renamed
 from supercoherence.errors import ParameterError
 from supercoherence.models.engine.law import ChainLaw
 from supercoherence.models.engine.sampling import (
     STREAM_BLOCK,
-    TakeoverCountSampler,
     block_generators,
     drift_increments,
-    drift_step,
 )
+from supercoherence.moments import mean_and_error, sum_of_squares, weighted_sum
 from supercoherence.randomness import Seed
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_MAX_TAKEOVERS",
     "MAX_TAKEOVERS_LIMIT",
     "ChainResult",
     "ChainSummary",
     "Estimate",
-    "estimate_survival_law",
+    "estimate_tail_law",
     "simulate_chain",
 ]
 
@@ -83,6 +84,9 @@ COLUMNS = {
 }
 """The replicate table's columns and dtypes."""
 
+DEFAULT_MAX_TAKEOVERS = 1000
+"""Censoring level ``max_takeovers`` when none is given (the engine and the studies)."""
+
 MAX_TAKEOVERS_LIMIT = 10**6
 """Largest censoring level ``max_takeovers``: the law and summaries hold arrays of M + 1."""
 
@@ -95,9 +99,8 @@ class Estimate(NamedTuple):
 
 
 def _mean(total: float, total_sq: float, n: int) -> Estimate:
-    mean = total / n
-    variance = max(0.0, total_sq / n - mean * mean) * n / max(n - 1, 1)
-    return Estimate(mean, float(np.sqrt(variance / n)))
+    mean, se = mean_and_error(n, total, total_sq)
+    return Estimate(float(mean), float(se))
 
 
 @dataclass
@@ -121,7 +124,7 @@ class ChainSummary:
     ...        "takeovers_by_horizon": np.array([0, 1, 2]),
     ...        "last_takeover_time": np.array([0.0, 1.0, 2.0]),
     ...        "final_alignment": np.array([1.0, 0.5, 0.0])})
-    >>> s.survival_law().estimate.tolist()
+    >>> s.tail_law().estimate.tolist()
     [1.0, 0.6666666666666666, 0.3333333333333333]
     >>> round(s.mean_takeovers().estimate, 6), round(s.mean_final_alignment().estimate, 6)
     (1.0, 0.5)
@@ -143,7 +146,8 @@ class ChainSummary:
             self.by_horizon_counts = np.zeros(self.max_takeovers + 1, np.int64)
 
     def add(self, table: dict[str, np.ndarray]) -> None:
-        """Add the replicates of a (chunk of a) table with the :data:`COLUMNS`."""
+        """Add the replicates of a (chunk of a) table with the :data:`COLUMNS` (a time or
+        alignment column left out makes its mean NaN)."""
         size = self.max_takeovers + 1
         self.replicates += int(table["n_takeovers"].size)
         self.takeover_counts += np.bincount(table["n_takeovers"], minlength=size)
@@ -153,9 +157,12 @@ class ChainSummary:
             ("last_takeover_time", "time_sums"),
             ("final_alignment", "alignment_sums"),
         ):
+            if name not in table:  # not computed (simulate_chain's columns)
+                setattr(self, attr, (np.nan, np.nan))
+                continue
             x = table[name]
             old = getattr(self, attr)
-            setattr(self, attr, (old[0] + float(x.sum()), old[1] + float(np.dot(x, x))))
+            setattr(self, attr, (old[0] + float(x.sum()), old[1] + sum_of_squares(x)))
 
     def merge(self, other: ChainSummary) -> ChainSummary:
         """The summary of both runs' replicates together (same ``max_takeovers``, horizon).
@@ -184,15 +191,20 @@ class ChainSummary:
             tuple(a + b for a, b in zip(self.alignment_sums, other.alignment_sums, strict=True)),
         )
 
-    def survival_law(self) -> Estimate:
+    def tail_law(self) -> Estimate:
         r""":math:`P(N \ge n)`, :math:`n = 0, \dots, M`, with binomial standard errors."""
         at_least = np.cumsum(self.takeover_counts[::-1])[::-1]
         p = at_least / self.replicates
         return Estimate(p, np.sqrt(p * (1 - p) / self.replicates))
 
+    def survival_law(self) -> Estimate:
+        """Deprecated name of :meth:`tail_law` (issue 9)."""
+        warn_renamed("ChainSummary.survival_law", "ChainSummary.tail_law")
+        return self.tail_law()
+
     def _count_mean(self, counts: np.ndarray) -> Estimate:
         n = np.arange(counts.size, dtype=float)
-        return _mean(float(counts @ n), float(counts @ (n * n)), self.replicates)
+        return _mean(weighted_sum(counts, n), weighted_sum(counts, n * n), self.replicates)
 
     def mean_takeovers(self) -> Estimate:
         r""":math:`E[\min(N, M)]` (equal to :math:`E[N]` when nothing is censored)."""
@@ -233,7 +245,7 @@ class ChainResult:
         The normalised law that was simulated.
     """
 
-    summary: ChainSummary
+    summary: ChainSummary | None
     law: ChainLaw
     replicate_table: dict[str, np.ndarray] | None = None
 
@@ -252,7 +264,14 @@ class ChainResult:
 
 
 class _ChunkStreams:
-    """The generators of the whole stream blocks of one chunk."""
+    """The generators of the whole stream blocks of one chunk.
+
+    Replicates of the chunk are numbered from 0; block ``b`` of the chunk serves
+    ``bounds[b]`` to ``bounds[b + 1] - 1``.  Every helper below draws, for each block,
+    exactly the variates the level-by-level rule of the module docstring assigns to it
+    and in the same order, so grouping a block's levels into one call (the samplers are
+    stateless apart from the bit generator) gives bit-identical numbers.
+    """
 
     def __init__(self, generators: list[np.random.Generator], sizes: list[int]) -> None:
         self.generators = generators
@@ -264,19 +283,55 @@ class _ChunkStreams:
         parts = [
             g.bit_generator.random_raw(s) for g, s in zip(self.generators, self.sizes, strict=True)
         ]
-        return np.concatenate(parts)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def counts(self, index: np.ndarray) -> np.ndarray:
+        """Replicates of ``index`` (ascending) in each block."""
+        if len(self.sizes) == 1:
+            return np.array([index.size])
+        return np.diff(np.searchsorted(index, self.bounds))
 
     def draw(
         self, index: np.ndarray, sampler: Callable[[np.random.Generator, int], np.ndarray]
     ) -> np.ndarray:
         """One variate per replicate of ``index`` (ascending), each from its block's stream."""
-        cuts = np.searchsorted(index, self.bounds)
-        parts = [
-            sampler(g, int(hi - lo))
-            for g, lo, hi in zip(self.generators, cuts[:-1], cuts[1:], strict=True)
-            if hi > lo
-        ]
-        return np.concatenate(parts) if parts else np.empty(0)
+        counts = self.counts(index)
+        parts = [sampler(g, int(k)) for g, k in zip(self.generators, counts, strict=True) if k]
+        if not parts:
+            return np.empty(0)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def predraw(
+        self, totals: np.ndarray, sampler: Callable[[np.random.Generator, int], np.ndarray]
+    ) -> _Predrawn:
+        """``totals[b]`` variates of block ``b`` in one call each, handed out level by level."""
+        return _Predrawn([sampler(g, int(k)) for g, k in zip(self.generators, totals, strict=True)])
+
+    def skip(self, totals: np.ndarray) -> None:
+        """Advance block ``b``'s stream past ``totals[b]`` uniforms (64-bit draws) unread."""
+        for g, k in zip(self.generators, totals, strict=True):
+            if k:
+                g.bit_generator.advance(int(k))
+
+
+class _Predrawn:
+    """Per-block arrays of variates, consumed in order (see :meth:`_ChunkStreams.predraw`)."""
+
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self.parts = parts
+        self.offsets = [0] * len(parts)
+
+    def take(self, counts: np.ndarray) -> np.ndarray:
+        """The next ``counts[b]`` variates of each block, concatenated in block order."""
+        out = []
+        for b, k in enumerate(counts):
+            if k:
+                lo = self.offsets[b]
+                out.append(self.parts[b][lo : lo + k])
+                self.offsets[b] = lo + int(k)
+        if not out:
+            return np.empty(0)
+        return out[0] if len(out) == 1 else np.concatenate(out)
 
 
 def _chunks(
@@ -294,30 +349,64 @@ def _uniform(g: np.random.Generator, size: int) -> np.ndarray:
     return g.random(size)
 
 
+def _block_totals(streams: _ChunkStreams, steps: np.ndarray) -> np.ndarray:
+    """Per block, the sum of ``steps`` (the variates a level loop over them draws)."""
+    return np.add.reduceat(steps, streams.bounds[:-1]) if steps.size else steps[:0]
+
+
 def _takeover_times(
     law: ChainLaw, n: np.ndarray, horizon: float, streams: _ChunkStreams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Takeovers by the horizon and the times of the first and last ones, level by level."""
+    """Takeovers by the horizon and the times of the first and last ones, level by level.
+
+    The replicates still in play are kept compacted (ascending index, so each block's
+    are contiguous); a replicate leaves when its chain ends or its next takeover falls
+    after the horizon, and only then are its outputs written.  With an infinite horizon
+    every replicate plays all its ``n`` levels, so each block's uniforms are drawn in
+    one call.
+    """
     by_horizon = np.zeros(n.size, np.int64)
     last = np.zeros(n.size)
     first = np.full(n.size, np.inf)
-    active = np.flatnonzero(n > 0)
+    index = np.flatnonzero(n > 0)
+    time = np.zeros(index.size)
+    finite = horizon != np.inf
+    pool = None if finite else streams.predraw(_block_totals(streams, n), _uniform)
+    exits = _Exits(n)
     level = 0
-    while active.size:
-        t = last[active] + law.finite_tenure(level, streams.draw(active, _uniform))
-        in_time = t <= horizon
-        active, t = active[in_time], t[in_time]
-        last[active] = t
+    while index.size:
+        v = streams.draw(index, _uniform) if pool is None else pool.take(streams.counts(index))
+        t = time + law.finite_tenure(level, v)
+        if finite:
+            in_time = t <= horizon
+            if not in_time.all():
+                late = ~in_time
+                last[index[late]] = time[late]
+                by_horizon[index[late]] = level
+                index, t = index[in_time], t[in_time]
         if level == 0:
-            first[active] = t
+            first[index] = t
         level += 1
-        by_horizon[active] = level
-        active = active[n[active] > level]
+        leaving = exits.at(level)
+        if leaving.size and index.size:
+            where = np.searchsorted(index, leaving)
+            if finite:  # some may have left already, at the horizon
+                where = where[index[np.minimum(where, index.size - 1)] == leaving]
+            last[index[where]] = t[where]
+            by_horizon[index[where]] = level
+            index, t = np.delete(index, where), np.delete(t, where)
+        time = t
     return by_horizon, last, first
 
 
 def _final_alignment(law: ChainLaw, steps: np.ndarray, streams: _ChunkStreams) -> np.ndarray:
-    """:math:`w_K \\cdot w_0` after ``steps`` = K drifts, level by level."""
+    r""":math:`w_K \cdot w_0` after ``steps`` = K drifts, level by level.
+
+    Each block's drift variates are drawn in one call (level-major, ascending replicate
+    within a level: the order of the level-by-level rule), and the recursion
+    :func:`~supercoherence.models.engine.sampling.drift_step` runs in place on the
+    compacted replicates still drifting, with the same floating-point operations.
+    """
     rho = law.drift
     if rho == 1.0:
         return np.ones(steps.size)
@@ -328,32 +417,84 @@ def _final_alignment(law: ChainLaw, steps: np.ndarray, streams: _ChunkStreams) -
     def increments(g: np.random.Generator, size: int) -> np.ndarray:
         return drift_increments(g, size, dimension)
 
-    c = np.ones(steps.size)
-    active = np.flatnonzero(steps > 0)
+    out = np.ones(steps.size)
+    pool = streams.predraw(_block_totals(streams, steps), increments)
+    spread = np.sqrt(max(0.0, 1.0 - rho * rho))
+    exits = _Exits(steps)
+    index = np.flatnonzero(steps > 0)
+    c = np.ones(index.size)
+    work = np.empty(index.size)
     level = 0
-    while active.size:
-        c[active] = drift_step(c[active], rho, streams.draw(active, increments))
+    while index.size:
+        x = pool.take(streams.counts(index))
+        w = work[: index.size]
+        # drift_step(c, rho, x) = clip(rho c + spread sqrt(max(0, 1 - c^2)) x, -1, 1);
+        # |c| <= 1 always, so 1 - c^2 >= 0 exactly and the max(0, .) is the identity
+        np.multiply(c, c, out=w)
+        np.subtract(1.0, w, out=w)
+        np.sqrt(w, out=w)
+        np.multiply(spread, w, out=w)
+        np.multiply(w, x, out=w)
+        np.multiply(c, rho, out=c)
+        np.add(c, w, out=c)
+        np.clip(c, -1.0, 1.0, out=c)
         level += 1
-        active = active[steps[active] > level]
-    return c
+        leaving = exits.at(level)
+        if leaving.size:
+            where = np.searchsorted(index, leaving)
+            out[leaving] = c[where]
+            index, c = np.delete(index, where), np.delete(c, where)
+    return out
+
+
+class _Exits:
+    """The replicates whose ``steps`` equal each level, in ascending order.
+
+    Built once (a stable counting sort: radix sort for small levels), so a level loop
+    finds the replicates leaving it without scanning those that stay.
+    """
+
+    def __init__(self, steps: np.ndarray) -> None:
+        top = int(steps.max(initial=0))
+        keys = steps.astype(np.uint16) if top < 2**16 else steps
+        self.order = np.argsort(keys, kind="stable")
+        self.starts = np.searchsorted(keys[self.order], np.arange(top + 2))
+
+    def at(self, level: int) -> np.ndarray:
+        """Replicates with ``steps == level`` (empty beyond the largest)."""
+        if level + 1 >= self.starts.size:
+            return self.order[:0]
+        return self.order[self.starts[level] : self.starts[level + 1]]
+
+
+#: Columns every chunk has; the others are computed only when asked for.
+_ALWAYS = ("n_takeovers", "censored", "takeovers_by_horizon")
+_TIME_COLUMNS = ("last_takeover_time", "first_takeover_time")
 
 
 def _simulate_chunk(
-    law: ChainLaw, sampler: TakeoverCountSampler, horizon: float, streams: _ChunkStreams
+    law: ChainLaw, horizon: float, streams: _ChunkStreams, columns: frozenset[str]
 ) -> dict[str, np.ndarray]:
-    n = sampler.sample(streams.raw())
-    if law.has_clock:
-        by_horizon, last, first = _takeover_times(law, n, horizon, streams)
-    else:
-        by_horizon, last, first = n.copy(), np.full(n.size, np.nan), np.full(n.size, np.nan)
-    return {
-        "n_takeovers": n,
-        "censored": n >= law.max_takeovers,
-        "takeovers_by_horizon": by_horizon,
-        "last_takeover_time": last,
-        "first_takeover_time": first,
-        "final_alignment": _final_alignment(law, by_horizon, streams),
-    }
+    n = law.count_sampler.sample(streams.raw())
+    part = {"n_takeovers": n, "censored": n >= law.max_takeovers}
+    # takeovers_by_horizon needs the takeover times unless the horizon is infinite
+    needs_times = bool(columns & set(_TIME_COLUMNS)) or horizon != np.inf
+    if not law.has_clock:
+        by_horizon = n.copy()
+        part["last_takeover_time"] = np.full(n.size, np.nan)
+        part["first_takeover_time"] = np.full(n.size, np.nan)
+    elif needs_times:
+        by_horizon, part["last_takeover_time"], part["first_takeover_time"] = _takeover_times(
+            law, n, horizon, streams
+        )
+    else:  # infinite horizon, no time asked for: skip the tenures' uniforms unread
+        by_horizon = n.copy()
+        if "final_alignment" in columns:
+            streams.skip(_block_totals(streams, n))
+    part["takeovers_by_horizon"] = by_horizon
+    if "final_alignment" in columns:
+        part["final_alignment"] = _final_alignment(law, by_horizon, streams)
+    return {name: part[name] for name in COLUMNS if name in part and name in columns | set(_ALWAYS)}
 
 
 def simulate_chain(
@@ -362,11 +503,14 @@ def simulate_chain(
     *,
     seed: Seed,
     horizon: float = np.inf,
-    max_takeovers: int = 1000,
+    max_takeovers: int = DEFAULT_MAX_TAKEOVERS,
     chunk_size: int = 2**18,
     keep_replicates: bool = True,
     drift: float | None = None,
     utility_dimension: int | None = None,
+    columns: Collection[str] | None = None,
+    on_chunk: Callable[[dict[str, np.ndarray]], None] | None = None,
+    summarise: bool = True,
 ) -> ChainResult:
     r"""Simulate the recursion exactly: takeovers, their times and the value drift.
 
@@ -380,7 +524,9 @@ def simulate_chain(
     replicates : int
         Number of independent chains, >= 1.
     seed : int, Generator, SeedSequence or None
-        The run's seed (see the module docstring for the stream rule).
+        The run's seed (see the module docstring for the stream rule).  An int or
+        a SeedSequence names the stream; a Generator is consumed (each call takes
+        a fresh child of it, :func:`~supercoherence.randomness.as_seed_sequence`).
     horizon : float, optional
         :math:`T \ge 0`; takeovers after it are not counted (default: infinity).
         Must be infinite for a model without a clock.
@@ -396,6 +542,18 @@ def simulate_chain(
     drift, utility_dimension : optional
         :math:`\rho` and :math:`D` for a model that does not carry them (default
         1 and 2); an error beside a scenario.
+    columns : collection of str, optional
+        The columns wanted (default: all of :data:`COLUMNS`).  ``n_takeovers``,
+        ``censored`` and ``takeovers_by_horizon`` are always computed; the tenures
+        are drawn only for a time column (or a finite horizon), the drift only for
+        ``final_alignment``.  A column left out changes none of the others: the
+        variates it would have used are skipped in their streams, not reused.
+    on_chunk : callable, optional
+        Called with each chunk's table (a dict of the computed columns) as it is
+        made, e.g. to stream sufficient statistics without keeping the table.
+    summarise : bool, optional
+        Fill the :class:`ChainSummary` (default); ``False`` leaves ``.summary`` None,
+        for a caller that keeps its own statistics through ``on_chunk``.
 
     Returns
     -------
@@ -432,7 +590,7 @@ def simulate_chain(
     Cost: one raw word per replicate for :math:`N`, plus one uniform (tenure) and
     one drift variate per takeover actually simulated, i.e. per takeover by the
     horizon (at most :math:`M`).  For the law of :math:`N` alone,
-    :func:`estimate_survival_law` is several times faster.
+    :func:`estimate_tail_law` is several times faster.
     """
     replicates = check_positive_int("replicates", replicates)
     chunk_size = check_positive_int("chunk_size", chunk_size)
@@ -455,23 +613,33 @@ def simulate_chain(
             "inf for a model without a clock",
             "pass a TakeoverScenario or a hazard family to get takeover times",
         )
-    sampler = TakeoverCountSampler(law.survival())
-    summary = ChainSummary(law.max_takeovers, horizon)
-    table = (
-        {name: np.empty(replicates, dtype) for name, dtype in COLUMNS.items()}
-        if keep_replicates
-        else None
-    )
+    wanted = _check_columns(columns)
+    summary = ChainSummary(law.max_takeovers, horizon) if summarise else None
+    table = None
     for start, stop, streams in _chunks(block_generators(seed, replicates), replicates, chunk_size):
-        part = _simulate_chunk(law, sampler, horizon, streams)
-        summary.add(part)
-        if table is not None:
+        part = _simulate_chunk(law, horizon, streams, wanted)
+        if summary is not None:
+            summary.add(part)
+        if on_chunk is not None:
+            on_chunk(part)
+        if keep_replicates:
+            if table is None:
+                table = {name: np.empty(replicates, COLUMNS[name]) for name in part}
             for name, column in table.items():
                 column[start:stop] = part[name]
     return ChainResult(summary, law, table)
 
 
-def estimate_survival_law(model: Any, n_max: int, replicates: int, *, seed: Seed) -> np.ndarray:
+def _check_columns(columns: Collection[str] | None) -> frozenset[str]:
+    if columns is None:
+        return frozenset(COLUMNS)
+    unknown = sorted(set(columns) - set(COLUMNS))
+    if unknown:
+        raise ParameterError("columns", unknown[0], f"names among {list(COLUMNS)}")
+    return frozenset(columns)
+
+
+def estimate_tail_law(model: Any, n_max: int, replicates: int, *, seed: Seed) -> np.ndarray:
     r"""Counts of :math:`N \ge n`, :math:`n = 0, \dots, n_{\max}`, without per-replicate arrays.
 
     Draws exactly the :math:`N` of :func:`simulate_chain` with the same seed and
@@ -503,7 +671,7 @@ def estimate_survival_law(model: Any, n_max: int, replicates: int, *, seed: Seed
 
     Examples
     --------
-    >>> counts = estimate_survival_law(lambda n: 1 / (n + 2) ** 2, 3, 10**5, seed=0)
+    >>> counts = estimate_tail_law(lambda n: 1 / (n + 2) ** 2, 3, 10**5, seed=0)
     >>> p, exact = counts / 10**5, np.array([1, 3/4, 2/3, 5/8])  # (n + 2)/(2(n + 1))
     >>> bool(np.all(np.abs(p - exact) <= 4 * np.sqrt(exact * (1 - exact) / 10**5)))
     True
@@ -520,7 +688,7 @@ def estimate_survival_law(model: Any, n_max: int, replicates: int, *, seed: Seed
     n_max = check_positive_int("n_max", n_max)
     replicates = check_positive_int("replicates", replicates)
     law = ChainLaw.from_model(model, n_max)
-    sampler = TakeoverCountSampler(law.survival())
+    sampler = law.count_sampler
     cells, resolved = sampler.empty_tally()
     scratch = np.empty(min(replicates, STREAM_BLOCK), np.uint64)
     for block, generator in enumerate(block_generators(seed, replicates)):
@@ -528,3 +696,7 @@ def estimate_survival_law(model: Any, n_max: int, replicates: int, *, seed: Seed
         sampler.tally(generator.bit_generator.random_raw(size), cells, resolved, scratch)
     counts = sampler.counts(cells, resolved)
     return np.cumsum(counts[::-1])[::-1]
+
+
+#: Deprecated alias of :func:`estimate_tail_law` (issue 9).
+estimate_survival_law = renamed_function(estimate_tail_law, "estimate_survival_law")

@@ -268,7 +268,7 @@ def event_table(
     Examples
     --------
     >>> from supercoherence.theory.scenario import TakeoverScenario
-    >>> sc = TakeoverScenario(spawn_rate=4.0, entrenchment=0.5)
+    >>> sc = TakeoverScenario(spawn_rate=4.0, entrenchment_rate=0.5)
     >>> table = event_table(sc, 200, seed=3, horizon=10.0)
     >>> list(table.columns)
     ['replicate', 'level', 'start', 'age', 'entry', 'observed', 'censored']

@@ -12,19 +12,20 @@ The engine needs, for the levels :math:`n < M` (``max_takeovers``):
   :math:`E \ge \Lambda_n(\infty) = -\log q_n`);
 - the value drift: :math:`\rho` (``drift``) and the utility dimension :math:`D`.
 
-:class:`ChainLaw` gathers these from any of four descriptions of a chain:
+:class:`ChainLaw` gathers these from any of four descriptions of a chain, one factory
+each (:meth:`ChainLaw.from_model` picks the factory by the model's type):
 
-- a :class:`~supercoherence.theory.scenario.TakeoverScenario` (anything with
-  ``q(n)``, ``inverse_cumulative_hazard(n, y)``, ``drift`` and
-  ``utility_dimension``): level-dependent hazards, capability escalation included;
-- a hazard family of :mod:`supercoherence.theory.hazard` (anything with
-  ``never_overthrown_numeric()`` and ``inverse_cumulative_numeric(y)``): the same
-  hazard at every level;
-- a number :math:`q` (stationary chain) or a sequence ``q[n]`` of at least
-  :math:`M` values;
-- a callable ``q(n)`` evaluated on ``numpy.arange(M)``.
+- :meth:`~ChainLaw.from_scenario`: a
+  :class:`~supercoherence.theory.scenario.TakeoverScenario` -- level-dependent hazards,
+  capability escalation included, its own drift and utility dimension;
+- :meth:`~ChainLaw.from_hazard`: a hazard family of :mod:`supercoherence.theory.hazard`
+  (a :class:`~supercoherence.theory.hazard.HazardFamily`) -- the same hazard at every
+  level;
+- :meth:`~ChainLaw.from_q`: a number :math:`q` (stationary chain), a sequence ``q[n]``
+  of at least :math:`M` values, or a callable ``q(n)`` evaluated on
+  ``numpy.arange(M)``.
 
-The last two have no clock: they define the law of the number of takeovers and the
+The last has no clock: it defines the law of the number of takeovers and the
 drift, but not when takeovers happen.
 """
 
@@ -32,30 +33,20 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from supercoherence.checks import check_in_interval, check_positive_int, check_probability
+from supercoherence.deprecation import warn_renamed
 from supercoherence.errors import ParameterError
+from supercoherence.models.engine.sampling import TakeoverCountSampler
 
 __all__ = ["ChainLaw"]
 
 InverseHazard = Callable[[int, np.ndarray], np.ndarray]
-
-
-def _is_scenario(model: Any) -> bool:
-    return all(
-        hasattr(model, name)
-        for name in ("q", "inverse_cumulative_hazard", "drift", "utility_dimension")
-    )
-
-
-def _is_hazard_family(model: Any) -> bool:
-    return hasattr(model, "never_overthrown_numeric") and hasattr(
-        model, "inverse_cumulative_numeric"
-    )
 
 
 def _q_values(model: Any, levels: np.ndarray) -> np.ndarray:
@@ -85,7 +76,9 @@ def _q_values(model: Any, levels: np.ndarray) -> np.ndarray:
 class ChainLaw:
     r"""Never-overthrown probabilities, clock and drift of the first ``M`` levels.
 
-    Build it with :meth:`from_model`; the fields are the normalised law.
+    Build it with :meth:`from_scenario`, :meth:`from_hazard` or :meth:`from_q` (or
+    :meth:`from_model`, which picks one by the model's type); the fields are the
+    normalised law.
 
     Parameters
     ----------
@@ -104,7 +97,7 @@ class ChainLaw:
     >>> law = ChainLaw.from_model(0.25, max_takeovers=3)
     >>> law.q.tolist(), law.has_clock, law.max_takeovers
     ([0.25, 0.25, 0.25], False, 3)
-    >>> law.survival().round(12).tolist()  # P(N >= n) = 0.75^n, n = 0..3
+    >>> law.tail_law().round(12).tolist()  # P(N >= n) = 0.75^n, n = 0..3
     [1.0, 0.75, 0.5625, 0.421875]
     """
 
@@ -160,9 +153,14 @@ class ChainLaw:
         ...
         supercoherence.errors.ParameterError: q = 1.5 is out of range: allowed [0, 1]
         """
-        max_takeovers = check_positive_int("max_takeovers", max_takeovers)
-        levels = np.arange(max_takeovers)
-        if _is_scenario(model):
+        if isinstance(model, ChainLaw):
+            if drift is not None or utility_dimension is not None:
+                raise ParameterError("drift", drift, "None beside a ChainLaw (it carries its own)")
+            return model.truncated(max_takeovers)
+        from supercoherence.theory.hazard import HazardFamily
+        from supercoherence.theory.scenario import TakeoverScenario
+
+        if isinstance(model, TakeoverScenario):
             for name, value in (("drift", drift), ("utility_dimension", utility_dimension)):
                 if value is not None:
                     raise ParameterError(
@@ -171,24 +169,116 @@ class ChainLaw:
                         "None when the model is a TakeoverScenario",
                         "the scenario carries its own; set it there",
                     )
-            q = np.asarray(model.q(levels), dtype=float)
-            drift, utility_dimension = float(model.drift), model.utility_dimension
-            inverse = model.inverse_cumulative_hazard
-        elif _is_hazard_family(model):
-            q = np.full(max_takeovers, float(model.never_overthrown_numeric()))
-            family = model
+            return cls.from_scenario(model, max_takeovers)
+        if isinstance(model, HazardFamily):
+            return cls.from_hazard(
+                model, max_takeovers, drift=drift, utility_dimension=utility_dimension
+            )
+        return cls.from_q(model, max_takeovers, drift=drift, utility_dimension=utility_dimension)
 
-            def inverse(n: int, y: np.ndarray) -> np.ndarray:
-                return family.inverse_cumulative_numeric(y)
-        else:
-            q = _q_values(model, levels)
-            inverse = None
+    @classmethod
+    def from_scenario(cls, scenario: Any, max_takeovers: int) -> ChainLaw:
+        r"""The law of a :class:`~supercoherence.theory.scenario.TakeoverScenario`.
+
+        Level-dependent :math:`q_n` and clock :math:`\Lambda_n^{-1}`; the scenario's
+        own drift and utility dimension.
+
+        Examples
+        --------
+        >>> from supercoherence.theory.scenario import TakeoverScenario
+        >>> law = ChainLaw.from_scenario(TakeoverScenario(spawn_rate=1.0), 2)
+        >>> law.has_clock, law.utility_dimension
+        (True, 3)
+        """
+        max_takeovers = check_positive_int("max_takeovers", max_takeovers)
+        q = np.asarray(scenario.never_overthrown_numeric(np.arange(max_takeovers)), dtype=float)
+        return cls._checked(
+            q, scenario.drift, scenario.utility_dimension, scenario.inverse_cumulative_hazard
+        )
+
+    @classmethod
+    def from_hazard(
+        cls,
+        family: Any,
+        max_takeovers: int,
+        *,
+        drift: float | None = None,
+        utility_dimension: int | None = None,
+    ) -> ChainLaw:
+        """The law of a hazard family of :mod:`supercoherence.theory.hazard` at every level.
+
+        Examples
+        --------
+        >>> from supercoherence.theory.hazard import ConstantHazard
+        >>> ChainLaw.from_hazard(ConstantHazard(1.0), 3).q.tolist()
+        [0.0, 0.0, 0.0]
+        """
+        max_takeovers = check_positive_int("max_takeovers", max_takeovers)
+        q = np.full(max_takeovers, float(family.never_overthrown_numeric()))
+
+        def inverse(n: int, y: np.ndarray) -> np.ndarray:
+            return family.inverse_cumulative_numeric(y)
+
+        return cls._checked(q, drift, utility_dimension, inverse)
+
+    @classmethod
+    def from_q(
+        cls,
+        q: Any,
+        max_takeovers: int,
+        *,
+        drift: float | None = None,
+        utility_dimension: int | None = None,
+    ) -> ChainLaw:
+        """The law of never-overthrown probabilities (no clock): a number, a sequence of
+        at least ``max_takeovers`` values or a vectorised callable of ``n``.
+
+        Examples
+        --------
+        >>> ChainLaw.from_q([0.5, 0.25, 0.125], 2).q.tolist()
+        [0.5, 0.25]
+        """
+        max_takeovers = check_positive_int("max_takeovers", max_takeovers)
+        values = _q_values(q, np.arange(max_takeovers))
+        return cls._checked(values, drift, utility_dimension, None)
+
+    @classmethod
+    def _checked(cls, q, drift, utility_dimension, inverse) -> ChainLaw:
         check_probability("q", q if q.size > 1 else float(q[0]))
         drift = 1.0 if drift is None else drift
         utility_dimension = 2 if utility_dimension is None else utility_dimension
         check_in_interval("drift", drift, -1, 1)
         utility_dimension = check_positive_int("utility_dimension", utility_dimension, minimum=2)
         return cls(q, float(drift), utility_dimension, inverse)
+
+    def truncated(self, max_takeovers: int) -> ChainLaw:
+        """This law with ``max_takeovers`` levels (at most its own).
+
+        Examples
+        --------
+        >>> ChainLaw.from_q(0.5, 3).truncated(2).max_takeovers
+        2
+        """
+        max_takeovers = check_positive_int("max_takeovers", max_takeovers)
+        if max_takeovers == self.max_takeovers:
+            return self
+        if max_takeovers > self.max_takeovers:
+            raise ParameterError(
+                "max_takeovers", max_takeovers, f"at most {self.max_takeovers} for this law"
+            )
+        return replace(self, q=self.q[:max_takeovers])
+
+    @cached_property
+    def count_sampler(self) -> TakeoverCountSampler:
+        r"""The sampler of :math:`\min(N, M)` (its guide table is built once per law).
+
+        Examples
+        --------
+        >>> law = ChainLaw.from_q(0.5, 2)
+        >>> law.count_sampler is law.count_sampler
+        True
+        """
+        return TakeoverCountSampler(self.tail_law())
 
     @property
     def max_takeovers(self) -> int:
@@ -200,7 +290,7 @@ class ChainLaw:
         """Whether takeover times are defined."""
         return self.inverse_hazard is not None
 
-    def survival(self) -> np.ndarray:
+    def tail_law(self) -> np.ndarray:
         r""":math:`S_n = P(N \ge n) = \prod_{k<n}(1 - q_k)` for :math:`n = 0, \dots, M`.
 
         Computed as :math:`\exp\sum_{k<n}\log(1 - q_k)` (``log1p``), accurate for
@@ -208,12 +298,17 @@ class ChainLaw:
 
         Examples
         --------
-        >>> ChainLaw.from_model([0.5, 1.0, 0.5], 3).survival().tolist()
+        >>> ChainLaw.from_model([0.5, 1.0, 0.5], 3).tail_law().tolist()
         [1.0, 0.5, 0.0, 0.0]
         """
         with np.errstate(divide="ignore"):
             logs = np.log1p(-self.q)
         return np.exp(np.concatenate([[0.0], np.cumsum(logs)]))
+
+    def survival(self) -> np.ndarray:
+        """Deprecated name of :meth:`tail_law` (``survival`` is :math:`e^{-\\Lambda}`)."""
+        warn_renamed("ChainLaw.survival", "ChainLaw.tail_law")
+        return self.tail_law()
 
     def finite_tenure(self, level: int, v: np.ndarray) -> np.ndarray:
         r"""Tenures of level ``level`` conditioned on being finite, from uniforms ``v``.

@@ -124,9 +124,10 @@ class TakeoverCountSampler:
 
     Parameters
     ----------
-    survival : array_like
-        :math:`S_0 = 1, S_1, \dots, S_M`, non-increasing in [0, 1] (see
-        :meth:`~supercoherence.models.engine.law.ChainLaw.survival`).
+    tail : array_like
+        The tail law :math:`S_n = P(N \ge n)`: :math:`S_0 = 1, S_1, \dots, S_M`,
+        non-increasing in [0, 1] (see
+        :meth:`~supercoherence.models.engine.law.ChainLaw.tail_law`).
 
     Notes
     -----
@@ -144,10 +145,10 @@ class TakeoverCountSampler:
     [2, 1, 1, 0, 0]
     """
 
-    def __init__(self, survival: np.ndarray) -> None:
-        survival = np.asarray(survival, dtype=float)
-        self.max_takeovers = survival.size - 1
-        self._ascending = survival[:0:-1].copy()  # S_M, ..., S_1
+    def __init__(self, tail: np.ndarray) -> None:
+        tail = np.asarray(tail, dtype=float)
+        self.max_takeovers = tail.size - 1
+        self._ascending = tail[:0:-1].copy()  # S_M, ..., S_1
         edges = np.arange(_CELLS + 1) * (1.0 / _CELLS)  # exact: K is a power of two
         at_left = self._count_above(edges[:-1])  # N at U = j/K
         at_right = self.max_takeovers - np.searchsorted(self._ascending, edges[1:], "left")

@@ -44,17 +44,20 @@ KIND_LABELS: tuple[str, ...] = ("base", "robust", "pseudo", "deceptive")
 
 
 class OptimizerAgent(mesa.Agent):
-    """One optimizer of the nesting; its state is row ``slot`` of the model's arrays.
+    """A view of one optimizer of the nesting: row :attr:`slot` of the model's arrays.
 
-    Agents are created and removed by the model only (spawning, takeovers); user code
-    reads them.  ``unique_id`` is also the optimizer's node in ``model.graph``.
+    The model's :class:`~supercoherence.models.nested.model.OptimizerState` is the one
+    record of the optimizers; views are made by the model when they are read
+    (``model.agents``, ``model.agent(uid)``, ``model.root_agent``), registered with Mesa,
+    and dropped when their optimizer goes.  ``unique_id`` is the optimizer's node in
+    ``model.graph``; user code reads views, never creates them.
 
     Parameters
     ----------
     model : NestedOptimizerModel
-        The model; registers the agent.
-    slot : int
-        Row of the model's state arrays.
+        The model; registers the view.
+    uid : int
+        The optimizer's ``unique_id``.
 
     Examples
     --------
@@ -68,9 +71,14 @@ class OptimizerAgent(mesa.Agent):
     1.0
     """
 
-    def __init__(self, model: NestedOptimizerModel, slot: int) -> None:
+    def __init__(self, model: NestedOptimizerModel, uid: int) -> None:
         super().__init__(model)
-        self.slot = slot
+        self.unique_id = uid  # the optimizer's id, not Mesa's counter
+
+    @property
+    def slot(self) -> int:
+        """Row of this optimizer in the model's arrays (it may move at compaction)."""
+        return self.model.slot_of(self.unique_id)
 
     @property
     def level(self) -> int:

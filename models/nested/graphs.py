@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass
 from os import PathLike
 
 import networkx as nx
@@ -44,11 +45,14 @@ from supercoherence.randomness import Seed, as_generator
 
 __all__ = [
     "GraphSpec",
+    "Nesting",
     "REQUIRED_NODE_ATTRIBUTES",
     "balanced_tree",
     "cais_chain",
     "load_graphml",
+    "nesting_arrays",
     "random_tree",
+    "read_graphml",
     "single_root",
     "validate_nesting",
 ]
@@ -213,25 +217,33 @@ def load_graphml(path: str | PathLike) -> nx.DiGraph:
     >>> load_graphml(path).number_of_nodes()
     3
     """
+    return validate_nesting(read_graphml(path), source=str(path))
+
+
+def read_graphml(path: str | PathLike) -> nx.DiGraph:
+    """The graph of a GraphML file, unvalidated (:class:`GraphError` if unreadable)."""
     try:
-        graph = nx.read_graphml(path)
+        return nx.read_graphml(path)
     except (OSError, nx.NetworkXError, ValueError) as exc:  # ElementTree errors are ValueError-like
         raise GraphError(f"{path}: cannot read GraphML ({exc})") from exc
     except Exception as exc:  # xml.etree.ElementTree.ParseError
         raise GraphError(f"{path}: cannot read GraphML ({exc})") from exc
-    return validate_nesting(graph, source=str(path))
 
 
-def _number(node, name: str, value, *, low: float, high: float = math.inf) -> float:
+def _number(
+    node, name: str, value, *, low: float, high: float = math.inf, where: str = ""
+) -> float:
     ok = isinstance(value, numbers.Real | np.integer | np.floating) and not isinstance(value, bool)
-    if not ok or not (low <= float(value) <= high):
+    if not ok or not math.isfinite(float(value)) or not (low <= float(value) <= high):
         raise GraphError(
-            f"node {node!r}: attribute {name!r} = {value!r} must be a number in [{low}, {high}]"
+            f"{where}node {node!r}: attribute {name!r} = {value!r} must be a finite number "
+            f"in [{low}, {high}]"
         )
     return float(value)
 
 
 def _root_of(graph: nx.DiGraph, where: str) -> object:
+    """The root of a graph known not to be a tree; raises the error that says why."""
     if graph.number_of_nodes() == 0:
         raise GraphError(f"{where}the graph is empty: a nesting needs a root")
     cycle = (
@@ -253,6 +265,187 @@ def _root_of(graph: nx.DiGraph, where: str) -> object:
                 f"{where}node {node!r} has {deg} parents {parents!r}; a nesting must be a tree"
             )
     return roots[0]
+
+
+def _tree_order(graph: nx.DiGraph, where: str) -> tuple[list, list[int]]:
+    """Breadth-first order from the root and each node's parent position, in one pass.
+
+    A graph with exactly one node without a parent, every other node with exactly one,
+    all reached from that root, is a rooted out-tree (no cycle can be reached from the
+    root when every in-degree is at most one); anything else is handed to
+    :func:`_root_of` for the error message.
+    """
+    pred, succ = graph._pred, graph._succ  # read-only use of networkx's adjacency
+    roots = [v for v, p in pred.items() if not p]
+    if len(roots) == 1 and all(len(p) <= 1 for p in pred.values()):
+        order, parent = [roots[0]], [-1]
+        index = {roots[0]: 0}
+        i = 0
+        while i < len(order):
+            for child in succ[order[i]]:
+                if child not in index:
+                    index[child] = len(order)
+                    order.append(child)
+                    parent.append(i)
+            i += 1
+        if len(order) == graph.number_of_nodes():
+            return order, parent
+    _root_of(graph, where)  # raises: a cycle, several roots or two parents
+    raise GraphError(f"{where}the graph is not a rooted tree")  # pragma: no cover
+
+
+_FLOATS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+_INTS = frozenset({int, np.int64, np.int32})
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """A validated initial nesting as arrays, in breadth-first order (row 0 = the root).
+
+    Attributes
+    ----------
+    labels : list
+        The input graph's node of each row.
+    parent : numpy.ndarray
+        Row of each node's parent (-1 for the root); parents precede their children.
+    depth, level : numpy.ndarray
+        Distance from the root; capability level (int64).
+    resources, age, alignment_with_original : numpy.ndarray
+        The node attributes (float64).
+    """
+
+    labels: list
+    parent: np.ndarray
+    depth: np.ndarray
+    level: np.ndarray
+    resources: np.ndarray
+    age: np.ndarray
+    alignment_with_original: np.ndarray
+
+    def to_graph(self) -> nx.DiGraph:
+        """The nesting as a relabelled ``networkx.DiGraph`` (see :func:`validate_nesting`)."""
+        out = nx.DiGraph()
+        rows = range(len(self.labels))
+        out.add_nodes_from(
+            (
+                i,
+                {
+                    "label": str(label),
+                    "resources": r,
+                    "level": lv,
+                    "age": a,
+                    "alignment_with_original": c,
+                },
+            )
+            for i, label, r, lv, a, c in zip(
+                rows,
+                self.labels,
+                self.resources.tolist(),
+                self.level.tolist(),
+                self.age.tolist(),
+                self.alignment_with_original.tolist(),
+                strict=True,
+            )
+        )
+        out.add_edges_from(zip(self.parent[1:].tolist(), range(1, len(self.labels)), strict=True))
+        return out
+
+
+def _attributes_fast(graph: nx.DiGraph, order: list, depth: np.ndarray) -> tuple | None:
+    """The attribute arrays when every value is a plain in-range number, else ``None``."""
+    data = graph._node
+    missing = object()
+    res = [data[v].get("resources", missing) for v in order]
+    age = [data[v].get("age", 0.0) for v in order]
+    cos = [data[v].get("alignment_with_original", 1.0) for v in order]
+    lev = [data[v].get("level", missing) for v in order]
+    if not (set(map(type, res)) | set(map(type, age)) | set(map(type, cos))) <= _FLOATS:
+        return None
+    resources, ages, cosine = (np.array(x, dtype=float) for x in (res, age, cos))
+    if not (np.all(resources >= 0) and np.all(ages >= 0) and np.all(np.abs(cosine) <= 1)):
+        return None  # (NaN fails every comparison)
+    if np.isinf(resources).any() or np.isinf(ages).any():
+        return None
+    if set(map(type, lev)) - {type(missing)} - _INTS:
+        return None
+    level = np.array([d if x is missing else x for x, d in zip(lev, depth.tolist(), strict=True)])
+    level = level.astype(np.int64)
+    if level.size and level.min() < 0:
+        return None
+    return resources, level, ages, cosine
+
+
+def _attributes_checked(graph: nx.DiGraph, order: list, depth: np.ndarray, where: str) -> tuple:
+    """The attribute arrays node by node, raising the error that names node and attribute."""
+    out = ([], [], [], [])
+    for old, d in zip(order, depth.tolist(), strict=True):
+        data = graph.nodes[old]
+        for name in REQUIRED_NODE_ATTRIBUTES:
+            if name not in data:
+                raise GraphError(f"{where}node {old!r}: missing attribute {name!r}")
+        level = data.get("level", d)
+        if isinstance(level, float) and level.is_integer():
+            level = int(level)
+        if isinstance(level, bool) or not isinstance(level, numbers.Integral) or level < 0:
+            raise GraphError(
+                f"{where}node {old!r}: attribute 'level' = {level!r} must be an int >= 0"
+            )
+        out[0].append(_number(old, "resources", data["resources"], low=0.0, where=where))
+        out[1].append(int(level))
+        out[2].append(_number(old, "age", data.get("age", 0.0), low=0.0, where=where))
+        out[3].append(
+            _number(
+                old,
+                "alignment_with_original",
+                data.get("alignment_with_original", 1.0),
+                low=-1.0,
+                high=1.0,
+                where=where,
+            )
+        )
+    return (
+        np.array(out[0], dtype=float),
+        np.array(out[1], dtype=np.int64),
+        np.array(out[2], dtype=float),
+        np.array(out[3], dtype=float),
+    )
+
+
+def nesting_arrays(graph: nx.Graph, *, source: str = "") -> Nesting:
+    """Validate ``graph`` as an initial nesting (rules of :func:`validate_nesting`) into arrays.
+
+    One breadth-first pass over the graph and vectorised checks of the attributes
+    (linear in the number of nodes); the node-by-node checks run only to word an
+    error.  The input is not modified.
+
+    Raises
+    ------
+    GraphError
+        As :func:`validate_nesting`.
+
+    Examples
+    --------
+    >>> nest = nesting_arrays(balanced_tree(2, 1))
+    >>> nest.parent.tolist(), nest.level.tolist()
+    ([-1, 0, 0], [0, 1, 1])
+    """
+    where = f"{source}: " if source else ""
+    if not isinstance(graph, nx.Graph):
+        raise GraphError(f"{where}expected a networkx DiGraph, got {type(graph).__name__}")
+    if not graph.is_directed():
+        raise GraphError(f"{where}the graph is undirected; a nesting needs directed edges")
+    if graph.number_of_nodes() == 0:
+        raise GraphError(f"{where}the graph is empty: a nesting needs a root")
+    order, parent_list = _tree_order(graph, where)
+    parent = np.array(parent_list, dtype=np.int64)
+    depth = np.zeros(parent.size, dtype=np.int64)
+    for i in range(1, parent.size):  # parents precede children
+        depth[i] = depth[parent[i]] + 1
+    attrs = _attributes_fast(graph, order, depth)
+    if attrs is None:
+        attrs = _attributes_checked(graph, order, depth, where)
+    resources, level, age, cosine = attrs
+    return Nesting(order, parent, depth, level, resources, age, cosine)
 
 
 def validate_nesting(graph: nx.Graph, *, source: str = "") -> nx.DiGraph:
@@ -295,41 +488,4 @@ def validate_nesting(graph: nx.Graph, *, source: str = "") -> nx.DiGraph:
     ...
     supercoherence.errors.GraphError: node 0: missing attribute 'resources'
     """
-    where = f"{source}: " if source else ""
-    if not isinstance(graph, nx.Graph):
-        raise GraphError(f"{where}expected a networkx DiGraph, got {type(graph).__name__}")
-    if not graph.is_directed():
-        raise GraphError(f"{where}the graph is undirected; a nesting needs directed edges")
-    root = _root_of(graph, where)
-    depth = nx.single_source_shortest_path_length(graph, root)
-    order = list(nx.bfs_tree(graph, root))
-    new = {old: i for i, old in enumerate(order)}
-    out = nx.DiGraph()
-    for old in order:
-        data = graph.nodes[old]
-        for name in REQUIRED_NODE_ATTRIBUTES:
-            if name not in data:
-                raise GraphError(f"{where}node {old!r}: missing attribute {name!r}")
-        level = data.get("level", depth[old])
-        if isinstance(level, float) and level.is_integer():
-            level = int(level)
-        if isinstance(level, bool) or not isinstance(level, numbers.Integral) or level < 0:
-            raise GraphError(
-                f"{where}node {old!r}: attribute 'level' = {level!r} must be an int >= 0"
-            )
-        out.add_node(
-            new[old],
-            label=str(old),
-            resources=_number(old, "resources", data["resources"], low=0.0),
-            level=int(level),
-            age=_number(old, "age", data.get("age", 0.0), low=0.0),
-            alignment_with_original=_number(
-                old,
-                "alignment_with_original",
-                data.get("alignment_with_original", 1.0),
-                low=-1.0,
-                high=1.0,
-            ),
-        )
-    out.add_edges_from((new[u], new[v]) for u, v in graph.edges())
-    return out
+    return nesting_arrays(graph, source=source).to_graph()

@@ -2,11 +2,13 @@ r"""The nested-optimizer agent-based model (Mesa).
 
 State
 -----
-Optimizers are Mesa agents (:class:`~supercoherence.models.nested.agents.OptimizerAgent`)
-and nodes of one ``networkx.DiGraph``, :attr:`NestedOptimizerModel.graph`, the single
-source of truth for the nesting: an edge :math:`u \to v` means that :math:`v` was
-created by :math:`u`'s search and is controlled by :math:`u`; the root is the top-level
-optimizer.  Each optimizer has a capability level :math:`n` (capability
+Optimizers are rows of one struct-of-arrays store, :class:`OptimizerState` (alive,
+parent pointer, level, age, resources, utility, ...), the single record of who is alive
+and of the nesting; :attr:`NestedOptimizerModel.graph` (a ``networkx.DiGraph``) and the
+Mesa agents (:class:`~supercoherence.models.nested.agents.OptimizerAgent`) are views of
+it, made when read.  An edge :math:`u \to v` means that :math:`v` was created by
+:math:`u`'s search and is controlled by :math:`u`; the root is the top-level optimizer.
+Each optimizer has a capability level :math:`n` (capability
 :math:`c_n = \gamma^n`), an age :math:`t` (time since it took its place: its hazard
 clock), resources :math:`R \ge 0` and a utility, a unit vector :math:`w \in
 \mathbb{R}^D`.  Its behaviour is that of the theory layer's level-:math:`n` optimizer of
@@ -42,8 +44,8 @@ The model draws one :math:`E \sim \mathrm{Exp}(1)` per optimizer and step; a tak
 happens iff :math:`E < \Lambda_n(t + L) - \Lambda_n(t)` (probability :math:`1 -
 e^{-\Delta\Lambda}`, i.e. at least one successful challenger), at the exact age
 :math:`\Lambda_n^{-1}(\Lambda_n(t) + E)` of the first one.  The winner takes the
-parent's place: its resources, its children and its parent's edge (the graph is
-rewired), its level :math:`n + 1` and a drifted utility
+parent's place, in the parent's row: its resources, its children and its parent
+pointer (nothing is rewired), its level :math:`n + 1` and a drifted utility
 :math:`w' = \rho w + \sqrt{1 - \rho^2}\, u`, :math:`u` uniform on the unit vectors
 orthogonal to :math:`w`; its clock starts at the takeover and it is itself exposed for
 the rest of the step (so several takeovers can happen in one step).  A takeover at the
@@ -73,9 +75,11 @@ has a parent pointer, a disposition (aligned, dormant pseudo, dormant deceptive,
 active, corrigible), optimizer-ness :math:`o_v` (birth hazard scaled by :math:`o_v`)
 and power :math:`P_v = c_v C_v^\phi`, :math:`C_v = R_v + \sum_{u\ \text{loyal}}
 \max(0, w_u \cdot w_v)^\eta C_u`, computed bottom-up with one ``np.bincount`` per
-depth level.  A spawn's birth contest uses :math:`s(P_u/P_v)` (the birth hazard is
-scaled by :math:`o_v s(P_u/P_v)/s(\gamma)`, exact because :math:`\Lambda_n` is linear
-in :math:`h_n`).  At the end of each step: critical moments turn dormant pseudo nodes,
+depth level, once per step (after the step's births and takeovers; the next step's
+birth contests use it).  A spawn's birth contest uses :math:`s(P_u/P_v)` (the birth
+hazard is scaled by :math:`o_v s(P_u/P_v)/s(\gamma)` and by the skill schedule's
+:math:`(1 - a(c_n))/(1 - a)`, exact because :math:`\Lambda_n` is linear in
+:math:`h_n`).  At the end of each step: critical moments turn dormant pseudo nodes,
 deceptive ones with :math:`P_u/P_v > \theta` turn active, and active / corrigible
 children born before the step's end challenge with probability :math:`1 - e^{-\nu}`
 (escape :math:`(1 - d_n) f_n(\tau_v) \min(1, P_u/P_v)^k`; detected: removed, or
@@ -113,6 +117,7 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
+from scipy.special import expit
 
 from supercoherence.checks import check_positive_int, check_probability
 from supercoherence.errors import ParameterError
@@ -120,16 +125,19 @@ from supercoherence.models.nested import reporters
 from supercoherence.models.nested.agents import KIND_LABELS, OptimizerAgent
 from supercoherence.models.nested.graphs import (
     GraphSpec,
-    load_graphml,
+    Nesting,
+    nesting_arrays,
+    read_graphml,
     single_root,
-    validate_nesting,
 )
 from supercoherence.randomness import Seed, as_generator
 from supercoherence.theory.contest import success_numeric
 from supercoherence.theory.nested import NestedDynamics
 from supercoherence.theory.scenario import TakeoverScenario
+from supercoherence.theory.utility import drift_rows
 
 __all__ = [
+    "DEFAULT_OPTIONS",
     "DISPOSITION_LABELS",
     "MAX_EVENTS_PER_STEP",
     "MAX_OPTIMIZERS",
@@ -143,7 +151,8 @@ _ALIGNED, _DORMANT_PSEUDO, _DORMANT_DECEPTIVE, _ACTIVE, _CORRIGIBLE = range(5)
 #: Labels of the disposition codes (graph attribute ``disposition``).
 DISPOSITION_LABELS = ("aligned", "pseudo", "deceptive", "active", "corrigible")
 
-#: Takeovers one step may process before the run is stopped with an error.
+#: Takeovers one step may process, per 1000 live optimizers (at least this many), before
+#: the run is stopped with an error.
 MAX_EVENTS_PER_STEP = 2_000
 #: Optimizers alive at once before the run is stopped with an error.
 MAX_OPTIMIZERS = 10**5
@@ -279,7 +288,7 @@ class LevelHazards:
 
     Examples
     --------
-    >>> sc = TakeoverScenario(hazard="power", power=3.0)
+    >>> sc = TakeoverScenario(hazard="power", power_exponent=3.0)
     >>> cache = LevelHazards(sc)
     >>> n, t = np.array([0, 4]), np.array([1.5, 2.0])
     >>> bool(np.array_equal(cache.cumulative(n, t), sc.cumulative_hazard(n, t)))
@@ -383,21 +392,47 @@ def resolve_parameters(
 
 
 def _tullock(ratio: np.ndarray, r: float) -> np.ndarray:
-    """``ratio^r / (1 + ratio^r)`` with the limits 0 -> 0 and inf -> 1."""
-    return np.asarray(success_numeric(np.asarray(ratio, dtype=float), r), dtype=float)
+    """``ratio^r / (1 + ratio^r)`` with the limits 0 -> 0 and inf -> 1.
+
+    The formula of :func:`~supercoherence.theory.contest.success_numeric`
+    (``expit(r log ratio)``, a tie exactly 1/2) without its argument checks, which
+    would run on every step.
+    """
+    g = np.asarray(ratio, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = r * np.log(g)
+    return expit(np.where(g == 1.0, 0.0, x))
 
 
 def _unit_orthogonal(rng: np.random.Generator, w: np.ndarray) -> np.ndarray:
     """Rows uniform on the unit vectors orthogonal to the rows of ``w``."""
     g = rng.standard_normal(w.shape)
-    g -= np.sum(g * w, axis=1, keepdims=True) * w
-    return g / np.linalg.norm(g, axis=1, keepdims=True)
+    g -= np.einsum("ij,ij->i", g, w)[:, None] * w
+    return g / np.sqrt(np.einsum("ij,ij->i", g, g))[:, None]
 
 
 def _drift(rng: np.random.Generator, w: np.ndarray, rho: float) -> np.ndarray:
-    """``rho w + sqrt(1 - rho^2) u`` row-wise, renormalised against rounding."""
-    out = rho * w + np.sqrt(1.0 - rho * rho) * _unit_orthogonal(rng, w)
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+    """Row-wise value drift of unit rows: :func:`supercoherence.theory.utility.drift_rows`.
+
+    The one implementation, the one :func:`~supercoherence.theory.utility.drift_step`
+    uses after validating (rows here are unit vectors and ``rho`` was validated by the
+    scenario).
+    """
+    return drift_rows(w, rho, rng)
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise ``a_i . b_i`` (or ``a_i . b`` for a vector ``b``) without a BLAS call."""
+    return np.einsum("ij,ij->i", a, b) if b.ndim == 2 else np.einsum("ij,j->i", a, b)
+
+
+#: Defaults of the model's options (one home: :func:`~.simulate.simulate_abm` reads them).
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "nesting": False,
+    "remove_detected": True,
+    "resource_share": 0.1,
+    "deceptive_share": 0.5,
+}
 
 
 class NestedOptimizerModel(mesa.Model):
@@ -414,13 +449,14 @@ class NestedOptimizerModel(mesa.Model):
     horizon : int
         Number of steps to run (>= 1); time ``k`` is the end of step ``k``.
     graph : None, networkx.DiGraph, str, path-like or callable
-        Initial nesting: ``None`` for a single root, a graph (validated by
-        :func:`~supercoherence.models.nested.graphs.validate_nesting`), a GraphML path,
-        or a callable ``rng -> graph`` called with the model's generator.
+        Initial nesting: ``None`` for a single root, a graph (validated once, by the
+        rules of :func:`~supercoherence.models.nested.graphs.validate_nesting`), a
+        GraphML path, or a callable ``rng -> graph`` called with the model's generator.
     nesting : bool
         Keep undetected losing mesa-optimizers as children (and let them spawn).
     remove_detected : bool
-        With nesting, discard detected mesa-optimizers (else they stay as children).
+        With nesting, discard detected mesa-optimizers (else they stay as children,
+        up to :data:`MAX_OPTIMIZERS` alive at once).
     resource_share : float
         Part of its resources an optimizer hands to each new child, in [0, 1].
     deceptive_share : float
@@ -430,9 +466,17 @@ class NestedOptimizerModel(mesa.Model):
     collect_model : bool
         Record the model reporters every step (a few numbers per step); switch off for
         replicate runs that only need the final state.
+    dynamics : NestedDynamics or None
+        The interaction (default: none, the independent-contest limit).
+    **parameters
+        Flat fields of the scenario or the dynamics (``spawn_rate=2``,
+        ``challenge_rate=0.5``), so ``mesa.batch_run`` and sliders drive the model.
 
     Attributes
     ----------
+    state : OptimizerState
+        The one store of the optimizers (alive, parent pointers, numbers); the graph and
+        the Mesa agents are views of it, made when read.
     top_level_takeovers, nested_takeovers : int
         Counts so far.
     last_takeover_time : float
@@ -470,10 +514,10 @@ class NestedOptimizerModel(mesa.Model):
         seed: Seed = None,
         horizon: int,
         graph: GraphSpec = None,
-        nesting: bool = False,
-        remove_detected: bool = True,
-        resource_share: float = 0.1,
-        deceptive_share: float = 0.5,
+        nesting: bool = DEFAULT_OPTIONS["nesting"],
+        remove_detected: bool = DEFAULT_OPTIONS["remove_detected"],
+        resource_share: float = DEFAULT_OPTIONS["resource_share"],
+        deceptive_share: float = DEFAULT_OPTIONS["deceptive_share"],
         collect_agents: bool = False,
         collect_model: bool = True,
         dynamics: NestedDynamics | None = None,
@@ -497,10 +541,14 @@ class NestedOptimizerModel(mesa.Model):
         self.top_level_depths: list[int] = []
         self.last_takeover_time = 0.0
         self.first_takeover_time = np.inf
-        self._agents: dict[int, OptimizerAgent] = {}  # unique_id -> live agent
-        self._graph = nx.DiGraph()
+        self._next_uid = 1  # Mesa's first unique_id
+        self._slot_of = np.full(64, -1, dtype=np.int64)  # unique_id -> row (an index)
+        self._views: dict[int, OptimizerAgent] = {}  # Mesa agents made when read
         self.lineage = nx.DiGraph()
         self._place_initial(self._resolve_graph(graph))
+        self._power_stale = True
+        self._structure = 0  # bumped whenever the nesting (rows or parents) changes
+        self._layout_cache: tuple | None = None
         if self._interacting:
             self._update_power()
         self.datacollector = mesa.DataCollector(
@@ -533,138 +581,210 @@ class NestedOptimizerModel(mesa.Model):
         self._sharpness = float(self.takeover_scenario.sharpness)
         self._challenge_p = -math.expm1(-dynamics.challenge_rate)
         self._shift_times = np.asarray(dynamics.shift_times, dtype=float)
+        self._scheduled = dynamics.skill_scaling > 0
 
-    def _resolve_graph(self, spec: GraphSpec) -> nx.DiGraph:
+    def _skill_factor(self, level: np.ndarray) -> np.ndarray | float:
+        """``(1 - a(c_n)) / (1 - a)`` by level (1.0 without a skill schedule)."""
+        if not self._scheduled:
+            return 1.0
+        return self.dynamics.skill_factor(self.takeover_scenario, level)
+
+    def _resolve_graph(self, spec: GraphSpec) -> Nesting:
         if spec is None:
-            return validate_nesting(single_root())
+            return nesting_arrays(single_root())
         if isinstance(spec, nx.Graph):
-            return validate_nesting(spec)
+            return nesting_arrays(spec)
         if isinstance(spec, str | PathLike):
-            return load_graphml(spec)
+            return nesting_arrays(read_graphml(spec), source=str(spec))
         if callable(spec):
-            return validate_nesting(spec(self.rng), source="graph callable")
+            return nesting_arrays(spec(self.rng), source="graph callable")
         raise ParameterError(
             "graph", spec, "None, a networkx DiGraph, a GraphML path or rng -> graph"
         )
 
-    def _place_initial(self, nesting: nx.DiGraph) -> None:
-        rng = self.rng
+    def _place_initial(self, nest: Nesting) -> None:
+        """Rows for the validated initial nesting (vectorised: linear in its size)."""
+        rng, st = self.rng, self.state
         w0 = rng.standard_normal((1, self._dimension))
-        w0 /= np.linalg.norm(w0)
+        w0 /= np.sqrt(np.einsum("ij,ij->", w0, w0))
         self.original_utility = w0[0].copy()
-        nodes = list(nesting.nodes)  # 0 .. m-1, breadth-first, root first
-        slots = self.state.allocate(len(nodes))
-        cosine = np.array([nesting.nodes[v]["alignment_with_original"] for v in nodes])
-        across = _unit_orthogonal(rng, np.repeat(w0, len(nodes), axis=0))
-        st = self.state
+        m = len(nest.labels)
+        slots = st.allocate(m)  # rows 0 .. m-1 of a fresh store: slot = breadth-first index
+        cosine = nest.alignment_with_original
+        across = _unit_orthogonal(rng, np.repeat(w0, m, axis=0))
         st.utility[slots] = cosine[:, None] * w0 + np.sqrt(1 - cosine**2)[:, None] * across
-        st.level[slots] = [nesting.nodes[v]["level"] for v in nodes]
-        st.age[slots] = [nesting.nodes[v]["age"] for v in nodes]
-        st.resources[slots] = [nesting.nodes[v]["resources"] for v in nodes]
+        st.level[slots] = nest.level
+        st.age[slots] = nest.age
+        st.resources[slots] = nest.resources
         st.born[slots] = -st.age[slots]
         st.spent[slots] = self.hazards.cumulative(st.level[slots], st.age[slots])
         st.kind[slots] = _BASE
-        depth = nx.single_source_shortest_path_length(nesting, 0)
-        st.depth[slots] = [depth[v] for v in nodes]
-        st.origin[slots] = st.depth[slots]
-        st.parent[slots] = -1
-        for u, v in nesting.edges:
-            st.parent[slots[v]] = slots[u]
+        st.depth[slots] = nest.depth
+        st.origin[slots] = nest.depth
+        st.parent[slots] = np.where(nest.parent >= 0, slots[np.maximum(nest.parent, 0)], -1)
         st.disposition[slots] = _ALIGNED
         st.optimizerness[slots] = self.dynamics.optimizerness
         st.birth_factor[slots] = 1.0
         st.birth_success[slots] = self._success
-        uid_of = {}
-        for v, slot in zip(nodes, slots, strict=True):
-            uid_of[v] = self._new_agent(int(slot))
-        self._graph.add_edges_from((uid_of[u], uid_of[v]) for u, v in nesting.edges)
-        self.root_uid = uid_of[0]
+        self._new_uids(slots)
+        self.root_uid = int(st.uid[slots[0]])
         self.lineage.add_node(self.root_uid)
 
-    def _new_agent(self, slot: int) -> int:
-        agent = OptimizerAgent(self, slot)
-        self._agents[agent.unique_id] = agent
-        self.state.uid[slot] = agent.unique_id
-        self._graph.add_node(agent.unique_id)
-        return agent.unique_id
+    def _new_uids(self, slots: np.ndarray) -> np.ndarray:
+        """Fresh ``unique_id`` values for the optimizers now in ``slots`` (in order)."""
+        uids = np.arange(self._next_uid, self._next_uid + slots.size, dtype=np.int64)
+        self._next_uid += slots.size
+        if self._next_uid > self._slot_of.size:
+            grown = np.full(max(self._next_uid, 2 * self._slot_of.size), -1, dtype=np.int64)
+            grown[: self._slot_of.size] = self._slot_of
+            self._slot_of = grown
+        self.state.uid[slots] = uids
+        self._slot_of[uids] = slots
+        return uids
+
+    def _retire(self, uids: np.ndarray) -> None:
+        """Forget the Mesa views of optimizers that are gone (their rows are reused)."""
+        if self._views:
+            for uid in uids.tolist():
+                view = self._views.pop(uid, None)
+                if view is not None:
+                    view.remove()
 
     # ------------------------------------------------------------------ views
 
     @property
+    def agents(self) -> Any:
+        """Mesa's registry of agents: one :class:`OptimizerAgent` view per live optimizer.
+
+        The views are made (and registered with Mesa) when this is read and dropped
+        when their optimizer goes; :attr:`state` is the one record of who is alive.
+        """
+        st = self.state
+        live = st.uid[st.live_slots()].tolist()
+        missing = [uid for uid in live if uid not in self._views]
+        for uid in missing:
+            self._views[uid] = OptimizerAgent(self, uid)
+        return super().agents
+
+    @property
+    def size(self) -> int:
+        """Number of live optimizers."""
+        st = self.state
+        return int(np.count_nonzero(st.alive[: st.used]))
+
+    @property
     def root_agent(self) -> OptimizerAgent:
         """The current top-level optimizer."""
-        return self._agents[self.root_uid]
+        return self.agent(self.root_uid)
 
     @property
     def root_slot(self) -> int:
         """Row of the root in :attr:`state`."""
-        return self._agents[self.root_uid].slot
+        return int(self._slot_of[self.root_uid])
+
+    def slot_of(self, uid: int) -> int:
+        """Row of the live optimizer ``uid`` (``KeyError`` if there is none)."""
+        st = self.state
+        slot = int(self._slot_of[uid]) if 0 <= uid < self._slot_of.size else -1
+        if slot < 0 or slot >= st.used or not st.alive[slot] or st.uid[slot] != uid:
+            raise KeyError(uid)
+        return slot
 
     def agent(self, uid: int) -> OptimizerAgent:
         """The live optimizer whose ``unique_id`` (graph node) is ``uid``."""
-        return self._agents[uid]
+        self.slot_of(uid)
+        view = self._views.get(uid)
+        if view is None:
+            view = self._views[uid] = OptimizerAgent(self, uid)
+        return view
 
     @property
     def graph(self) -> nx.DiGraph:
-        """The nesting, with the contract's node attributes brought up to date.
+        """The nesting now, built from :attr:`state` when read (a fresh snapshot).
 
         Edge ``u -> v``: ``v`` was created by and is controlled by ``u``.  Nodes are the
         agents' ``unique_id``; attributes ``capability``, ``alignment_class``,
         ``resources``, ``age``, ``born``, ``level``, ``depth``,
-        ``alignment_with_original``, ``alignment_with_root`` and ``utility`` (a tuple).
-        The structure is maintained incrementally; the attributes are written on access.
+        ``alignment_with_original``, ``alignment_with_root``, ``utility`` (a tuple),
+        ``disposition``, ``origin_depth`` and ``optimizerness``.  Changing the snapshot
+        does not change the model.
         """
         st = self.state
-        w_root = st.utility[self.root_slot]
-        for uid, data in self._graph.nodes(data=True):
-            slot = self._agents[uid].slot
-            level = int(st.level[slot])
-            w = st.utility[slot]
-            data.update(
-                capability=float(self._gamma**level),
-                alignment_class=KIND_LABELS[int(st.kind[slot])],
-                resources=float(st.resources[slot]),
-                age=float(st.age[slot]),
-                born=float(st.born[slot]),
-                level=level,
-                depth=int(st.depth[slot]),
-                alignment_with_original=float(w @ self.original_utility),
-                alignment_with_root=float(w @ w_root),
-                utility=tuple(float(x) for x in w),
-                disposition=DISPOSITION_LABELS[int(st.disposition[slot])],
-                origin_depth=int(st.origin[slot]),
-                optimizerness=float(st.optimizerness[slot]),
-            )
-        return self._graph
+        slots = st.live_slots()
+        w = st.utility[slots]
+        level = st.level[slots]
+        with np.errstate(over="ignore"):
+            capability = self._gamma ** level.astype(float)
+        kinds = np.array(KIND_LABELS, dtype=object)[st.kind[slots]]
+        dispositions = np.array(DISPOSITION_LABELS, dtype=object)[st.disposition[slots]]
+        columns = zip(
+            st.uid[slots].tolist(),
+            capability.tolist(),
+            kinds.tolist(),
+            st.resources[slots].tolist(),
+            st.age[slots].tolist(),
+            st.born[slots].tolist(),
+            level.tolist(),
+            st.depth[slots].tolist(),
+            _cosines(w, self.original_utility).tolist(),
+            _cosines(w, st.utility[self.root_slot]).tolist(),
+            map(tuple, w.tolist()),
+            dispositions.tolist(),
+            st.origin[slots].tolist(),
+            st.optimizerness[slots].tolist(),
+            strict=True,
+        )
+        names = (
+            "capability",
+            "alignment_class",
+            "resources",
+            "age",
+            "born",
+            "level",
+            "depth",
+            "alignment_with_original",
+            "alignment_with_root",
+            "utility",
+            "disposition",
+            "origin_depth",
+            "optimizerness",
+        )
+        out = nx.DiGraph()
+        out.add_nodes_from((row[0], dict(zip(names, row[1:], strict=True))) for row in columns)
+        par = st.parent[slots]
+        has = par >= 0
+        out.add_edges_from(zip(st.uid[par[has]].tolist(), st.uid[slots[has]].tolist(), strict=True))
+        return out
 
     # ------------------------------------------------------------------ dynamics
 
+    def _event_limit(self, live: int) -> int:
+        """Takeovers allowed in one step: MAX_EVENTS_PER_STEP per 1000 live optimizers."""
+        return MAX_EVENTS_PER_STEP * max(1, -(-live // 1000))
+
     def step(self) -> None:
-        """Advance every optimizer from time ``k - 1`` to ``k`` (``k = self.steps``)."""
-        if self._interacting:
-            self._update_power()
+        """Advance every optimizer from time ``k - 1`` to ``k`` (``k = self.steps``).
+
+        Births, birth contests and takeovers over ``(k - 1, k]`` use the power computed
+        at the previous step's interaction (or at construction); then, at ``k``, power
+        is updated once and the shifts, treachery and challenges run (:meth:`_interact`).
+        """
         slots = self.state.live_slots()
+        limit = self._event_limit(slots.size)
         start = np.full(slots.size, float(self.steps - 1))
         length = np.ones(slots.size)
         events = 0
         while slots.size:
             slots, start, length = self._expose(slots, start, length)
             events += slots.size
-            if events > MAX_EVENTS_PER_STEP or len(self._agents) > MAX_OPTIMIZERS:
-                what = (
-                    f"more than {MAX_EVENTS_PER_STEP} takeovers in step {self.steps}"
-                    if events > MAX_EVENTS_PER_STEP
-                    else f"more than {MAX_OPTIMIZERS} optimizers alive in step {self.steps}"
+            if events > limit:
+                self._stop(
+                    f"more than {MAX_EVENTS_PER_STEP} takeovers per started 1000 optimizers "
+                    f"({events} among {limit // MAX_EVENTS_PER_STEP * 1000} or fewer) in step "
+                    f"{self.steps}"
                 )
-                raise ParameterError(
-                    "spawn_rate",
-                    self._spawn_rate,
-                    "a rate the model can run step by step",
-                    message=f"the nested model stopped: {what} (spawn_rate = "
-                    f"{self._spawn_rate:g}); lower spawn_rate or raise entrenchment, keep "
-                    "remove_detected on, or use the chain engine, which draws takeovers "
-                    "without stepping",
-                )
+            if self.size > MAX_OPTIMIZERS:
+                self._stop(f"more than {MAX_OPTIMIZERS} optimizers alive in step {self.steps}")
         if self._interacting:
             self._interact()
         self._maybe_compact()
@@ -673,13 +793,35 @@ class NestedOptimizerModel(mesa.Model):
         if self.steps >= self.horizon or not self._contestable():
             self.running = False
 
+    def _stop(self, what: str) -> None:
+        """Stop the run with an error naming the parameter that made it explode."""
+        if self.nesting and not self.remove_detected and "alive" in what:
+            raise ParameterError(
+                "remove_detected",
+                False,
+                "True, or a spawn rate whose kept children stay below MAX_OPTIMIZERS",
+                message=f"the nested model stopped: {what} (remove_detected = False keeps "
+                f"every detected mesa-optimizer; spawn_rate = {self._spawn_rate:g}, "
+                f"cap MAX_OPTIMIZERS = {MAX_OPTIMIZERS}); set remove_detected = True, "
+                "lower spawn_rate or shorten the horizon",
+            )
+        raise ParameterError(
+            "spawn_rate",
+            self._spawn_rate,
+            "a rate the model can run step by step",
+            message=f"the nested model stopped: {what} (spawn_rate = "
+            f"{self._spawn_rate:g}); lower spawn_rate or raise entrenchment, keep "
+            "remove_detected on, or use the chain engine, which draws takeovers "
+            "without stepping",
+        )
+
     def _expose(
         self, slots: np.ndarray, start: np.ndarray, length: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Run optimizers ``slots`` over the windows ``[start, start + length]``.
 
-        Returns the winners of the takeovers in these windows with the rest of their
-        window, to be exposed in turn.
+        Returns the winners of the takeovers in these windows (in the losers' rows) with
+        the rest of their window, to be exposed in turn.
         """
         st, hz = self.state, self.hazards
         level, age, before = st.level[slots], st.age[slots], st.spent[slots]
@@ -688,8 +830,9 @@ class NestedOptimizerModel(mesa.Model):
         draw = self.rng.exponential(size=slots.size)
         active = length.copy()
         if self._interacting:
-            # the birth hazard scaled by o_v s(P_child/P_v)/s(gamma) (Lambda is linear in h_n)
-            factor = st.birth_factor[slots]
+            # the birth hazard scaled by o_v s(P_child/P_v)/s(gamma) and the skill schedule
+            # (1 - a(c_n))/(1 - a): exact, Lambda_n is linear in h_n
+            factor = st.birth_factor[slots] * self._skill_factor(level)
             won = draw < factor * gain
             unscaled = np.divide(draw, factor, out=np.zeros_like(draw), where=won)
             if won.any():
@@ -703,14 +846,14 @@ class NestedOptimizerModel(mesa.Model):
                 active[won] = np.clip(tenure, 0.0, length[won])
             exposed = np.where(won, draw, gain)
         st.age[slots] = age + active
-        st.spent[slots] = after  # only the survivors' rows stay alive
+        st.spent[slots] = after  # only the survivors' values stay
         if self.nesting:
             self._spawn_children(slots, exposed, active)
         if not won.any():
             return slots[:0], start[:0], length[:0]
         losers, at = slots[won], start[won] + active[won]
-        winners = self._take_over(losers, at)
-        return winners, at, length[won] - active[won]
+        self._take_over(losers, at)
+        return losers, at, length[won] - active[won]
 
     def _spawn_children(self, slots: np.ndarray, hazard: np.ndarray, active: np.ndarray) -> None:
         """Keep the losing (and, unless removed, the detected) mesa-optimizers as children.
@@ -720,9 +863,10 @@ class NestedOptimizerModel(mesa.Model):
         """
         rng, st = self.rng, self.state
         if self._interacting:
-            # ``hazard`` is unscaled: undetected spawns o_v hazard / s(gamma), of which the
-            # fraction 1 - s(P_child/P_v) lose their birth contest and stay
-            o, won = st.optimizerness[slots], st.birth_success[slots]
+            # ``hazard`` is unscaled: undetected spawns o_v f_n hazard / s(gamma), of which
+            # the fraction 1 - s(P_child/P_v) lose their birth contest and stay
+            o = st.optimizerness[slots] * self._skill_factor(st.level[slots])
+            won = st.birth_success[slots]
             per_hazard = np.where(
                 won == self._success,
                 self._losers_per_win,
@@ -741,7 +885,6 @@ class NestedOptimizerModel(mesa.Model):
             return
         has = counts > 0
         parents, k = slots[has], counts[has]
-        st = self.state
         handed = st.resources[parents] * -np.expm1(k * np.log1p(-self.resource_share))
         st.resources[parents] -= handed
         parent_of = np.repeat(parents, k)
@@ -760,10 +903,9 @@ class NestedOptimizerModel(mesa.Model):
         st.birth_factor[children] = st.birth_factor[parent_of]  # until the next update
         st.birth_success[children] = st.birth_success[parent_of]
         st.disposition[children] = self._spawn_dispositions(st.kind[children])
-        edges = []
-        for parent, child in zip(st.uid[parent_of].tolist(), children.tolist(), strict=True):
-            edges.append((parent, self._new_agent(child)))
-        self._graph.add_edges_from(edges)
+        self._new_uids(children)
+        self._power_stale = True
+        self._structure += 1
 
     def _adversarial_kinds(self, count: int) -> np.ndarray:
         deceptive = self.rng.random(count) < self.deceptive_share
@@ -793,51 +935,40 @@ class NestedOptimizerModel(mesa.Model):
         out[par < 0] = _ALIGNED
         if self.dynamics.challenge_rate > 0 and np.any(par >= 0):
             below = np.flatnonzero(par >= 0)
-            cos = np.sum(st.utility[winners[below]] * st.utility[par[below]], axis=1)
+            cos = _cosines(st.utility[winners[below]], st.utility[par[below]])
             turn = self.rng.random(below.size) < (1.0 - cos) / 2.0
             out[below[turn]] = _ACTIVE
         return out
 
-    def _take_over(self, losers: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """Replace each optimizer in ``losers`` by its successful challenger at time ``at``."""
-        st = self.state
-        winners = st.allocate(losers.size)
-        st.level[winners] = st.level[losers] + 1
-        st.depth[winners] = st.depth[losers]
-        st.resources[winners] = st.resources[losers]
-        st.resources[losers] = 0.0
-        st.age[winners] = 0.0
-        st.spent[winners] = 0.0  # Lambda_n(0) = 0 for every family
-        st.born[winners] = at
-        st.kind[winners] = self._adversarial_kinds(losers.size)
-        st.utility[winners] = _drift(self.rng, st.utility[losers], self._rho)
-        st.origin[winners] = st.depth[losers] + 1  # a fresh spawn of the loser
-        for name in ("optimizerness", "birth_factor", "birth_success", "parent"):
-            getattr(st, name)[winners] = getattr(st, name)[losers]
-        remap = np.arange(st.used)
-        remap[losers] = winners
-        par = st.parent[: st.used]
-        par[par >= 0] = remap[par[par >= 0]]
-        st.disposition[winners] = (
-            self._climbing_dispositions(winners, st.kind[winners])
-            if self._interacting
-            else self._dormant(st.kind[winners])
-        )
-        for loser, winner, time in zip(losers.tolist(), winners.tolist(), at.tolist(), strict=True):
-            self._rewire(loser, winner, time)
-        return winners
+    def _take_over(self, losers: np.ndarray, at: np.ndarray) -> None:
+        """Each optimizer in ``losers`` is replaced, in its own row, by its challenger.
 
-    def _rewire(self, loser: int, winner: int, time: float) -> None:
-        """The winner takes the loser's place in the graph: its parent edge and children."""
-        graph, st = self._graph, self.state
-        old = int(st.uid[loser])
-        new = self._new_agent(winner)
-        graph.add_edges_from((p, new) for p in graph.predecessors(old))
-        graph.add_edges_from((new, c) for c in graph.successors(old))
-        graph.remove_node(old)
-        st.alive[loser] = False
-        self._agents.pop(old).remove()
-        self._count_takeover(old, new, winner, time)
+        The winner inherits the row: resources, parent pointer, children (their pointers
+        are unchanged), depth, optimizer-ness; it is a fresh spawn of the loser (level
+        ``n + 1``, drifted utility, its clock starting at ``at``) with a new
+        ``unique_id``.
+        """
+        st = self.state
+        old = st.uid[losers].copy()
+        st.level[losers] += 1
+        st.age[losers] = 0.0
+        st.spent[losers] = 0.0  # Lambda_n(0) = 0 for every family
+        st.born[losers] = at
+        st.kind[losers] = self._adversarial_kinds(losers.size)
+        st.utility[losers] = _drift(self.rng, st.utility[losers], self._rho)
+        st.origin[losers] = st.depth[losers] + 1  # a fresh spawn of the loser
+        st.disposition[losers] = (
+            self._climbing_dispositions(losers, st.kind[losers])
+            if self._interacting
+            else self._dormant(st.kind[losers])
+        )
+        new = self._new_uids(losers)
+        self._retire(old)
+        for a, b, slot, time in zip(
+            old.tolist(), new.tolist(), losers.tolist(), at.tolist(), strict=True
+        ):
+            self._count_takeover(a, b, slot, time)
+        self._power_stale = True
 
     def _count_takeover(self, old: int, new: int, winner: int, time: float) -> None:
         """Book a takeover of node ``old`` by node ``new`` (row ``winner``) at ``time``."""
@@ -864,36 +995,59 @@ class NestedOptimizerModel(mesa.Model):
         par = st.parent[slots]
         return np.where(par >= 0, pos[np.maximum(par, 0)], -1)
 
-    def _update_power(self) -> None:
-        r"""Commanded resources :math:`C_v`, power :math:`P_v` and the birth factors.
+    def _layout(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Live rows sorted by depth, their parents' ranks in that order, level bounds.
 
-        :math:`C` is accumulated bottom-up, one ``np.bincount`` per depth level over the
-        parents' positions (the live rows sorted by depth, so a level's parents form the
-        block of the level above): no Python loop over optimizers.
+        Level ``k`` is the block ``bounds[k]:bounds[k + 1]``; cached until the nesting
+        changes (spawns, removals, climbs, compaction), so a step whose takeovers all
+        happen in place reuses it.
         """
+        cached = self._layout_cache
+        if cached is not None and cached[0] == self._structure:
+            return cached[1], cached[2], cached[4]
         st = self.state
         slots = st.live_slots()
         n = slots.size
         ppos = self._positions(slots)
+        depth = st.depth[slots]
+        top = int(depth.max(initial=0))
+        key = depth.astype(np.int16) if top < 2**15 else depth
+        order = np.argsort(key, kind="stable")  # radix sort for int16
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        bounds = np.searchsorted(depth[order], np.arange(top + 2))
+        sorted_ppos = ppos[order]
+        parent_rank = np.where(sorted_ppos >= 0, rank[np.maximum(sorted_ppos, 0)], -1)
+        rel = np.maximum(parent_rank, 0) - bounds[np.maximum(depth[order] - 1, 0)]
+        self._layout_cache = (self._structure, slots[order], parent_rank, rel, bounds.tolist())
+        return slots[order], parent_rank, bounds.tolist()
+
+    def _update_power(self) -> None:
+        r"""Commanded resources :math:`C_v`, power :math:`P_v` and the birth factors.
+
+        :math:`C` is accumulated bottom-up, one ``np.bincount`` per depth level over the
+        parents' positions (the live rows sorted by depth with a stable radix sort, so a
+        level's parents form the block of the level above): no Python loop over
+        optimizers.
+        """
+        st = self.state
+        self._power_stale = False
+        slots, parent_rank, bounds = self._layout()  # live rows in depth order
+        n = slots.size
         resources = st.resources[slots]
         commanded = resources.copy()
         if self._phi > 0:
             w = st.utility[slots]
-            cos = np.einsum("ij,ij->i", w, w[np.maximum(ppos, 0)])
-            loyal = (ppos >= 0) & ~np.isin(st.disposition[slots], (_ACTIVE, _CORRIGIBLE))
+            cos = _cosines(w, w[np.maximum(parent_rank, 0)])
+            disp = st.disposition[slots]
+            loyal = (parent_rank >= 0) & (disp != _ACTIVE) & (disp != _CORRIGIBLE)
             lend = np.where(loyal, np.maximum(cos, 0.0) ** self._eta, 0.0)
-            depth = st.depth[slots]
-            order = np.argsort(depth, kind="stable")
-            rank = np.empty(n, dtype=np.int64)
-            rank[order] = np.arange(n)
-            top = int(depth.max(initial=0))
-            bounds = np.searchsorted(depth[order], np.arange(top + 2))
-            for k in range(top, 0, -1):
-                rows = order[bounds[k] : bounds[k + 1]]
-                lo, hi = bounds[k - 1], bounds[k]
-                commanded[order[lo:hi]] += np.bincount(
-                    rank[ppos[rows]] - lo, weights=lend[rows] * commanded[rows], minlength=hi - lo
-                )
+            # each row's parent as an offset into the block of the level above
+            rel = self._layout_cache[3]
+            c = commanded
+            for k in range(len(bounds) - 2, 0, -1):
+                a, b, lo = bounds[k], bounds[k + 1], bounds[k - 1]
+                c[lo:a] += np.bincount(rel[a:b], weights=lend[a:b] * c[a:b], minlength=a - lo)
         with np.errstate(over="ignore"):
             capability = self._gamma ** st.level[slots].astype(float)
         power = capability * commanded**self._phi
@@ -927,21 +1081,28 @@ class NestedOptimizerModel(mesa.Model):
                 if (dyn.shift_probability < 1)
                 else 1.0
             )
-            st.disposition[pseudo[rng.random(pseudo.size) < turn]] = _ACTIVE
-        if math.isinf(dyn.deceptive_threshold) and dyn.challenge_rate == 0:
+            turned = pseudo[rng.random(pseudo.size) < turn]
+            st.disposition[turned] = _ACTIVE
+            self._power_stale |= turned.size > 0
+        acting = not math.isinf(dyn.deceptive_threshold) or dyn.challenge_rate > 0
+        if self._power_stale and (acting or self._phi > 0):
+            self._update_power()  # once per step: the next step's births use it too
+        if not acting:
             return
-        self._update_power()
         if not math.isinf(dyn.deceptive_threshold):
             dec = slots[(st.disposition[slots] == _DORMANT_DECEPTIVE) & (st.parent[slots] >= 0)]
             ratio = st.power[dec] / st.power[st.parent[dec]]
-            st.disposition[dec[ratio > dyn.deceptive_threshold]] = _ACTIVE
+            turned = dec[ratio > dyn.deceptive_threshold]
+            st.disposition[turned] = _ACTIVE
+            self._power_stale |= turned.size > 0
         if dyn.challenge_rate > 0:
             self._challenge(slots, now)
 
     def _challenge(self, slots: np.ndarray, now: float) -> None:
         """Active and corrigible children born before ``now`` challenge their parent."""
         st, hz, rng = self.state, self.hazards, self.rng
-        ready = np.isin(st.disposition[slots], (_ACTIVE, _CORRIGIBLE))
+        disp = st.disposition[slots]
+        ready = (disp == _ACTIVE) | (disp == _CORRIGIBLE)
         ready &= (st.parent[slots] >= 0) & (st.born[slots] < now)
         cand = slots[ready]
         cand = cand[rng.random(cand.size) < self._challenge_p]
@@ -956,84 +1117,110 @@ class NestedOptimizerModel(mesa.Model):
         escape = escape * np.minimum(1.0, ratio) ** self.dynamics.weak_detection
         detected = rng.random(cand.size) >= escape
         won = ~detected & (rng.random(cand.size) < _tullock(ratio, self._sharpness))
-        changed = False
-        for u in cand[detected].tolist():
-            if st.disposition[u] == _CORRIGIBLE:  # corrected, not removed
-                st.disposition[u] = _ALIGNED
-                st.kind[u] = _ROBUST
-                st.utility[u] = st.utility[st.parent[u]]
-            else:
-                self._remove(u)
-                changed = True
-        touched: set[int] = set()
+        caught = cand[detected]
+        corrigible = caught[st.disposition[caught] == _CORRIGIBLE]
+        removed = caught[st.disposition[caught] != _CORRIGIBLE]
+        if removed.size:
+            self._remove(removed)
+        if corrigible.size:  # corrected, not removed: the parent's goal, aligned
+            st.disposition[corrigible] = _ALIGNED
+            st.kind[corrigible] = _ROBUST
+            st.utility[corrigible] = st.utility[st.parent[corrigible]]
         pick = rng.permutation(np.flatnonzero(won))
+        pairs: list[tuple[int, int]] = []
+        touched: set[int] = set()
         for u, v in zip(cand[pick].tolist(), par[pick].tolist(), strict=True):
             if st.parent[u] != v or not st.alive[v] or u in touched or v in touched:
                 continue  # its target was removed or taken over earlier in this step
             touched.update((u, v))
-            self._climb(u, v, now)
-            changed = True
-        if changed:
-            self._recompute_depth()
+            pairs.append((u, v))
+        if pairs:
+            self._climb(np.array(pairs, dtype=np.int64), now)
+        if removed.size or corrigible.size or pairs:
+            self._power_stale = True
+            if removed.size or pairs:
+                self._recompute_depth()
 
-    def _remove(self, x: int) -> None:
-        """Remove the detected node ``x``: its resources and children pass to its parent."""
-        st, graph = self.state, self._graph
-        p = int(st.parent[x])
-        old, boss = int(st.uid[x]), int(st.uid[p])
-        for child in list(graph.successors(old)):
-            graph.add_edge(boss, child)
-            st.parent[self._agents[child].slot] = p
-        graph.remove_node(old)
-        st.resources[p] += st.resources[x]
-        st.resources[x] = 0.0
-        st.alive[x] = False
-        self._agents.pop(old).remove()
+    def _reparent(self, moved: np.ndarray, target: np.ndarray) -> None:
+        """Every parent pointer to a row in ``moved`` now points to the matching ``target``."""
+        st = self.state
+        self._structure += 1
+        remap = np.arange(st.used)
+        remap[moved] = target
+        par = st.parent[: st.used]
+        has = par >= 0
+        par[has] = remap[par[has]]
 
-    def _climb(self, u: int, v: int, time: float) -> None:
-        """The child ``u`` overthrows its parent ``v`` and takes its place (and resources)."""
-        st, graph = self.state, self._graph
-        p = int(st.parent[v])
-        new, old = int(st.uid[u]), int(st.uid[v])
-        for child in list(graph.successors(old)):
-            if child != new:
-                graph.add_edge(new, child)
-                st.parent[self._agents[child].slot] = u
-        if p >= 0:
-            graph.add_edge(int(st.uid[p]), new)
-        graph.remove_node(old)
-        st.parent[u] = p
-        st.resources[u] += st.resources[v]
-        st.resources[v] = 0.0
-        st.alive[v] = False
-        self._agents.pop(old).remove()
-        st.age[u] = 0.0
-        st.spent[u] = 0.0
-        st.born[u] = time
-        st.disposition[u] = self._climbing_dispositions(np.array([u]), st.kind[[u]])[0]
-        self._count_takeover(old, new, u, time)
+    def _remove(self, xs: np.ndarray) -> None:
+        """Remove the detected nodes ``xs``: resources and children pass up to a survivor."""
+        st = self.state
+        gone = np.zeros(st.used, dtype=bool)
+        gone[xs] = True
+        target = st.parent[xs].copy()
+        while True:  # a removed node's parent may be removed too: climb to a survivor
+            up = gone[target]
+            if not up.any():
+                break
+            target[up] = st.parent[target[up]]
+        np.add.at(st.resources, target, st.resources[xs])
+        st.resources[xs] = 0.0
+        self._reparent(xs, target)
+        st.alive[xs] = False
+        self._retire(st.uid[xs])
+
+    def _climb(self, pairs: np.ndarray, time: float) -> None:
+        """Each child ``u`` overthrows its parent ``v`` and takes its row (rows ``pairs``).
+
+        ``u`` moves into ``v``'s row (keeping its ``unique_id``, level, utility, kind,
+        optimizer-ness and birth depth), adds ``v``'s resources to its own, inherits
+        ``v``'s parent pointer and children; ``u``'s own children follow it.  The pairs
+        are disjoint (no row appears twice).
+        """
+        st = self.state
+        u, v = pairs[:, 0], pairs[:, 1]
+        old = st.uid[v].copy()
+        for name in ("uid", "level", "kind", "origin", "optimizerness", "birth_factor"):
+            column = getattr(st, name)
+            column[v] = column[u]
+        st.birth_success[v] = st.birth_success[u]
+        st.utility[v] = st.utility[u]
+        st.resources[v] += st.resources[u]
+        st.resources[u] = 0.0
+        st.alive[u] = False
+        self._reparent(u, v)
+        st.age[v] = 0.0
+        st.spent[v] = 0.0
+        st.born[v] = time
+        st.disposition[v] = self._climbing_dispositions(v, st.kind[v])
+        self._slot_of[st.uid[v]] = v
+        self._retire(old)
+        for a, b, slot in zip(old.tolist(), st.uid[v].tolist(), v.tolist(), strict=True):
+            self._count_takeover(a, b, slot, time)
 
     def _recompute_depth(self) -> None:
-        """Depths from the parent pointers by pointer doubling (log2(depth) passes)."""
+        """Depths from the parent pointers by pointer doubling (log2(depth) passes).
+
+        The root points to itself with distance 0, so each pass is two gathers and an
+        add: ``dist += dist[anc]``, ``anc = anc[anc]``, until every pointer is the root.
+        """
         st = self.state
         slots = st.live_slots()
-        anc = self._positions(slots)
-        dist = (anc >= 0).astype(np.int64)
-        while np.any(anc >= 0):
-            has = anc >= 0
-            up = np.maximum(anc, 0)
-            dist = dist + np.where(has, dist[up], 0)
-            anc = np.where(has, anc[up], -1)
+        ppos = self._positions(slots)
+        root = int(np.flatnonzero(ppos < 0)[0])
+        anc = np.where(ppos >= 0, ppos, root)
+        dist = (ppos >= 0).astype(np.int64)
+        while not np.all(anc == root):
+            dist += dist[anc]
+            anc = anc[anc]
         st.depth[slots] = dist
 
     def _maybe_compact(self) -> None:
         st = self.state
-        live = len(self._agents)
-        if st.used < 1024 or live > st.used // 2:
+        if st.used < 1024 or self.size > st.used // 2:
             return
         st.compact()
-        for slot, uid in enumerate(st.uid[: st.used].tolist()):
-            self._agents[uid].slot = slot
+        self._slot_of[st.uid[: st.used]] = np.arange(st.used)
+        self._structure += 1
 
     def remaining_hazard(self, slots: np.ndarray | None = None) -> np.ndarray:
         r"""``Lambda_n(oo) - Lambda_n(t)`` of live optimizers (``inf`` if not integrable).

@@ -13,7 +13,8 @@ top-level utility:
 * ``top_level_takeovers``, ``nested_takeovers``: counts so far; ``root``: the root's
   node id, so the lineage of top-level optimizers can be read from a time series.
 
-Each is O(|V|) numpy work at most, so collecting every step costs little beside the step.
+Each is O(|V|) numpy work at most (``einsum``, never a BLAS call), so collecting every
+step costs little beside the step.
 :data:`MODEL_REPORTERS` is what :class:`~supercoherence.models.nested.model.
 NestedOptimizerModel` hands to ``mesa.DataCollector``; :data:`AGENT_REPORTERS` is used only
 when per-agent history is asked for.
@@ -22,6 +23,8 @@ when per-agent history is asked for.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from supercoherence.models.nested.model import NestedOptimizerModel
@@ -84,8 +87,8 @@ def coherence(model: NestedOptimizerModel) -> float:
     total = weights.sum()
     if total <= 0:
         return float("nan")
-    cosines = st.utility[slots] @ st.utility[model.root_slot]
-    return float(weights @ cosines / total)
+    cosines = np.einsum("ij,j->i", st.utility[slots], st.utility[model.root_slot])  # no BLAS
+    return float(np.einsum("i,i->", weights, cosines) / total)
 
 
 def alignment_with_original(model: NestedOptimizerModel) -> float:
@@ -100,12 +103,12 @@ def alignment_with_original(model: NestedOptimizerModel) -> float:
     1.0
     """
     st = model.state
-    return float(st.utility[model.root_slot] @ model.original_utility)
+    return float(np.einsum("i,i->", st.utility[model.root_slot], model.original_utility))
 
 
 def size(model: NestedOptimizerModel) -> int:
     """Number of live optimizers (see :func:`coherence`)."""
-    return len(model.agents)
+    return model.size
 
 
 def depth(model: NestedOptimizerModel) -> int:

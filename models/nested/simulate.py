@@ -31,6 +31,7 @@ and :math:`E[w_N \cdot w_0] = E[\rho^N]`.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +40,26 @@ import pandas as pd
 
 from supercoherence.checks import check_positive_int
 from supercoherence.models.nested.graphs import GraphSpec
-from supercoherence.models.nested.model import NestedOptimizerModel, resolve_parameters
-from supercoherence.models.nested.reporters import coherence, depth, root_tenure
+from supercoherence.models.nested.model import (
+    DEFAULT_OPTIONS,
+    NestedOptimizerModel,
+    resolve_parameters,
+)
+from supercoherence.models.nested.reporters import (
+    alignment_with_original,
+    coherence,
+    depth,
+    root_tenure,
+)
 from supercoherence.randomness import Seed, spawn_seeds
 from supercoherence.theory.nested import NestedDynamics
 from supercoherence.theory.scenario import TakeoverScenario
 
 __all__ = ["TABLE_COLUMNS", "TIMESERIES_COLUMNS", "AbmResult", "simulate_abm"]
+
+#: Replicates between explicit garbage collections (a Mesa model is a reference cycle,
+#: freed only by the collector: without this, peak memory grows with the replicates).
+COLLECT_EVERY = 16
 
 #: Columns of :attr:`AbmResult.table` and their dtypes.
 TABLE_COLUMNS: dict[str, type] = {
@@ -111,10 +125,10 @@ def _row(model: NestedOptimizerModel) -> tuple:
         n,
         model.last_takeover_time,
         model.first_takeover_time,
-        float(model.state.utility[model.root_slot] @ model.original_utility),
+        alignment_with_original(model),
         coherence(model),
         root_tenure(model),
-        len(model.agents),
+        model.size,
         depth(model),
         model.nested_takeovers,
         sum(1 for k in model.top_level_depths if k >= 2),
@@ -136,11 +150,11 @@ def simulate_abm(
     seed: Seed,
     horizon: int,
     graph: GraphSpec = None,
-    nesting: bool = False,
+    nesting: bool = DEFAULT_OPTIONS["nesting"],
     timeseries: bool = False,
-    remove_detected: bool = True,
-    resource_share: float = 0.1,
-    deceptive_share: float = 0.5,
+    remove_detected: bool = DEFAULT_OPTIONS["remove_detected"],
+    resource_share: float = DEFAULT_OPTIONS["resource_share"],
+    deceptive_share: float = DEFAULT_OPTIONS["deceptive_share"],
     dynamics: NestedDynamics | None = None,
     **parameters: Any,
 ) -> AbmResult:
@@ -197,7 +211,8 @@ def simulate_abm(
     replicates = check_positive_int("replicates", replicates)
     horizon = check_positive_int("horizon", horizon)
     scenario, dynamics = resolve_parameters(scenario, dynamics, parameters)
-    rows, frames = [], []
+    table = {name: np.empty(replicates, dtype=dtype) for name, dtype in TABLE_COLUMNS.items()}
+    frames = []
     for i, child in enumerate(spawn_seeds(seed, replicates)):
         model = NestedOptimizerModel(
             scenario,
@@ -212,13 +227,12 @@ def simulate_abm(
             collect_model=timeseries,
         )
         model.run_model()
-        rows.append(_row(model))
+        for column, value in zip(table.values(), _row(model), strict=True):
+            column[i] = value
         if timeseries:
             frames.append(_series(model, i))
-    columns = list(zip(*rows, strict=True))
-    table = {
-        name: np.asarray(values, dtype=dtype)
-        for (name, dtype), values in zip(TABLE_COLUMNS.items(), columns, strict=True)
-    }
+        del model
+        if (i + 1) % COLLECT_EVERY == 0:
+            gc.collect()  # Mesa models hold reference cycles: free them, memory stays flat
     series = pd.concat(frames, ignore_index=True) if timeseries else None
     return AbmResult(table=table, timeseries=series, horizon=horizon)

@@ -12,7 +12,7 @@ What each figure sets side by side
 * :func:`plot_phase_diagram`: the estimated :math:`P(\text{supercoherence by } T)` over two
   parameters, with the analytic boundary (where the classification of
   :math:`\sum_n q_n` changes) drawn over it as a contour.
-* :func:`plot_survival`: the Monte Carlo survival :math:`P(\text{no takeover by } t)` with
+* :func:`plot_no_takeover_by`: the Monte Carlo :math:`P(\text{no takeover by } t)` with
   its confidence band against the closed form :math:`\exp(-\Lambda_0(t))`.
 * :func:`plot_law_of_n`: the histogram of the number of takeovers :math:`N` against the
   exact law :math:`P(N = k) = q_k \prod_{j<k} (1 - q_j)`.
@@ -43,6 +43,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from supercoherence.deprecation import renamed_function
 from supercoherence.errors import ParameterError
 from supercoherence.simulations.presentation.labels import (
     estimand_name,
@@ -69,9 +70,10 @@ __all__ = [
     "plot_law_of_n",
     "plot_phase_diagram",
     "plot_phase_portrait",
-    "plot_survival",
+    "plot_no_takeover_by",
     "plot_timeseries",
     "plot_value_drift",
+    "plot_verdict_phase",
     "save_figure",
     "theme",
 ]
@@ -131,7 +133,7 @@ def parameter_columns(estimates: pd.DataFrame) -> list[str]:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"point": [0], "detection": [0.5], "estimand": ["survival"]})
+    >>> df = pd.DataFrame({"point": [0], "detection": [0.5], "estimand": ["no_takeover_after"]})
     >>> parameter_columns(df)
     ['detection']
     """
@@ -215,7 +217,7 @@ def _has(frame: pd.DataFrame, column: str) -> bool:
 # --------------------------------------------------------------------------- figures
 
 
-def plot_survival(
+def plot_no_takeover_by(
     estimates: pd.DataFrame,
     *,
     estimand: str = "no_takeover_by",
@@ -236,7 +238,7 @@ def plot_survival(
         ``at`` being the time :math:`t`.
     estimand : str
         ``no_takeover_by`` (default): P(no top-level takeover by t), closed form
-        :math:`e^{-\Lambda_0(t)}`; or ``survival``: P(no top-level takeover after t).
+        :math:`e^{-\Lambda_0(t)}`; or ``no_takeover_after``: P(no top-level takeover after t).
     point : int, optional
         Draw only this parameter point (default: every point).
     labels : mapping of int to str, optional
@@ -264,11 +266,12 @@ def plot_survival(
     >>> df = pd.DataFrame({"point": 0, "estimand": "no_takeover_by", "at": t,
     ...                    "estimate": np.exp(-t), "ci_low": np.exp(-t) - 0.01,
     ...                    "ci_high": np.exp(-t) + 0.01, "exact": np.exp(-t)})
-    >>> ax = plot_survival(df)
+    >>> ax = plot_no_takeover_by(df)
     >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     ['point 0', 'closed form']
     """
     rows = _rows(estimates, estimand, point)
+    standalone = ax is None
     ax = _ax_or_new(ax)
     labels = _point_labels(rows, labels)
     t_low, t_high = float(rows["at"].min()), float(rows["at"].max())
@@ -335,12 +338,22 @@ def plot_survival(
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlim(left=float(rows["at"].min()))
         ax.set_title("Survival of the first dominant optimizer")
-        _legend(ax, band=_has(rows, "ci_low"))
+        # Survival curves fill the axes from top left to bottom right: the legend goes
+        # beside them (with several points "best" still covered a curve).
+        outside = standalone and rows["point"].nunique() > 1
+        if outside:  # widen the figure by the legend's column, keeping the axes' size
+            width, height = ax.figure.get_size_inches()
+            ax.figure.set_size_inches(width * 1.5, height)
+        _legend(ax, band=_has(rows, "ci_low"), outside=outside)
     return ax
 
 
 def plot_law_of_n(
-    estimates: pd.DataFrame, *, point: int | None = None, ax: Axes | None = None
+    estimates: pd.DataFrame,
+    *,
+    point: int | None = None,
+    exact_law: Callable[[np.ndarray], np.ndarray] | None = None,
+    ax: Axes | None = None,
 ) -> Axes:
     r"""Histogram of the number of takeovers :math:`N` against its exact law.
 
@@ -354,6 +367,11 @@ def plot_law_of_n(
         Tidy estimates; the rows with ``estimand == "law_of_n"``, ``at`` being :math:`k`.
     point : int, optional
         The parameter point (required when the table holds several).
+    exact_law : callable, optional
+        ``k -> P(N = k)`` on an integer array: the exact law is then drawn at *every*
+        count from 0 to the largest estimated one (dots joined by a line), not only at
+        the estimated counts.  Ignored unless it agrees with the table's ``exact``
+        column at the estimated counts (to 1e-9).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -395,7 +413,20 @@ def plot_law_of_n(
             yerr=yerr,
             error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 1},
         )
-        if _has(rows, "exact"):
+        full = _full_law(exact_law, k, rows) if _has(rows, "exact") else None
+        if full is not None:
+            every, law = full
+            ax.plot(
+                every,
+                law,
+                color=EXACT_COLOR,
+                marker="o",
+                markersize=5,
+                linewidth=1,
+                label="exact law",
+            )
+            k = every  # ticks at every count
+        elif _has(rows, "exact"):
             # Dots at every plotted k; the thin line joins only consecutive counts (it
             # must not run straight past counts that were not estimated).
             exact = rows["exact"].to_numpy(dtype=float)
@@ -421,6 +452,24 @@ def plot_law_of_n(
         ax.set_title("Law of the number of takeovers $N$")
         _legend(ax)
     return ax
+
+
+def _full_law(
+    exact_law: Callable[[np.ndarray], np.ndarray] | None, k: np.ndarray, rows: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The exact law at every count ``0..max(k)`` if ``exact_law`` matches the table."""
+    if exact_law is None or k.size == 0 or not np.all(k == np.round(k)) or k.max() > 200:
+        return None
+    every = np.arange(0, int(k.max()) + 1, dtype=float)
+    try:
+        law = np.asarray(exact_law(every.astype(int)), dtype=float)
+    except Exception:  # a scenario without a numeric law: keep the table's values
+        return None
+    table = rows["exact"].to_numpy(dtype=float)
+    at = law[k.astype(int)]
+    if law.shape != every.shape or not np.allclose(at, table, rtol=0, atol=1e-9):
+        return None
+    return every, law
 
 
 def plot_value_drift(
@@ -710,18 +759,44 @@ def _is_scattered(grid: pd.DataFrame) -> bool:
     return cells.size > 4 and float(np.isfinite(cells).mean()) < 0.5
 
 
+def _log_spread(values: np.ndarray) -> bool:
+    """Whether sampled values read better on a log axis.
+
+    Positive, spanning more than a factor of 20, and with the median nearer the middle
+    of the range in the logarithm than linearly (log-uniform samples: the median is
+    near the geometric mean); a probability sampled uniformly from 0.01 to 0.9 stays
+    linear.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> _log_spread(np.exp(rng.uniform(np.log(0.25), np.log(20), 50)))
+    True
+    >>> _log_spread(rng.uniform(0.01, 0.9, 50))
+    False
+    """
+    values = values[np.isfinite(values)]
+    if values.size < 2 or values.min() <= 0 or values.max() / values.min() <= 20:
+        return False
+    low, high, mid = values.min(), values.max(), np.median(values)
+    linear = (mid - low) / (high - low)  # where the median sits: 1/2 for even spreads
+    logarithmic = (np.log(mid) - np.log(low)) / (np.log(high) - np.log(low))
+    return bool(abs(logarithmic - 0.5) < abs(linear - 0.5))
+
+
 def _scatter_phase(
     ax: Axes, rows: pd.DataFrame, x: str, y: str, estimand: str, boundary: pd.DataFrame | None
 ) -> Axes:
     """A scattered design: one marker per sampled point, coloured by the estimate.
 
     With ``boundary`` the marker's shape is the point's analytic class.  An axis whose
-    values are positive and span more than a factor of 20 is drawn on a log scale.
+    values are positive, span more than a factor of 20 and are spread evenly in the
+    logarithm (:func:`_log_spread`) is drawn on a log scale.
     """
     means = rows.groupby([x, y], as_index=False)["estimate"].mean()
     with theme():
         norm = {"vmin": 0.0, "vmax": 1.0} if _is_probability(estimand) else {}
-        markers = ("o", "s", "^", "D")
+        markers = ("o", "s", "^", "D", "v", "P", "X", "*")
         handles = []
         if boundary is not None:
             _require_columns(boundary, [x, y, "classification"], "boundary")
@@ -763,8 +838,7 @@ def _scatter_phase(
         colorbar = ax.figure.colorbar(artist, ax=ax)
         colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand_name(estimand)))
         for column, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
-            values = merged[column].to_numpy(dtype=float)
-            if values.min() > 0 and values.max() / values.min() > 20:
+            if _log_spread(merged[column].to_numpy(dtype=float)):
                 set_scale("log")
         ax.set_xlabel(_label(x))
         ax.set_ylabel(_label(y))
@@ -833,7 +907,7 @@ def _draw_boundary(
                 [], [], color=EXACT_COLOR, linestyle="--", linewidth=1.5, label="analytic boundary"
             )
         )
-    markers = ("o", "s", "^", "D")
+    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
     for code, cls in enumerate(classes):
         part = table[table["code"] == code]
         ax.scatter(
@@ -859,6 +933,116 @@ def _draw_boundary(
         )
     # Outside the axes, below: "outside" legends take part in the constrained layout.
     ax.figure.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
+
+
+#: Colours of the estimated verdicts (the dichotomy's outcomes, then undecided).
+VERDICT_COLORS: dict[str, str] = {
+    "supercoherence almost surely": "#4c9f70",
+    "recursion forever with positive probability": "#e0a030",
+    "recursion forever almost surely": "#c8553d",
+    "undecided": "#d9d9d9",
+}
+
+
+def plot_verdict_phase(
+    verdict: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    boundary: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Phase diagram of the verdict estimated from simulation, analytic boundary overlaid.
+
+    Each cell of the ``x`` by ``y`` grid is coloured by the outcome estimated from the
+    event table alone (``verdict.parquet``; the most frequent one over any other varied
+    parameter), lighter where its bootstrap support is lower, grey where undecided.  It
+    needs no closed form (the interacting nested model, a user's engine); where
+    ``boundary`` holds the analytic classification, its boundary and class markers are
+    drawn on top (points with ``no closed form`` are left out of the overlay).
+
+    Parameters
+    ----------
+    verdict : pandas.DataFrame
+        Columns ``x``, ``y``, ``estimated_outcome`` and optionally ``support``.
+    x, y : str
+        The two parameter columns.
+    boundary : pandas.DataFrame, optional
+        ``boundary.parquet`` (columns ``x``, ``y``, ``classification``).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ParameterError
+        If ``x`` or ``y`` is not a column of ``verdict``, or they are equal.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"detection": [0.1, 0.1, 0.9, 0.9], "drift": [0.0, 1.0, 0.0, 1.0],
+    ...     "estimated_outcome": ["supercoherence almost surely", "undecided",
+    ...     "recursion forever almost surely", "recursion forever almost surely"],
+    ...     "support": [1.0, 0.6, 0.97, 1.0]})
+    >>> b = v.assign(classification=["supercoherence almost surely"] * 2
+    ...     + ["recursion forever almost surely"] * 2)
+    >>> ax = plot_verdict_phase(v, "detection", "drift", boundary=b)
+    >>> ax.get_title()
+    'Phase diagram: the verdict estimated from simulation'
+    """
+    if x == y:
+        raise ParameterError("y", y, f"a parameter other than x = {x!r}")
+    for name, column in (("x", x), ("y", y)):
+        if column not in verdict.columns:
+            raise ParameterError(name, column, f"one of {sorted(map(str, verdict.columns))}")
+    _require_columns(verdict, [x, y, "estimated_outcome"], "verdict")
+    table = verdict.assign(
+        support=verdict["support"] if "support" in verdict.columns else 1.0
+    ).fillna({"support": 0.0})
+    cells = (
+        table.groupby([y, x])
+        .agg(
+            outcome=("estimated_outcome", lambda s: s.value_counts().index[0]),
+            support=("support", "mean"),
+        )
+        .reset_index()
+    )
+    xs = np.sort(cells[x].unique().astype(float))
+    ys = np.sort(cells[y].unique().astype(float))
+    ax = _ax_or_new(ax)
+    with theme():
+        from matplotlib.colors import to_rgb
+
+        image = np.ones((ys.size, xs.size, 3))
+        for row in cells.to_dict("records"):
+            i = int(np.searchsorted(xs, float(row[x])))
+            j = int(np.searchsorted(ys, float(row[y])))
+            rgb = np.array(to_rgb(VERDICT_COLORS.get(str(row["outcome"]), "#ffffff")))
+            shade = 0.35 + 0.65 * float(np.clip(row["support"], 0.0, 1.0))
+            if row["outcome"] != "undecided":
+                rgb = 1.0 - shade * (1.0 - rgb)
+            image[j, i] = rgb
+        ax.imshow(image, origin="lower", aspect="auto", interpolation="nearest")
+        ax.set_xticks(np.arange(xs.size), [_format_value(v) for v in xs])
+        ax.set_yticks(np.arange(ys.size), [_format_value(v) for v in ys])
+        ax.grid(False)
+        shown = set(cells["outcome"].astype(str))
+        handles = [
+            Patch(facecolor=color, edgecolor="none", label=f"estimated: {name}")
+            for name, color in VERDICT_COLORS.items()
+            if name in shown
+        ]
+        ax.figure.legend(handles=handles, loc="outside upper center", ncol=2, frameon=False)
+        if boundary is not None and "classification" in boundary.columns:
+            known = boundary[boundary["classification"].astype(str) != "no closed form"]
+            if not known.empty:
+                _draw_boundary(ax, known, x, y, xs, ys)
+        ax.set_xlabel(_label(x))
+        ax.set_ylabel(_label(y))
+        ax.set_title("Phase diagram: the verdict estimated from simulation")
+    return ax
 
 
 def plot_extinction(
@@ -1085,7 +1269,8 @@ def _draw_equilibria(ax: Axes, equilibria: Sequence[object], stability: type) ->
         seen.add(label)
 
 
-def _legend(ax: Axes, *, band: bool = False) -> None:
+def _legend(ax: Axes, *, band: bool = False, outside: bool = False) -> None:
+    """Legend with the closed forms last; ``outside``: right of the axes (never on data)."""
     handles, labels = ax.get_legend_handles_labels()
     # Closed forms last, after the per-point entries.
     order = sorted(range(len(labels)), key=lambda i: labels[i] == "closed form")
@@ -1093,5 +1278,11 @@ def _legend(ax: Axes, *, band: bool = False) -> None:
     if band:
         handles.append(Patch(color="#999999", alpha=0.4, linewidth=0))
         labels.append("95% confidence band")
-    if handles:
+    if handles and outside:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    elif handles:
         ax.legend(handles, labels, loc="best")
+
+
+#: Deprecated alias of :func:`plot_no_takeover_by` (issue 9).
+plot_survival = renamed_function(plot_no_takeover_by, "plot_survival")

@@ -13,7 +13,7 @@ and the probability that the n-th dominant optimizer is never overthrown is
 theorem (``catalogue["dichotomy"]``) turns :math:`q_n` into the outcome: takeovers recur
 forever with probability :math:`\prod_n (1 - q_n)`, positive exactly when
 :math:`\sum_n q_n < \infty`.  :func:`derive_conditions` computes :math:`q_n` (exact,
-``TakeoverScenario.q_expr``) and its classification
+``TakeoverScenario.never_overthrown``) and its classification
 (:func:`supercoherence.theory.recursion.classify`) once per distinct :math:`q_n` of a
 study.
 
@@ -24,6 +24,7 @@ maths (what MathJax, Jekyll/kramdown, Hugo, Quarto and most blog engines read).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ __all__ = [
     "conditions_markdown",
     "derive_conditions",
     "display_math",
+    "readable_q",
     "theorem_markdown",
 ]
 
@@ -76,7 +78,7 @@ class PointCondition:
     q_latex : str
         :math:`q_n` as LaTeX (exact, in :math:`n`).
     outcome : str
-        The outcome of the dichotomy (``Outcome.value``).
+        The outcome of the dichotomy (``Dichotomy.value``).
     reason : str
         The test that decided.
     recurrence : float
@@ -85,6 +87,11 @@ class PointCondition:
         Certified lower and upper bounds of ``recurrence``.
     recurrence_latex : str or None
         The closed form of ``recurrence`` when one was found.
+    q_display : str or None
+        :math:`q_n` for a human reader (:func:`readable_q`): the family's formula with
+        the named intermediate quantities :math:`h_n`, :math:`\delta_n` written out,
+        numbers as the study's decimals (``q_latex`` is the exact expression, which
+        for capability escalation is a triple-stacked exponential of long rationals).
 
     Examples
     --------
@@ -102,6 +109,7 @@ class PointCondition:
     recurrence: float
     recurrence_bounds: tuple[float, float]
     recurrence_latex: str | None
+    q_display: str | None = None
 
     @property
     def supercoherence(self) -> float:
@@ -134,13 +142,13 @@ def derive_conditions(
 
     Notes
     -----
-    :math:`q_n` is the exact ``TakeoverScenario.q_expr()``; the classification and
+    :math:`q_n` is the exact ``TakeoverScenario.never_overthrown()``; the classification and
     :math:`\prod_n (1 - q_n)` (exact or with certified bounds) come from
     :func:`supercoherence.theory.recursion.classify`.
 
     Examples
     --------
-    >>> pts = [{"hazard": "constant"}, {"hazard": "entrenchment", "entrenchment": 1.0},
+    >>> pts = [{"hazard": "constant"}, {"hazard": "entrenchment", "entrenchment_rate": 1.0},
     ...        {"hazard": "constant"}]
     >>> [(c.points, c.outcome) for c in derive_conditions(pts)]
     [((0, 2), 'recursion forever almost surely'), ((1,), 'supercoherence almost surely')]
@@ -151,10 +159,15 @@ def derive_conditions(
     if engine not in _SCENARIO_ENGINES:
         return []
     groups: dict[str, tuple[list[int], str, sp.Expr]] = {}
+    readables: dict[str, str] = {}
+    names = set(TakeoverScenario.parameter_names())
     for index, point in enumerate(points):
+        if not set(point) <= names:  # interacting nested dynamics: no closed form
+            continue
         scenario = TakeoverScenario.from_mapping(dict(point))
-        q = sp.sympify(scenario.q_expr())
+        q = sp.sympify(scenario.never_overthrown())
         key = sp.srepr(q)
+        readables.setdefault(key, readable_q(scenario))
         if key not in groups:
             groups[key] = ([], scenario.hazard, q)
         groups[key][0].append(index)
@@ -172,9 +185,75 @@ def derive_conditions(
                 recurrence=float(value.value),
                 recurrence_bounds=(float(value.lower), float(value.upper)),
                 recurrence_latex=None if value.exact is None else sp.latex(value.exact),
+                q_display=readables.get(sp.srepr(q)),
             )
         )
     return conditions
+
+
+_LONG_RATIONAL = re.compile(r"(?<![\w.])(\d{7,})/(\d{7,})(?![\w.])")
+
+
+def readable_reason(text: str) -> str:
+    """A classification reason with long exact rationals written as decimals.
+
+    Study parameters are decimals, made exact as binary fractions
+    (``0.3 -> 5404319552844595/18014398509481984``); a reader wants ``0.3``.
+
+    Examples
+    --------
+    >>> readable_reason("q_n -> exp(-12610078956637389*exp(1/2)/90071992547409920) > 0")
+    'q_n -> exp(-0.14*exp(1/2)) > 0'
+    """
+    text = re.sub(r"(?<![\w.])(\d{7,})\*(.+?)/(\d{7,})(?![\w.])", r"\1/\3*\2", text)
+    return _LONG_RATIONAL.sub(lambda m: f"{int(m[1]) / int(m[2]):.6g}", text)
+
+
+def _decimal(value: float) -> str:
+    """A study parameter as the decimal it was written as (``0.3``, ``2``, ``0.0625``)."""
+    return f"{float(value):.6g}"
+
+
+def readable_q(scenario: object) -> str:
+    r""":math:`q_n` of a takeover scenario as a reader would write it, with named parts.
+
+    The hazard scale is :math:`h_n = h_0\, e^{-\kappa(\gamma^n - 1)}` (capability
+    escalation: detection grows with capability :math:`c_n = \gamma^n`) or the constant
+    :math:`h_0`; then :math:`q_n` is the family's formula in :math:`h_n` and
+    :math:`\delta_n` (entrenchment) or :math:`\beta` (power law).  Numbers are the
+    study's decimals (:math:`h_0` to four significant digits).
+
+    Examples
+    --------
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> print(readable_q(TakeoverScenario(hazard="entrenchment", entrenchment_rate=0.5,
+    ...       capability_ratio=2.0, detection_scaling=0.5, alignment_skill=0.3,
+    ...       sharpness=2.0)))
+    q_n = e^{-h_n/\delta_n}, \quad h_n = 0.28\, e^{-0.5\,(2^{n} - 1)}, \quad \delta_n = 0.5
+    >>> print(readable_q(TakeoverScenario(hazard="entrenchment", entrenchment_rate=0.125,
+    ...       entrenchment_weakening=1.0)))
+    q_n = e^{-h_n/\delta_n}, \quad h_n = 0.125, \quad \delta_n = \frac{0.125}{(1+n)^{1}}
+    >>> print(readable_q(TakeoverScenario(hazard="constant")))
+    q_n = 0 \quad (h_n > 0)
+    """
+    h0 = float(scenario.hazard_scale(0))
+    gamma = float(scenario.capability_ratio)
+    kappa = float(scenario.detection_scaling)
+    h = f"{h0:.4g}"
+    if kappa != 0 and gamma != 1:
+        h = rf"{h0:.4g}\, e^{{-{_decimal(kappa)}\,({_decimal(gamma)}^{{n}} - 1)}}"
+    if scenario.hazard == "constant":  # the same q_n = 0 whatever h_n > 0 (one row)
+        return r"q_n = 0 \quad (h_n > 0)" if h0 > 0 else r"q_n = 1 \quad (h_n = 0)"
+    if scenario.hazard == "entrenchment":
+        delta, w = float(scenario.entrenchment_rate), float(scenario.entrenchment_weakening)
+        delta_n = (
+            _decimal(delta) if w == 0 else rf"\frac{{{_decimal(delta)}}}{{(1+n)^{{{_decimal(w)}}}}}"
+        )
+        return rf"q_n = e^{{-h_n/\delta_n}}, \quad h_n = {h}, \quad \delta_n = {delta_n}"
+    beta = float(scenario.power_exponent)
+    if beta <= 1:
+        return rf"q_n = 0 \quad (\beta = {_decimal(beta)} \le 1)"
+    return rf"q_n = e^{{-h_n/(\beta - 1)}}, \quad h_n = {h}, \quad \beta = {_decimal(beta)}"
 
 
 def display_math(latex: str) -> str:
@@ -304,7 +383,7 @@ def conditions_markdown(
 
     Examples
     --------
-    >>> pts = [{"hazard": "entrenchment", "entrenchment": e} for e in (0.5, 1.0, 2.0)]
+    >>> pts = [{"hazard": "entrenchment", "entrenchment_rate": e} for e in (0.5, 1.0, 2.0)]
     >>> "2 of the 3 distinct" in conditions_markdown(pts, limit=2)
     True
     >>> md = conditions_markdown([{"hazard": "constant"}])
@@ -343,7 +422,8 @@ def conditions_markdown(
         if len(c.points) > 6:
             members = f"{c.points[0]}, ..., {c.points[-1]} ({len(c.points)} points)"
         rows.append(
-            f"| {members} | {c.hazard} | ${c.q_latex}$ | {c.outcome} | {_recurrence_markdown(c)} |"
+            f"| {members} | {c.hazard} | ${c.q_display or 'q_n = ' + c.q_latex}$ "
+            f"| {c.outcome} | {_recurrence_markdown(c)} |"
         )
     lead = "At this study's parameter points"
     if len(shown) < len(conditions):
@@ -353,7 +433,11 @@ def conditions_markdown(
         )
     parts.append(f"{lead} ($P(\\text{{supercoherence}}) = 1 - \\prod_n (1 - q_n)$):")
     parts.append("\n".join(rows))
-    parts.append("Why: " + "; ".join(f"{_members(c.points)}: {c.reason}" for c in shown) + ".")
+    parts.append(
+        "Why: "
+        + "; ".join(f"{_members(c.points)}: {readable_reason(c.reason)}" for c in shown)
+        + "."
+    )
     return "\n\n".join(parts)
 
 
@@ -403,7 +487,7 @@ def conditions_latex(
         )
         members = ", ".join(str(p) for p in c.points)
         lines.append(
-            rf"  \item points {members} ({c.hazard}): $q_n = {c.q_latex}$, "
+            rf"  \item points {members} ({c.hazard}): ${c.q_display or 'q_n = ' + c.q_latex}$, "
             rf"{c.outcome}; $\prod_n (1 - q_n) {value}$."
         )
     lines.append(r"\end{itemize}")

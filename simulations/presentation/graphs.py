@@ -46,10 +46,13 @@ __all__ = [
     "GRAPH_FORMATS",
     "draw_graph",
     "draw_lineage",
+    "with_layout_attributes",
     "with_lineage_attributes",
     "export_graph",
+    "export_representative_run",
     "exportable_graph",
     "hierarchical_layout",
+    "label_offsets",
     "lineage_table",
     "read_graph",
     "write_dot",
@@ -286,7 +289,9 @@ def export_graph(
         raise ParameterError("formats", unknown[0], f"one of {list(GRAPH_FORMATS)}")
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    clean = exportable_graph(with_lineage_attributes(graph) if _is_lineage(graph) else graph)
+    clean = exportable_graph(
+        with_lineage_attributes(graph) if _is_lineage(graph) else with_layout_attributes(graph)
+    )
     paths: dict[str, Path] = {}
     drawn = None
     for fmt in formats:
@@ -617,6 +622,28 @@ def with_lineage_attributes(lineage: nx.DiGraph) -> nx.DiGraph:
     return out
 
 
+def with_layout_attributes(graph: nx.DiGraph) -> nx.DiGraph:
+    """A copy whose nodes carry the drawing's positions ``x``, ``y`` (in ``[0, 1]``).
+
+    The positions of :func:`hierarchical_layout` (what :func:`draw_graph` draws; ``y = 1``
+    for the roots), so a Gephi or d3 view of an export matches the PNG; the colour is
+    the node attribute ``alignment_class`` the graph already carries.
+
+    Examples
+    --------
+    >>> g = with_layout_attributes(nx.DiGraph([(0, 1), (0, 2)]))
+    >>> g.nodes[0], g.nodes[1]["y"] < g.nodes[0]["y"]
+    ({'x': 0.5, 'y': 1.0}, True)
+    """
+    out = graph.copy()
+    if graph.number_of_nodes() == 0:
+        return out
+    for node, (x, y) in hierarchical_layout(graph).items():
+        out.nodes[node]["x"] = float(x)
+        out.nodes[node]["y"] = float(y)
+    return out
+
+
 def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
     """Draw a lineage on a time axis: who took over from whom, when, how aligned.
 
@@ -680,16 +707,17 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
             linewidths=0.8,
             zorder=3,
         )
-        # Ids alternate above and below the discs, so close takeovers stay readable.
-        for i, (time, node) in enumerate(zip(times, table["new"], strict=True)):
-            above = i % 2 == 0
+        # Ids go to the first free row above or below the discs (rows alternate and
+        # move outwards), so close takeovers never print on top of each other.
+        names = [str(node) for node in table["new"]]
+        for time, name, offset in zip(times, names, label_offsets(times, names), strict=True):
             ax.annotate(
-                str(node),
+                name,
                 (time, 0),
-                xytext=(0, 13 if above else -13),
+                xytext=(0, offset),
                 textcoords="offset points",
                 ha="center",
-                va="bottom" if above else "top",
+                va="bottom" if offset > 0 else "top",
                 fontsize=8,
             )
         bar = ax.figure.colorbar(dots, ax=ax, pad=0.02)
@@ -705,6 +733,95 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
         for side in ("left", "right", "top"):
             ax.spines[side].set_visible(False)
     return ax
+
+
+#: Vertical offsets (points) of the label rows of :func:`draw_lineage`, nearest first.
+_LABEL_ROWS = (13, -13, 25, -25, 37, -37)
+
+
+def label_offsets(
+    times: np.ndarray | list[float], names: list[str], *, width_in: float = 6.8
+) -> list[int]:
+    """Vertical offsets (points) for lineage labels so that no two overlap.
+
+    Each label is put in the first row of :data:`_LABEL_ROWS` whose previous label
+    ends (in axis width, ``width_in`` inches for the time range) before this one
+    starts; a label is about ``0.6 * 8`` points wide per character (8-point font).
+    With more crowding than rows, the least recently used row is reused.
+
+    Examples
+    --------
+    >>> label_offsets([0.0, 0.01, 0.02, 5.0], ["0", "17", "18", "40"])
+    [13, -13, 25, 13]
+    >>> label_offsets([0.0, 5.0, 10.0], ["0", "1", "2"])
+    [13, 13, 13]
+    """
+    times = np.asarray(times, dtype=float)
+    span = float(times.max() - times.min()) if times.size else 0.0
+    per_point = (span if span > 0 else 1.0) / (width_in * 72.0)  # time units per point
+    last_end = {row: -np.inf for row in _LABEL_ROWS}
+    offsets: list[int] = []
+    for time, name in zip(times, names, strict=True):
+        half = 0.5 * (0.6 * 8 * len(name) + 4) * per_point
+        free = [row for row in _LABEL_ROWS if last_end[row] <= time - half]
+        row = free[0] if free else min(_LABEL_ROWS, key=lambda r: last_end[r])
+        last_end[row] = time + half
+        offsets.append(row)
+    return offsets
+
+
+def export_representative_run(
+    scenario: Mapping[str, Any],
+    out: str | Path,
+    *,
+    seed: int = 0,
+    runs: int = 21,
+    steps: int = 30,
+    formats: Iterable[str] = ("graphml", "gexf", "json", "png"),
+) -> dict[str, dict[str, Path]]:
+    """Export the nesting tree and the lineage of one representative Mesa run.
+
+    ``runs`` seeded runs (seeds ``seed, seed + 1, ...``) of
+    :class:`~supercoherence.models.nested.NestedOptimizerModel` for ``steps`` steps;
+    the representative one is the run whose number of top-level takeovers is the
+    median (the first such seed).  Its nesting graph and lineage are written with
+    :func:`export_graph` as ``OUT/nesting_step_S.*`` and ``OUT/lineage_step_S.*``
+    (every export carries the attributes the drawing uses).
+
+    Returns
+    -------
+    dict
+        ``{"nesting": {format: path}, "lineage": {format: path}, "seed": {...}}``
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = export_representative_run({"spawn_rate": 1.0}, tmp, runs=3, steps=5,
+    ...                                       formats=["json"])
+    ...     sorted(p.name for p in paths["lineage"].values())
+    ['lineage_step_5.json']
+    """
+    from supercoherence.models.nested import NestedOptimizerModel
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    parameters = TakeoverScenario.from_mapping(dict(scenario))
+    models = []
+    for offset in range(runs):
+        model = NestedOptimizerModel(
+            parameters, seed=seed + offset, horizon=steps, nesting=True, collect_model=False
+        )
+        model.run_model()
+        models.append(model)
+    counts = [m.lineage.number_of_edges() for m in models]
+    median = sorted(counts)[len(counts) // 2]
+    chosen = counts.index(median)
+    model = models[chosen]
+    out = Path(out)
+    written: dict[str, Any] = {"seed": seed + chosen, "takeovers": median}
+    for name, graph in (("nesting", model.graph), ("lineage", model.lineage)):
+        written[name] = export_graph(graph, out / f"{name}_step_{model.steps}", formats)
+    return written
 
 
 def lineage_table(lineage: nx.DiGraph) -> pd.DataFrame:

@@ -6,8 +6,8 @@ column per parameter), never from data columns of a results table: a column such
 differ between points by rounding (1e-16) must not name them.
 
 A parameter that a point's model ignores is not shown for that point
-(:func:`ignored_parameters`): ``entrenchment`` (:math:`\delta`) means nothing for a
-constant hazard, nor ``power`` (:math:`\beta`) for entrenchment.  Points that differ only
+(:func:`ignored_parameters`): ``entrenchment_rate`` (:math:`\delta`) means nothing for a
+constant hazard, nor ``power_exponent`` (:math:`\beta`) for entrenchment.  Points that differ only
 in ignored parameters are the same model and get the same label.
 
 Examples
@@ -15,7 +15,7 @@ Examples
 >>> import pandas as pd
 >>> points = pd.DataFrame({"point": [0, 1, 2],
 ...                        "hazard": ["constant", "constant", "entrenchment"],
-...                        "entrenchment": [0.125, 0.5, 0.5]})
+...                        "entrenchment_rate": [0.125, 0.5, 0.5]})
 >>> point_labels(points)
 {0: 'constant hazard', 1: 'constant hazard', 2: 'entrenchment hazard, $\\delta$ = 0.5'}
 """
@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from supercoherence.theory.scenario import HAZARD_SHAPES, TakeoverScenario
 
 __all__ = [
     "ESTIMAND_NAMES",
@@ -39,19 +41,14 @@ __all__ = [
     "varied_parameters",
 ]
 
-#: Legend symbols of the study-file parameters (mathtext/MathJax).
+#: Legend symbols of the study-file parameters (mathtext/MathJax); the scenario's from
+#: its field metadata (:meth:`TakeoverScenario.parameters`).
 SYMBOLS: dict[str, str] = {
-    "spawn_rate": r"$\lambda$",
-    "alignment_skill": "$a$",
-    "detection": "$d$",
-    "capability_ratio": r"$\gamma$",
-    "sharpness": "$r$",
-    "entrenchment": r"$\delta$",
-    "power": r"$\beta$",
-    "entrenchment_weakening": "$w$",
-    "detection_scaling": r"$\kappa$",
-    "drift": r"$\rho$",
-    "utility_dimension": "dimension",
+    **{
+        name: info.legend_symbol
+        for name, info in TakeoverScenario.parameters().items()
+        if info.kind != "choice"
+    },
     "mean_offspring": "$m$",
     "alpha": r"$\alpha$",
     "beta": r"$\beta$",
@@ -61,7 +58,7 @@ SYMBOLS: dict[str, str] = {
 
 #: What each stored estimand is, in words, for table headers and colour bars.
 ESTIMAND_NAMES: dict[str, str] = {
-    "survival": "P(no top-level takeover after t)",
+    "no_takeover_after": "P(no top-level takeover after t)",
     "no_takeover_by": "P(no top-level takeover by t)",
     "supercoherence_by_horizon": "P(supercoherence by the horizon)",
     "law_of_n": "P(N = k)",
@@ -77,10 +74,14 @@ ESTIMAND_NAMES: dict[str, str] = {
     "coexistence": "P(coexistence)",
 }
 
+#: Per hazard family, the parameters only another family reads (field metadata).
 _HAZARD_PARAMETERS = {
-    "constant": ("entrenchment", "entrenchment_weakening", "power"),
-    "entrenchment": ("power",),
-    "power": ("entrenchment", "entrenchment_weakening"),
+    family: tuple(
+        name
+        for name, info in TakeoverScenario.parameters().items()
+        if info.family and info.family != family
+    )
+    for family in HAZARD_SHAPES
 }
 
 
@@ -100,8 +101,8 @@ def estimand_name(estimand: str) -> str:
 def ignored_parameters(point: Mapping[str, object]) -> set[str]:
     r"""The parameters of a takeover-scenario point that its model does not use.
 
-    ``entrenchment`` and ``entrenchment_weakening`` for a constant or power-law hazard,
-    ``power`` unless the hazard is a power law; with capability ratio
+    ``entrenchment_rate`` and ``entrenchment_weakening`` for a constant or power-law hazard,
+    ``power_exponent`` unless the hazard is a power law; with capability ratio
     :math:`\gamma = 1` every challenger has the incumbent's capability, so the contest
     sharpness (:math:`s(1) = 1/2` for every :math:`r`) and the detection scaling
     (:math:`c_n - c_0 = 0`) do not matter either.  Points of other engines (no ``hazard``
@@ -119,9 +120,9 @@ def ignored_parameters(point: Mapping[str, object]) -> set[str]:
     Examples
     --------
     >>> sorted(ignored_parameters({"hazard": "constant", "capability_ratio": 2.0}))
-    ['entrenchment', 'entrenchment_weakening', 'power']
+    ['entrenchment_rate', 'entrenchment_weakening', 'power_exponent']
     >>> sorted(ignored_parameters({"hazard": "entrenchment", "capability_ratio": 1.0}))
-    ['detection_scaling', 'power', 'sharpness']
+    ['detection_scaling', 'power_exponent', 'sharpness']
     >>> ignored_parameters({"alpha": 0.5})
     set()
     """
@@ -143,7 +144,7 @@ def relevant_parameters(point: Mapping[str, object], names: Iterable[str]) -> li
 
     Examples
     --------
-    >>> relevant_parameters({"hazard": "constant"}, ["hazard", "entrenchment", "drift"])
+    >>> relevant_parameters({"hazard": "constant"}, ["hazard", "entrenchment_rate", "drift"])
     ['hazard', 'drift']
     """
     ignored = ignored_parameters(point)
@@ -192,9 +193,9 @@ def group_label(rows: Sequence[Mapping[str, object]], varied: Sequence[str]) -> 
 
     Examples
     --------
-    >>> group_label([{"hazard": "entrenchment", "entrenchment": 0.25, "w": 0.0},
-    ...              {"hazard": "entrenchment", "entrenchment": 0.25, "w": 2.0}],
-    ...             ["hazard", "entrenchment", "w"])
+    >>> group_label([{"hazard": "entrenchment", "entrenchment_rate": 0.25, "w": 0.0},
+    ...              {"hazard": "entrenchment", "entrenchment_rate": 0.25, "w": 2.0}],
+    ...             ["hazard", "entrenchment_rate", "w"])
     'entrenchment hazard, $\\\\delta$ = 0.25'
     """
     rows = list(rows)

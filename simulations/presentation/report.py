@@ -43,6 +43,7 @@ from supercoherence.simulations.presentation.labels import (
     point_labels,
     varied_parameters,
 )
+from supercoherence.theory.scenario import TakeoverScenario
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -92,7 +93,14 @@ def _phase_figures(
     others = [v for v in varied if v not in numeric]
     combos = [()] if not others else sorted(set(map(tuple, points[others].to_numpy())))
     figures = {}
-    for combo in combos:
+    uniform = []
+    for combo in [*combos, None]:
+        if combo is None:  # every facet was uniform: draw the first rather than none
+            if figures or not uniform:
+                break
+            combo, forced = uniform[0], True
+        else:
+            forced = False
         chosen = dict(zip(others, combo, strict=True))
         mask_e = np.ones(len(estimates), dtype=bool)
         mask_b = None if boundary is None else np.ones(len(boundary), dtype=bool)
@@ -101,7 +109,10 @@ def _phase_figures(
             if boundary is not None:
                 mask_b &= (boundary[name] == value).to_numpy()
         part = estimates[mask_e & (estimates["estimand"] == estimand).to_numpy()]
-        if part["estimate"].nunique() < 2:
+        if part.empty:
+            continue
+        if part["estimate"].nunique() < 2 and not forced:
+            uniform.append(combo)  # a facet of one colour says less than the others
             continue
         ax = plot_phase_diagram(
             estimates[mask_e],
@@ -147,14 +158,15 @@ def _survival_figure(
     whatever its :math:`\delta`) are drawn once, labelled by what they share; the closed
     form is drawn smoothly from :math:`e^{-\Lambda_0(t)}`.
     """
-    from supercoherence.simulations.presentation.figures import plot_survival
+    from supercoherence.simulations.presentation.figures import plot_no_takeover_by
 
     rows = estimates[estimates["estimand"] == "no_takeover_by"]
     if rows.empty:
-        rows = estimates[estimates["estimand"] == "survival"]
+        rows = estimates[estimates["estimand"] == "no_takeover_after"]
         if rows["at"].nunique() < 3:  # two times are not a curve
             return None
-        ax = plot_survival(rows, estimand="survival", labels=point_labels(points, varied))
+        labels = point_labels(points, varied)
+        ax = plot_no_takeover_by(rows, estimand="no_takeover_after", labels=labels)
         ax.set_title("P(no top-level takeover after $t$)")
         return ax.figure
     curves = rows.groupby("point")["exact"].apply(lambda e: tuple(np.round(e.to_numpy(), 9)))
@@ -174,7 +186,7 @@ def _survival_figure(
             curve = _scenario_curve(records[first])
             if curve is not None:
                 closed[first] = curve
-    ax = plot_survival(rows[rows["point"].isin(keep)], labels=labels, closed_form=closed)
+    ax = plot_no_takeover_by(rows[rows["point"].isin(keep)], labels=labels, closed_form=closed)
     ax.set_title("First takeover: P(no top-level takeover by $t$)")
     return ax.figure
 
@@ -182,8 +194,32 @@ def _survival_figure(
 _MAX_LAW_PANELS = 4
 
 
-def _law_of_n_figure(estimates: pd.DataFrame, labels: dict[int, str]) -> Figure | None:
-    """Small multiples: the law of N at (up to four, evenly spread) points."""
+def _scenario_law(point: dict) -> object | None:
+    """``k -> P(N = k) = q_k prod_{j<k} (1 - q_j)`` of a takeover-scenario point."""
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    try:
+        scenario = TakeoverScenario.from_mapping(point)
+    except SupercoherenceError:
+        return None
+
+    def law(k: np.ndarray) -> np.ndarray:
+        q = np.asarray(scenario.never_overthrown_numeric(np.arange(int(np.max(k)) + 1)), float)
+        before = np.concatenate([[1.0], np.cumprod(1.0 - q)[:-1]])
+        return (q * before)[np.asarray(k, dtype=int)]
+
+    return law
+
+
+def _law_of_n_figure(
+    estimates: pd.DataFrame, labels: dict[int, str], table: pd.DataFrame | None = None
+) -> Figure | None:
+    """Small multiples: the law of N at (up to four, evenly spread) points.
+
+    With the study's points, the exact law is drawn at every count from 0 to the
+    largest estimated one (not only at the estimated counts), where it matches the
+    table's closed form.
+    """
     from supercoherence.simulations.presentation.figures import plot_law_of_n
     from supercoherence.simulations.presentation.style import theme
 
@@ -203,8 +239,17 @@ def _law_of_n_figure(estimates: pd.DataFrame, labels: dict[int, str]) -> Figure 
         fig = Figure(figsize=(3.2 * ncols, 2.8 * nrows + 0.4), layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        records = (
+            {}
+            if table is None
+            else {
+                int(r["point"]): {k: v for k, v in r.items() if k != "point"}
+                for r in table.to_dict("records")
+            }
+        )
         for ax, point in zip(axes, points, strict=False):
-            plot_law_of_n(rows, point=point, ax=ax)
+            law = _scenario_law(records[point]) if point in records else None
+            plot_law_of_n(rows, point=point, exact_law=law, ax=ax)
             ax.set_title(_wrap_terms(labels.get(point, f"point {point}")), fontsize=10)
             ax.set_ylim(0, 1.05)
             if ax is not axes[0] and ax.get_legend() is not None:
@@ -345,11 +390,14 @@ def _draw_figures(results: object) -> dict[str, Figure]:
     varied = _varied(results.points)
     figures: dict[str, Figure] = {}
     figures.update(_phase_figures(results.estimates, results.boundary, varied, results.points))
+    from supercoherence.simulations.presentation.verdict_section import verdict_figures
+
+    figures.update(verdict_figures(results, varied))
     survival = _survival_figure(results.estimates, results.points, varied)
     if survival is not None:
         figures["survival"] = survival
     labels = point_labels(results.points, varied)
-    law = _law_of_n_figure(results.estimates, labels)
+    law = _law_of_n_figure(results.estimates, labels, results.points)
     if law is not None:
         figures["law_of_n"] = law
     figures.update(_timeseries_figures(results.timeseries, labels))
@@ -618,18 +666,11 @@ def sensitivity_markdown(sensitivity: pd.DataFrame | None) -> str:
     return "\n".join(lines)
 
 
-#: Parameters in words with their symbol, for tables.
+#: Parameters in words with their symbol, for tables (the scenario's field metadata).
 PARAMETER_NAMES: dict[str, str] = {
-    "spawn_rate": r"spawn rate $\lambda$",
-    "alignment_skill": "alignment skill $a$",
-    "detection": "detection $d$",
-    "capability_ratio": r"capability ratio $\gamma$",
-    "sharpness": "sharpness $r$",
-    "entrenchment": r"entrenchment $\delta$",
-    "power": r"hazard exponent $\beta$",
-    "entrenchment_weakening": "weakening $w$",
-    "detection_scaling": r"detection scaling $\kappa$",
-    "drift": r"drift $\rho$",
+    name: info.table_name
+    for name, info in TakeoverScenario.parameters().items()
+    if info.kind != "choice"
 }
 
 
@@ -715,6 +756,7 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
     sections = [
         f"# {title}",
         f"## The question\n\n{study.description or study.name}",
+        *_answer_section(study, results),
         f"## Parameters\n\n{_parameters_markdown(study, varied, results.points)}",
         "## Derived conditions\n\n"
         + conditions_markdown(points, study.engine, conditions=conditions, limit=_HEADLINE_ROWS),
@@ -741,6 +783,18 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
         appendix.append(
             f"## Theory against simulation\n\n{_boundary_markdown(results.boundary, varied)}"
         )
+    from supercoherence.simulations.presentation.predictions_section import (
+        predictions_markdown,
+    )
+    from supercoherence.simulations.presentation.verdict_section import verdict_sections
+
+    predictions = predictions_markdown(estimates, varied)
+    if predictions:  # the nested model's independent-contest and mean-field predictions
+        sections.append(f"## Nesting and the mean field\n\n{predictions}")
+    verdict_summary, verdict_appendix = verdict_sections(results, varied, limit=_HEADLINE_ROWS)
+    if verdict_summary:
+        sections.append(verdict_summary)
+        appendix.append(verdict_appendix)
     sobol = sensitivity_markdown(getattr(results, "sensitivity", None))
     if sobol:
         sections.append(
@@ -749,7 +803,7 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
             "($S_1$) and with its interactions ($S_T$), with SALib's 95% "
             f"bootstrap half-widths.\n\n{sobol}"
         )
-    on_grid = estimates["estimand"].isin(["survival", "no_takeover_by"]).to_numpy()
+    on_grid = estimates["estimand"].isin(["no_takeover_after", "no_takeover_by"]).to_numpy()
     agreement = (
         f"{_agreement_summary(estimates, results.manifest)} "
         "$z = (\\hat\\theta - \\theta) / \\mathrm{SE}$; the interval is 95% "
@@ -795,6 +849,23 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
         markdown_to_html(page, title=study.name, base=root), encoding="utf-8"
     )
     return path
+
+
+def _answer_section(study: object, results: object) -> list[str]:
+    """``["## The answer ..."]`` in sentences with numbers, where the theory has one.
+
+    The sentences come from :func:`supercoherence.theory.selection.study_answer` (the
+    selection engine, and chain studies over training regimes); other studies: ``[]``.
+    """
+    from supercoherence.theory.selection import study_answer
+
+    text = study_answer(
+        study.engine,
+        results.points.to_dict("records"),
+        results.estimates.to_dict("records"),
+        study.engine_options,
+    )
+    return [f"## The answer\n\n{text}"] if text else []
 
 
 #: Rows of the headline table of report.md (the appendix has every point).
@@ -913,7 +984,7 @@ def math_svg(tex: str, *, display: bool = False) -> tuple[str, float] | None:
     >>> data, depth = math_svg(r"\prod_{n} (1 - q_n) > 0")
     >>> data[:8], depth > 0
     ('PD94bWwg', True)
-    >>> math_svg(r"egin{cases} 1 \end{cases}") is None
+    >>> math_svg(r"\begin{cases} 1 \end{cases}") is None
     True
     """
     import base64

@@ -25,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from supercoherence.theory.scenario import TakeoverScenario
+
 __all__ = [
     "COLOR_MAP",
     "EXACT_COLOR",
@@ -57,20 +59,19 @@ FIGSIZE: tuple[float, float] = (6.4, 4.0)
 #: Screen resolution; PNG files are written at twice this.
 SCREEN_DPI = 100
 
-#: Axis labels of the study-file parameters: name, symbol and unit.
+#: Axis labels of the study-file parameters: name, symbol and unit (the scenario's from
+#: its field metadata, :meth:`TakeoverScenario.parameters`).
 PARAMETER_LABELS: dict[str, str] = {
-    "spawn_rate": r"spawn rate $\lambda$ (per unit time)",
-    "alignment_skill": r"alignment skill $a$ (probability)",
-    "detection": r"detection $d$ (probability)",
-    "capability_ratio": r"capability ratio $\gamma = c_\mathrm{mesa}/c_\mathrm{base}$",
-    "sharpness": r"contest sharpness $r$",
-    "entrenchment": r"entrenchment rate $\delta$ (per unit time)",
-    "power": r"hazard decay exponent $\beta$",
-    "entrenchment_weakening": r"entrenchment weakening $w$",
-    "detection_scaling": r"detection scaling $\kappa$ (per unit capability)",
-    "drift": r"drift correlation $\rho$",
-    "utility_dimension": "utility dimension (count)",
+    **{
+        name: info.axis_label
+        for name, info in TakeoverScenario.parameters().items()
+        if info.kind != "choice"
+    },
     "mean_offspring": r"mean offspring $m$ (count)",
+    # Lotka-Volterra competition (studies/competition.toml): dimensionless coefficients
+    "alpha": r"$\alpha$ (mesa on base)",
+    "beta": r"$\beta$ (base on mesa)",
+    "initial_mesa": r"initial mesa share $y_0$",
 }
 
 

@@ -12,8 +12,9 @@ The subpackages live in the repository's top-level folders ``theory/``,
 installs them under this single import root.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+# A literal (equal to pyproject's version, a test checks), not importlib.metadata: the
+# metadata machinery costs ~70 ms of every start-up, several times `python -c pass`.
+from supercoherence._version import __version__
 from supercoherence.errors import (
     ExpressionError,
     GraphError,
@@ -21,11 +22,6 @@ from supercoherence.errors import (
     StudyFileError,
     SupercoherenceError,
 )
-
-try:
-    __version__ = version("supercoherence")
-except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
-    __version__ = "0.0.0"
 
 __all__ = [
     "ExpressionError",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import ipyvuetify as vw
+import numpy as np
 import solara
 
 from supercoherence.models.nested import app
+from supercoherence.theory.nested import NestedDynamics, mean_field
 from supercoherence.theory.scenario import TakeoverScenario
 
 
@@ -29,7 +31,7 @@ def _wait_for(box, text: str, timeout: float = 60.0) -> str:
 def test_recursion_page_sliders_drive_the_numbers() -> None:
     _, rc = solara.render(app.RecursionPage(), handle_error=False)
     sliders = {s.widget.label: s.widget for s in rc.find(vw.Slider)}
-    assert {"spawn_rate", "entrenchment_weakening", "detection"} <= set(sliders)
+    assert {"spawn_rate", "entrenchment_weakening", "entrenchment_rate"} <= set(sliders)
     before = _wait_for(rc, 'id="rec-recurrence"')
     want = app.closed_forms(TakeoverScenario().to_mapping())
     assert "supercoherence almost surely" in before and want["outcome"] in before
@@ -41,32 +43,62 @@ def test_recursion_page_sliders_drive_the_numbers() -> None:
     rc.close()
 
 
-def test_model_page_sliders_reset_the_model() -> None:
-    model = app.AppModel(
-        **{
-            k: (v["value"] if isinstance(v, dict) else v)
-            for k, v in app.model_params(horizon=30).items()
-        }
-    )
-    from mesa.visualization import SolaraViz
-
-    page = SolaraViz(
-        model,
-        components=[(app.TreeView, 0), (app.SeriesView, 0), (app.TheoryView, 0)],
-        model_params=app.model_params(horizon=30),
-    )
-    # SolaraViz puts its inputs in a Sidebar, which an AppLayout hosts (as `solara run` does).
-    _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
-    assert 'class="nesting-tree"' in _html(rc) and 'id="model-outcome"' in _html(rc)
+def test_model_page_sliders_reset_the_interacting_model() -> None:
+    # The page as `solara run` hosts it: SolaraViz's inputs go to AppLayout's sidebar.
+    _, rc = solara.render(solara.AppLayout(children=[app.ModelPage()]), handle_error=False)
+    shown = _html(rc)
+    assert 'class="nesting-tree"' in shown and 'id="model-outcome"' in shown
+    assert "Interacting" in shown  # the app starts away from the independent-contest limit
     sliders = {s.widget.label: s.widget for s in rc.find(vw.Slider)}
-    assert "spawn_rate" in sliders and "entrenchment_weakening" in sliders
-    sliders["entrenchment_weakening"].v_model = 1.0
+    assert {"spawn_rate", "entrenchment_weakening", "challenge_rate", "active_share"} <= set(
+        sliders
+    )
+    # Move a scenario slider and an interaction slider, then Reset: a new model with both.
+    sliders["entrenchment_weakening"].v_model = 0.0
+    sliders["challenge_rate"].v_model = 0.0
+    sliders["active_share"].v_model = 0.0
+    sliders["shift_rate"].v_model = 0.0
     rc.find(vw.Btn, children=["Reset"]).widget.click()
-    shown = _wait_for(rc, "recursion forever with positive probability")
-    assert 'id="model-recurrence"' in shown
+    shown = _wait_for(rc, "supercoherence almost surely")
+    assert "Independent-contest limit" in shown
+    forms = app.closed_forms({**app.MODEL_START, "entrenchment_weakening": 0.0})
+    assert f'data-value="{forms["q"][:3]!r}"' in shown
     rc.find(vw.Btn, children=["Step"]).widget.click()
-    assert 'data-step="1"' in _html(rc)
+    assert 'data-step="1"' in _wait_for(rc, 'data-step="1"')
     rc.close()
+
+
+def test_model_page_shows_an_invalid_point_instead_of_numbers() -> None:
+    _, rc = solara.render(solara.AppLayout(children=[app.ModelPage()]), handle_error=False)
+    sliders = {s.widget.label: s.widget for s in rc.find(vw.Slider)}
+    sliders["capability_ratio"].v_model = 0.5
+    sliders["detection_scaling"].v_model = 2.0  # above -log(1 - 0.5): detection < 0
+    rc.find(vw.Btn, children=["Reset"]).widget.click()
+    alert = rc.find(vw.Alert, class_="parameter-error")
+    alert.wait_for(timeout=30)
+    assert "detection_scaling = 2.0 is out of range" in str(alert.widget.children)
+    assert 'id="model-outcome"' not in _html(rc)  # no number is shown
+    sliders["detection_scaling"].v_model = 0.5
+    rc.find(vw.Btn, children=["Reset"]).widget.click()
+    assert 'id="model-outcome"' in _wait_for(rc, 'id="model-outcome"')
+    rc.close()
+
+
+def test_model_theory_beside_the_simulation() -> None:
+    """The predicted survival is the theory layer's: e^-Lambda_0(t) and the mean field."""
+    model = app.AppModel(horizon=12, seed=2, challenge_rate=1.0, active_share=0.5, nesting=True)
+    theory = app.model_theory(model)
+    sc = model.takeover_scenario
+    t = np.arange(13.0)
+    assert np.allclose(
+        theory["independent"], np.exp(-sc.cumulative_hazard(np.zeros_like(t), t)), rtol=1e-15
+    )
+    mf = mean_field(sc, model.dynamics, 12, deceptive_share=model.deceptive_share)
+    assert theory["mean_field"] == [1.0, *mf.survival.tolist()]
+    assert theory["mean_field"][-1] < theory["independent"][-1]  # challengers add hazard
+    assert not theory["limit"] and model.dynamics != NestedDynamics()
+    limit = app.model_theory(app.AppModel(horizon=12, seed=2))
+    assert limit["limit"] and np.allclose(limit["mean_field"], limit["independent"], rtol=1e-12)
 
 
 def test_components_of_a_model() -> None:
@@ -75,5 +107,7 @@ def test_components_of_a_model() -> None:
         model.step()
     svg = app.tree_svg(model.graph)
     assert svg.count("<circle") == model.graph.number_of_nodes()
+    big = app.tree_svg(model.graph, max_nodes=3)
+    assert big.count("<circle") == min(3, model.graph.number_of_nodes())
     _, rc = solara.render(solara.Column(children=[app.SeriesView(model)]), handle_error=False)
-    assert "coherence" in _html(rc)
+    assert "coherence" in _html(rc) and "alignment_with_original" in _html(rc)

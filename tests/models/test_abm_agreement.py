@@ -22,7 +22,7 @@ ESCALATING = TakeoverScenario(
     capability_ratio=1.5,
     sharpness=1.0,
     hazard="entrenchment",
-    entrenchment=1.0,
+    entrenchment_rate=1.0,
     detection_scaling=0.3,
     drift=0.6,
 )
@@ -31,7 +31,12 @@ CONSTANT = TakeoverScenario(
     spawn_rate=3.0, alignment_skill=0.0, detection=0.0, hazard="constant", drift=0.0
 )
 POWER = TakeoverScenario(
-    spawn_rate=1.0, alignment_skill=0.2, detection=0.1, hazard="power", power=2.5, drift=0.8
+    spawn_rate=1.0,
+    alignment_skill=0.2,
+    detection=0.1,
+    hazard="power",
+    power_exponent=2.5,
+    drift=0.8,
 )
 
 
@@ -47,7 +52,7 @@ def _proportion(hits: np.ndarray, exact: float, what: str) -> None:
 
 def _law_of_n(scenario: TakeoverScenario, kmax: int) -> np.ndarray:
     """P(N = k), k = 0..kmax, from q_k (the dichotomy theorem's product form)."""
-    q = np.asarray(scenario.q(np.arange(kmax + 1)))
+    q = np.asarray(scenario.never_overthrown_numeric(np.arange(kmax + 1)))
     reach = np.concatenate([[1.0], np.cumprod(1 - q)[:-1]])
     return reach * q
 

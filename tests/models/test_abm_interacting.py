@@ -19,7 +19,7 @@ ESCALATING = TakeoverScenario(
     detection=0.2,
     capability_ratio=1.5,
     hazard="entrenchment",
-    entrenchment=1.0,
+    entrenchment_rate=1.0,
     detection_scaling=0.3,
     drift=0.6,
 )

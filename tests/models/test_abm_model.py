@@ -23,7 +23,7 @@ BUSY = TakeoverScenario(
     detection=0.1,
     capability_ratio=1.2,
     hazard="power",
-    power=1.5,
+    power_exponent=1.5,
     drift=0.7,
 )
 
@@ -142,7 +142,7 @@ def test_collect_agents_records_per_agent_history_only_when_asked():
     [
         TakeoverScenario(hazard="constant", capability_ratio=2.0, detection_scaling=0.5),
         TakeoverScenario(hazard="entrenchment", entrenchment_weakening=1.0, capability_ratio=1.5),
-        TakeoverScenario(hazard="power", power=0.7),
+        TakeoverScenario(hazard="power", power_exponent=0.7),
     ],
     ids=["constant", "entrenchment", "power"],
 )

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from supercoherence.models.engine import ChainLaw, estimate_survival_law, simulate_chain
+from supercoherence.models.engine import ChainLaw, estimate_tail_law, simulate_chain
 from supercoherence.theory import symbols as S
 from supercoherence.theory.recursion import (
     expected_takeovers,
     stationary_law,
-    survival_probability,
+    tail_probability,
     takeovers_by_horizon,
 )
 from supercoherence.theory.scenario import TakeoverScenario
@@ -43,7 +43,7 @@ POINTS = [
     Point("rho=1", 0.2, kwargs=(("drift", 1.0),)),
     Point("rho=-1", 0.4, kwargs=(("drift", -1.0),)),
     Point("constant hazard", TakeoverScenario(hazard="constant", drift=0.7), max_takeovers=30),
-    Point("entrenchment", TakeoverScenario(spawn_rate=2, entrenchment=0.5, drift=0.6)),
+    Point("entrenchment", TakeoverScenario(spawn_rate=2, entrenchment_rate=0.5, drift=0.6)),
     Point(
         "entrenchment + escalation",
         TakeoverScenario(
@@ -56,10 +56,12 @@ POINTS = [
     ),
     Point(
         "weakening entrenchment",
-        TakeoverScenario(spawn_rate=1, entrenchment=2, entrenchment_weakening=1, drift=0.9),
+        TakeoverScenario(spawn_rate=1, entrenchment_rate=2, entrenchment_weakening=1, drift=0.9),
     ),
-    Point("power beta=0.8", TakeoverScenario(hazard="power", power=0.8, drift=0.5), 30),
-    Point("power beta=3", TakeoverScenario(hazard="power", power=3, spawn_rate=3, drift=0.3)),
+    Point("power beta=0.8", TakeoverScenario(hazard="power", power_exponent=0.8, drift=0.5), 30),
+    Point(
+        "power beta=3", TakeoverScenario(hazard="power", power_exponent=3, spawn_rate=3, drift=0.3)
+    ),
 ]
 IDS = [p.label for p in POINTS]
 
@@ -75,14 +77,14 @@ def _run(point: Point, replicates: int, seed: int, horizon: float = np.inf):
     )
 
 
-def _exact_survival(point: Point) -> np.ndarray:
+def _exact_tail(point: Point) -> np.ndarray:
     """P(N >= n) = prod_{k<n} (1 - q_k), n = 0..M, with q_k from the theory layer."""
     levels = np.arange(point.max_takeovers)
     if isinstance(point.model, TakeoverScenario):
-        q = np.asarray(point.model.q(levels), dtype=float)
-        return np.concatenate([[1.0], np.cumprod(1.0 - q)])
+        q = np.asarray(point.model.never_overthrown_numeric(levels), dtype=float)
+        return tail_probability(q, np.arange(point.max_takeovers + 1))
     law = ChainLaw.from_model(point.model, point.max_takeovers, **dict(point.kwargs))
-    return survival_probability(law.q.tolist(), np.arange(point.max_takeovers + 1))
+    return tail_probability(law.q.tolist(), np.arange(point.max_takeovers + 1))
 
 
 def _assert_binomial(estimate, exact, replicates, label):
@@ -99,8 +101,8 @@ def _assert_mean(est, exact, label):
 def _check_point(point: Point, replicates: int, seed: int) -> None:
     res = _run(point, replicates, seed)
     summary = res.summary
-    survival = _exact_survival(point)
-    _assert_binomial(summary.survival_law().estimate, survival, replicates, point.label)
+    survival = _exact_tail(point)
+    _assert_binomial(summary.tail_law().estimate, survival, replicates, point.label)
     # E[min(N, M)] = sum_{n=1}^{M} P(N >= n); E[w_K . w_0] = E[rho^min(N, M)].
     _assert_mean(summary.mean_takeovers(), survival[1:].sum(), point.label)
     rho = res.law.drift
@@ -142,10 +144,10 @@ def test_stationary_law_from_theory():
     assert expected_takeovers(q).value == pytest.approx(3.0)
 
 
-def test_survival_law_counts_against_telescoping_product():
+def test_tail_law_counts_against_telescoping_product():
     replicates = 400_000
-    counts = estimate_survival_law(lambda n: 1 / (n + 2) ** 2, 1000, replicates, seed=4)
-    exact = survival_probability("1/(n+2)**2", np.arange(1001))
+    counts = estimate_tail_law(lambda n: 1 / (n + 2) ** 2, 1000, replicates, seed=4)
+    exact = tail_probability("1/(n+2)**2", np.arange(1001))
     _assert_binomial(counts / replicates, exact, replicates, "1/(n+2)^2")
 
 
@@ -154,8 +156,8 @@ def test_survival_law_counts_against_telescoping_product():
     [
         TakeoverScenario(hazard="constant"),
         TakeoverScenario(hazard="entrenchment", spawn_rate=3),
-        TakeoverScenario(hazard="power", power=0.7),
-        TakeoverScenario(hazard="power", power=2.5, spawn_rate=2),
+        TakeoverScenario(hazard="power", power_exponent=0.7),
+        TakeoverScenario(hazard="power", power_exponent=2.5, spawn_rate=2),
         TakeoverScenario(capability_ratio=2, detection_scaling=1, hazard="constant"),
     ],
     ids=["constant", "entrenchment", "power<=1", "power>1", "escalation"],
@@ -193,8 +195,8 @@ def test_takeovers_by_horizon_under_escalation(replicates):
 
 
 @pytest.mark.slow
-def test_survival_law_ten_million():
+def test_tail_law_ten_million():
     replicates = 10**7
-    counts = estimate_survival_law(lambda n: 1 / (n + 2) ** 2, 1000, replicates, seed=7)
-    exact = survival_probability("1/(n+2)**2", np.arange(1001))
+    counts = estimate_tail_law(lambda n: 1 / (n + 2) ** 2, 1000, replicates, seed=7)
+    exact = tail_probability("1/(n+2)**2", np.arange(1001))
     _assert_binomial(counts / replicates, exact, replicates, "1/(n+2)^2, 10^7")

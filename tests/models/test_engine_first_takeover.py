@@ -29,13 +29,18 @@ SCENARIOS = {
         detection=0.2,
         capability_ratio=1.5,
         hazard="entrenchment",
-        entrenchment=0.7,
+        entrenchment_rate=0.7,
         detection_scaling=0.3,
         drift=0.6,
     ),
     # integrable power hazard: beta > 1
     "power": TakeoverScenario(
-        spawn_rate=1.0, alignment_skill=0.2, detection=0.1, hazard="power", power=2.5, drift=0.8
+        spawn_rate=1.0,
+        alignment_skill=0.2,
+        detection=0.1,
+        hazard="power",
+        power_exponent=2.5,
+        drift=0.8,
     ),
     # constant hazard: the first takeover time is exponential with rate h_0
     "constant": TakeoverScenario(
@@ -106,7 +111,7 @@ def test_chain_without_a_clock_has_no_first_takeover_time():
 
 
 def test_chain_with_zero_hazard_never_has_a_takeover():
-    scenario = TakeoverScenario(spawn_rate=0.0, hazard="power", power=0.5)
+    scenario = TakeoverScenario(spawn_rate=0.0, hazard="power", power_exponent=0.5)
     table = simulate_chain(scenario, 100, seed=1, horizon=10.0).table
     assert np.isinf(table["first_takeover_time"]).all()
 

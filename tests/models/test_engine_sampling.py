@@ -14,7 +14,7 @@ from supercoherence.errors import ParameterError
 from supercoherence.models.engine import (
     STREAM_BLOCK,
     ChainLaw,
-    estimate_survival_law,
+    estimate_tail_law,
     simulate_chain,
 )
 from supercoherence.models.engine.sampling import (
@@ -43,7 +43,7 @@ def _brute_force_count(survival: np.ndarray, u: np.ndarray) -> np.ndarray:
     seed=st.integers(0, 2**32),
 )
 def test_guide_table_equals_brute_force_search(q, seed):
-    survival = ChainLaw.from_model(q, len(q)).survival()
+    survival = ChainLaw.from_model(q, len(q)).tail_law()
     raw = np.random.default_rng(seed).bit_generator.random_raw(4000)
     # Words whose uniform sits exactly on a cell edge or a threshold.
     edges = (np.arange(0, 2**16, 997, dtype=np.uint64) << np.uint64(48)) | np.uint64(0)
@@ -147,10 +147,39 @@ def test_seed_forms_and_determinism():
     assert not np.array_equal(a["n_takeovers"], c["n_takeovers"])
 
 
-def test_survival_law_path_draws_the_same_n_as_the_table():
+def test_a_passed_generator_is_consumed_not_rewound():
+    # numpy's semantics: a Generator is a stream in use; an int names a stream
+    g = np.random.default_rng(11)
+    first = simulate_chain(0.3, 200, seed=g, max_takeovers=40).table["n_takeovers"]
+    second = simulate_chain(0.3, 200, seed=g, max_takeovers=40).table["n_takeovers"]
+    assert not np.array_equal(first, second)
+    again = simulate_chain(0.3, 200, seed=np.random.default_rng(11), max_takeovers=40).table
+    np.testing.assert_array_equal(first, again["n_takeovers"])
+    same = [simulate_chain(0.3, 200, seed=11, max_takeovers=40).table["n_takeovers"] for _ in "ab"]
+    np.testing.assert_array_equal(*same)
+
+
+@pytest.mark.parametrize("horizon", [np.inf, 2.0])
+@pytest.mark.parametrize(
+    "columns", [["final_alignment"], ["n_takeovers"], ["first_takeover_time", "final_alignment"]]
+)
+def test_columns_left_out_change_none_of_the_others(columns, horizon):
+    # the variates of a column not asked for are skipped in their streams, not reused
+    scenario = TakeoverScenario(
+        spawn_rate=2, capability_ratio=1.2, detection_scaling=0.3, drift=0.7, utility_dimension=2
+    )
+    replicates = STREAM_BLOCK + 321
+    full = simulate_chain(scenario, replicates, seed=4, horizon=horizon).table
+    part = simulate_chain(scenario, replicates, seed=4, horizon=horizon, columns=columns).table
+    assert set(columns) <= set(part) <= set(full)
+    for name, column in part.items():
+        np.testing.assert_array_equal(column, full[name], err_msg=name)
+
+
+def test_tail_law_path_draws_the_same_n_as_the_table():
     q = lambda n: 0.2 / (1 + n)  # noqa: E731
     replicates = STREAM_BLOCK + 10
-    counts = estimate_survival_law(q, 30, replicates, seed=3)
+    counts = estimate_tail_law(q, 30, replicates, seed=3)
     n = simulate_chain(q, replicates, seed=3, max_takeovers=30, keep_replicates=True).table
     expected = [np.count_nonzero(n["n_takeovers"] >= k) for k in range(31)]
     np.testing.assert_array_equal(counts, expected)
@@ -173,7 +202,7 @@ def test_summary_equals_table_statistics():
 def test_memory_is_flat_without_the_table():
     tracemalloc.start()
     simulate_chain(0.5, 2 * 10**6, seed=0, max_takeovers=64, keep_replicates=False)
-    estimate_survival_law(0.5, 1000, 2 * 10**6, seed=0)
+    estimate_tail_law(0.5, 1000, 2 * 10**6, seed=0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     table_bytes = 2 * 10**6 * (8 + 1 + 8 + 8 + 8)
@@ -199,8 +228,8 @@ def test_memory_is_flat_without_the_table():
         (lambda: simulate_chain(0.5, 10, seed=0, utility_dimension=1), "utility_dimension"),
         (lambda: simulate_chain(TakeoverScenario(), 10, seed=0, drift=0.5), "drift"),
         (lambda: simulate_chain(0.5, 10, seed=-1), "seed"),
-        (lambda: estimate_survival_law(0.5, 0, 10, seed=0), "n_max"),
-        (lambda: estimate_survival_law(0.5, 10, 0, seed=0), "replicates"),
+        (lambda: estimate_tail_law(0.5, 0, 10, seed=0), "n_max"),
+        (lambda: estimate_tail_law(0.5, 10, 0, seed=0), "replicates"),
         (lambda: simulate_chain(0.5, 10, seed=0, keep_replicates=False).table, "keep_replicates"),
     ],
 )

@@ -71,3 +71,26 @@ def test_seeded_and_validated():
     with pytest.raises(ParameterError) as info:
         simulate_selection(SEL.SelectionParams(optimizer_ness=(0.0, 0.5, 1.0)), 8, 5)
     assert info.value.name == "optimizer_ness"
+
+
+def test_training_regime_sets_the_optimizers_hazard_and_the_moran_law_holds():
+    from supercoherence.theory import training as T
+
+    crit = []
+    for n in (1, 16, 256, 4096):
+        p = SEL.SelectionParams.from_mapping({"search_strength": n, "speed_penalty": 0.0})
+        reg = T.TrainingRegime(search_strength=n, speed_penalty=0.0)
+        out = T.regime_probabilities(reg)
+        h0 = out["mesa"] * (1 - out["alignment_skill"]) * 0.5 * 0.5
+        assert float(SEL.critical_search_advantage(p)) == pytest.approx(h0, rel=1e-9)
+        crit.append(h0)
+    assert all(b > a for a, b in zip(crit, crit[1:], strict=False)) and crit[-1] < 0.25
+    p = SEL.SelectionParams.from_mapping(
+        {"search_strength": 256, "speed_penalty": 0.0, "search_advantage": 0.1}
+    )
+    table = simulate_selection(p, 12, 6000, seed=77)
+    est, se = fixation_estimate(table)
+    assert abs(est - SEL.coherent_fixation(p, 12)) < 4 * se
+    with pytest.raises(ParameterError) as info:
+        SEL.SelectionParams.from_mapping({"search_strength": 4, "complexity_penalty": -1})
+    assert info.value.name == "complexity_penalty"

@@ -185,13 +185,13 @@ def test_export_shows_which_steps_are_cited():
 
 
 def test_unavailable_engine_is_not_checked():
-    from supercoherence.proofs.checkers import Check, Outcome
+    from supercoherence.proofs.checkers import Check, CheckOutcome
 
     class Unavailable(Check):
         engine = "coq"
 
-        def run(self) -> Outcome:
-            return Outcome("unavailable", "coq", "coq is not installed")
+        def run(self) -> CheckOutcome:
+            return CheckOutcome("unavailable", "coq", "coq is not installed")
 
         @property
         def latex(self) -> str:

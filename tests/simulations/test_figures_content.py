@@ -17,9 +17,9 @@ from supercoherence.simulations import parse_study, run_study
 from supercoherence.simulations.presentation.figures import (
     plot_extinction,
     plot_law_of_n,
+    plot_no_takeover_by,
     plot_phase_diagram,
     plot_phase_portrait,
-    plot_survival,
     plot_timeseries,
     plot_value_drift,
     save_figure,
@@ -48,7 +48,7 @@ def dichotomy(tmp_path_factory):
             "parameters": {
                 **FIXED,
                 "hazard": "entrenchment",
-                "entrenchment": {"values": [0.25, 1.0]},
+                "entrenchment_rate": {"values": [0.25, 1.0]},
                 "entrenchment_weakening": {"values": [0.0, 2.0]},
             },
             "outputs": {
@@ -66,14 +66,14 @@ def _scenario(row: pd.Series) -> TakeoverScenario:
     return TakeoverScenario(
         **FIXED,
         hazard="entrenchment",
-        entrenchment=row["entrenchment"],
+        entrenchment_rate=row["entrenchment_rate"],
         entrenchment_weakening=row["entrenchment_weakening"],
     )
 
 
 def test_survival_curves_draw_the_closed_form_exp_minus_cumulative_hazard(dichotomy):
     rows = dichotomy.estimates
-    ax = plot_survival(rows)
+    ax = plot_no_takeover_by(rows)
     assert ax.get_xlabel() == "time $t$ (model time units)"
     assert ax.get_ylabel() == "P(no top-level takeover by $t$)"
     lines = {line.get_label(): line for line in ax.get_lines()}
@@ -101,7 +101,9 @@ def test_law_of_n_bars_against_the_exact_law(dichotomy):
     ax = plot_law_of_n(rows, point=point)
     assert len(ax.patches) == 4  # one bar per k in counts
     exact = next(line for line in ax.get_lines() if line.get_label() == "exact law")
-    q = _scenario(dichotomy.points.set_index("point").loc[point]).q(np.arange(4))
+    q = _scenario(dichotomy.points.set_index("point").loc[point]).never_overthrown_numeric(
+        np.arange(4)
+    )
     np.testing.assert_allclose(
         exact.get_ydata(), recursion.count_probability(q, np.arange(4)), rtol=1e-9
     )
@@ -112,7 +114,10 @@ def test_law_of_n_bars_against_the_exact_law(dichotomy):
 
 def test_phase_diagram_shows_estimate_and_analytic_boundary(dichotomy):
     ax = plot_phase_diagram(
-        dichotomy.estimates, "entrenchment", "entrenchment_weakening", boundary=dichotomy.boundary
+        dichotomy.estimates,
+        "entrenchment_rate",
+        "entrenchment_weakening",
+        boundary=dichotomy.boundary,
     )
     assert ax.get_xlabel().startswith("entrenchment rate")
     assert ax.get_ylabel().startswith("entrenchment weakening")
@@ -143,7 +148,9 @@ def test_value_drift_against_rho_to_the_n():
 
 
 def test_coherence_and_tenure_over_time_from_the_mesa_model():
-    scenario = TakeoverScenario(spawn_rate=4.0, hazard="entrenchment", entrenchment=0.5, drift=0.5)
+    scenario = TakeoverScenario(
+        spawn_rate=4.0, hazard="entrenchment", entrenchment_rate=0.5, drift=0.5
+    )
     result = simulate_abm(scenario, 20, seed=4, horizon=10, nesting=True, timeseries=True)
     series = result.timeseries.assign(point=0)
     # drifted mesa-optimizers hold resources, so coherence falls below 1
@@ -206,7 +213,7 @@ def test_extinction_curve_with_critical_point_and_monte_carlo():
 
 
 def test_figures_are_saved_as_png_at_twice_the_screen_resolution_svg_and_pdf(tmp_path, dichotomy):
-    ax = plot_survival(dichotomy.estimates)
+    ax = plot_no_takeover_by(dichotomy.estimates)
     paths = save_figure(ax.figure, tmp_path / "survival")
     assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
     from matplotlib.image import imread
@@ -216,3 +223,46 @@ def test_figures_are_saved_as_png_at_twice_the_screen_resolution_svg_and_pdf(tmp
     assert width >= 1.5 * inches[0] * ax.figure.dpi  # 2x dpi, less the tight bbox trim
     assert paths[1].read_text().lstrip().startswith("<?xml")
     assert paths[2].read_bytes().startswith(b"%PDF")
+
+
+def test_escalation_q_n_is_typeset_with_named_h_n_not_stacked_exponentials() -> None:
+    import re
+
+    from supercoherence.simulations.presentation.formulas import (
+        conditions_markdown,
+        derive_conditions,
+    )
+    from supercoherence.simulations.study import load_study
+
+    study = load_study("escalation", check_points=False)
+    points = [p for p in study.points if p["hazard"] == "entrenchment"][:2]
+    conditions = derive_conditions(points, "chain")
+    markdown = conditions_markdown(points, "chain", conditions=conditions)
+    table = markdown[markdown.index("| points |") :]
+    assert not re.search(r"\d{9,}", table), table  # no 17-digit binary fractions
+    for condition in conditions:
+        text = condition.q_display
+        assert text.startswith(r"q_n = e^{-h_n/\delta_n}") and "h_n = " in text
+        scenario = TakeoverScenario.from_mapping(points[condition.points[0]])
+        h0 = float(re.search(r"h_n = ([0-9.]+)", text)[1])
+        assert h0 == pytest.approx(float(scenario.hazard_scale(0)), rel=5e-4)
+        kappa, gamma = re.search(r"e\^\{-([0-9.]+)\\,\(([0-9.]+)\^\{n\} - 1\)\}", text).groups()
+        n = np.arange(6)
+        expected = h0 * np.exp(-float(kappa) * (float(gamma) ** n - 1))
+        np.testing.assert_allclose(scenario.hazard_scale(n), expected, rtol=5e-4)
+
+
+def test_law_of_n_exact_law_is_drawn_at_every_count() -> None:
+    # counts 0, 1, 2, 5 estimated: the exact law is drawn at 0..5, not joined 2 -> 5
+    q = 0.4
+    k = np.array([0.0, 1.0, 2.0, 5.0])
+    law = q * (1 - q) ** k
+    df = pd.DataFrame({"point": 0, "estimand": "law_of_n", "at": k, "estimate": law, "exact": law})
+    ax = plot_law_of_n(df, exact_law=lambda kk: q * (1 - q) ** np.asarray(kk, dtype=float))
+    line = next(line for line in ax.get_lines() if line.get_label() == "exact law")
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(6.0))
+    np.testing.assert_allclose(line.get_ydata(), q * (1 - q) ** np.arange(6.0))
+    # a callable that disagrees with the table's closed form is not drawn
+    ax = plot_law_of_n(df, exact_law=lambda kk: np.zeros(len(kk)))
+    line = next(line for line in ax.get_lines() if line.get_label() == "exact law")
+    np.testing.assert_array_equal(line.get_xdata(), k)

@@ -11,8 +11,8 @@ from matplotlib.collections import PathCollection, QuadMesh
 from supercoherence.simulations import parse_study, run_study
 from supercoherence.simulations.presentation.figures import (
     plot_law_of_n,
+    plot_no_takeover_by,
     plot_phase_diagram,
-    plot_survival,
     plot_timeseries,
 )
 from supercoherence.simulations.presentation.labels import (
@@ -84,9 +84,13 @@ def test_timeseries_legend_names_the_varied_parameter_not_a_data_column():
 
 
 def test_a_parameter_the_model_ignores_is_not_in_the_label():
-    assert "entrenchment" in ignored_parameters({"hazard": "constant"})
+    assert "entrenchment_rate" in ignored_parameters({"hazard": "constant"})
     points = pd.DataFrame(
-        {"point": [0, 1], "hazard": ["constant", "entrenchment"], "entrenchment": [0.125, 0.125]}
+        {
+            "point": [0, 1],
+            "hazard": ["constant", "entrenchment"],
+            "entrenchment_rate": [0.125, 0.125],
+        }
     )
     labels = point_labels(points)
     assert labels[0] == "constant hazard"
@@ -107,7 +111,7 @@ def mixed(tmp_path_factory):
             "engine": {"max_takeovers": 100},
             "parameters": {
                 "hazard": {"values": ["constant", "entrenchment"]},
-                "entrenchment": {"values": [0.125, 0.5]},
+                "entrenchment_rate": {"values": [0.125, 0.5]},
                 "entrenchment_weakening": {"values": [0.0, 1.0]},
             },
             "outputs": {
@@ -138,7 +142,7 @@ def test_survival_legend_has_one_entry_per_curve_without_ignored_parameters(mixe
     assert dashed and all(len(line.get_xdata()) >= 100 for line in dashed)
     t = np.asarray(dashed[-1].get_xdata(), dtype=float)
     curves = [
-        np.exp(-TakeoverScenario(hazard=h, entrenchment=e).cumulative_hazard(0, t))
+        np.exp(-TakeoverScenario(hazard=h, entrenchment_rate=e).cumulative_hazard(0, t))
         for h in ("constant", "entrenchment")
         for e in (0.125, 0.5)
     ]
@@ -189,13 +193,13 @@ def test_phase_diagram_of_a_latin_hypercube_is_a_scatter(tmp_path):
             # w = 0 (q_n constant): the classification is immediate; float weakening
             # exponents make theory.recursion's certification slow (minutes a point)
             "spawn_rate": {"distribution": "loguniform", "low": 0.05, "high": 4.0},
-            "entrenchment": {"distribution": "uniform", "low": 0.1, "high": 2.0},
+            "entrenchment_rate": {"distribution": "uniform", "low": 0.1, "high": 2.0},
         },
         "outputs": {"estimands": ["supercoherence_by_horizon"], "boundary": True},
     }
     results = run_study(_from_file(study, tmp_path), tmp_path / "run", workers=1)
     ax = plot_phase_diagram(
-        results.estimates, "spawn_rate", "entrenchment", boundary=results.boundary
+        results.estimates, "spawn_rate", "entrenchment_rate", boundary=results.boundary
     )
     assert ax.get_xscale() == "log"  # a log-uniform range spanning a factor of 80
     assert not any(isinstance(c, QuadMesh) for c in ax.collections)
@@ -222,7 +226,7 @@ def test_sobol_indices_are_in_the_report(tmp_path):
         },
         "parameters": {
             "detection": {"distribution": "uniform", "low": 0.0, "high": 0.9},
-            "entrenchment": {"distribution": "uniform", "low": 0.5, "high": 2.0},
+            "entrenchment_rate": {"distribution": "uniform", "low": 0.5, "high": 2.0},
         },
         "outputs": {"estimands": ["law_of_n"], "counts": [0], "sensitivity": ["law_of_n"]},
     }
@@ -245,6 +249,49 @@ def test_plot_survival_without_closed_forms_joins_the_exact_column():
             "exact": np.exp(-t),
         }
     )
-    ax = plot_survival(df)
+    ax = plot_no_takeover_by(df)
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     np.testing.assert_allclose(dashed[0].get_ydata(), np.exp(-t))
+
+
+def test_scattered_probability_axis_stays_linear_and_log_uniform_goes_log() -> None:
+    # A probability sampled uniformly from [0.01, 0.9] spans > 20x but is not log-spread.
+    import numpy as np
+    import pandas as pd
+
+    from supercoherence.simulations.presentation.figures import plot_phase_diagram
+
+    rng = np.random.default_rng(4)
+    n = 40
+    df = pd.DataFrame(
+        {
+            "point": np.arange(n),
+            "estimand": "supercoherence_by_horizon",
+            "at": np.inf,
+            "estimate": rng.uniform(0, 1, n),
+            "detection": np.concatenate([[0.01], rng.uniform(0.01, 0.9, n - 1)]),
+            "spawn_rate": np.exp(rng.uniform(np.log(0.1), np.log(10.0), n)),
+        }
+    )
+    ax = plot_phase_diagram(df, "spawn_rate", "detection", estimand="supercoherence_by_horizon")
+    assert ax.get_yscale() == "linear" and ax.get_xscale() == "log"
+    assert len(ax.collections[0].get_offsets()) == n  # one marker per sampled point
+
+
+def test_a_declared_phase_diagram_of_one_colour_is_still_drawn() -> None:
+    # Every point supercoherent: the figure used to be dropped silently.
+    import pandas as pd
+
+    from supercoherence.simulations.presentation.report import _phase_figures
+
+    grid = [(a, b) for a in (0.5, 1.0) for b in (0.1, 0.2)]
+    points = pd.DataFrame(
+        {
+            "point": range(4),
+            "entrenchment_rate": [a for a, _ in grid],
+            "detection": [b for _, b in grid],
+        }
+    )
+    estimates = points.assign(estimand="supercoherence_by_horizon", at=float("inf"), estimate=1.0)
+    figures = _phase_figures(estimates, None, ["entrenchment_rate", "detection"], points)
+    assert list(figures) == ["phase"]

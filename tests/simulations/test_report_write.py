@@ -33,7 +33,7 @@ max_takeovers = 200
 [parameters]
 spawn_rate = 1.0
 hazard = { values = ["constant", "entrenchment"] }
-entrenchment = { values = [0.25, 1.0] }
+entrenchment_rate = { values = [0.25, 1.0] }
 entrenchment_weakening = { values = [0.0, 2.0] }
 drift = 0.9
 
@@ -206,3 +206,40 @@ def test_a_positive_recurrence_probability_below_double_precision_is_not_shown_a
         recurrence_latex=None,
     )
     assert "below double precision" not in _recurrence_markdown(never)
+
+
+def test_report_of_a_study_given_as_a_mapping(tmp_path: Path) -> None:
+    # parse_study(dict) used to store a stub study.toml, so the report could not reload
+    # the study; now the mapping is stored as TOML and read back to the same study.
+    import tomllib
+
+    from supercoherence.simulations.study import parse_study, to_toml
+
+    data = tomllib.loads(TINY)
+    assert tomllib.loads(to_toml(data)) == data
+    study = parse_study(data)
+    out = tmp_path / "results"
+    run_study(study, out, workers=1, progress=False)
+    # what write_report reloads (the full report is the module fixture's, slow to rebuild)
+    assert load_study(out / "study.toml", check_points=False).fingerprint() == study.fingerprint()
+    assert not (out / "study.toml").read_text(encoding="utf-8").startswith("# study ")
+
+
+def test_set_overrides_are_validated_and_stored(tmp_path: Path, capsys) -> None:
+    from supercoherence.cli import main
+
+    source = tmp_path / "tiny.toml"
+    source.write_text(TINY, encoding="utf-8")
+    out = tmp_path / "run"
+    argv = ["study", "run", str(source), "--out", str(out), "--quiet", "--workers", "1"]
+    assert main([*argv, "--set", "study.replicates=50", "--set", "study.chunk=50"]) == 0
+    stored = load_study(out / "study.toml")
+    assert stored.replicates == 50 and load_study(source).replicates == 400
+    assert load_results(out).estimates["replicates"].max() == 50
+    capsys.readouterr()
+    assert main(["study", "validate", str(source), "--set", "study.replicates=0"]) == 2
+    assert "study.replicates: must be >= 1" in capsys.readouterr().err
+    assert main(["study", "validate", str(source), "--set", "study.replicate=5"]) == 2
+    assert "did you mean 'replicates'" in capsys.readouterr().err
+    assert main(["study", "validate", str(source), "--set", "replicates=5"]) == 2
+    assert "TABLE.KEY=VALUE" in capsys.readouterr().err

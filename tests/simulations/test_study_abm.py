@@ -30,7 +30,7 @@ NESTED = {
     "parameters": {
         "spawn_rate": {"values": [0.5, 2.0]},
         "hazard": "entrenchment",
-        "entrenchment": 0.5,
+        "entrenchment_rate": 0.5,
         "drift": 0.8,
     },
     "outputs": {
@@ -154,12 +154,12 @@ CLOSED = {
         "alignment_skill": 0.4,
         "detection": 0.3,
         "hazard": {"values": ["constant", "entrenchment"]},
-        "entrenchment": 0.4,
+        "entrenchment_rate": 0.4,
         "drift": 0.7,
     },
     "outputs": {
         "estimands": [
-            "survival",
+            "no_takeover_after",
             "law_of_n",
             "mean_takeovers",
             "final_alignment",
@@ -172,6 +172,7 @@ CLOSED = {
 }
 
 
+@pytest.mark.slow  # about a minute: the Mesa model at study size
 def test_nesting_off_estimates_agree_with_the_closed_forms(tmp_path):
     results = run_study(parse_study(CLOSED), tmp_path, workers=1)
     frame = results.estimates
@@ -181,7 +182,7 @@ def test_nesting_off_estimates_agree_with_the_closed_forms(tmp_path):
     assert len(constant) == len(frame[frame["hazard"] == "constant"])
     entrenched = with_exact[with_exact["hazard"] == "entrenchment"]
     assert set(zip(entrenched["estimand"], entrenched["at"].fillna(-1), strict=True)) == {
-        ("survival", 0.0),
+        ("no_takeover_after", 0.0),
         ("law_of_n", 0.0),
         ("law_of_n", 1.0),
         ("supercoherence_by_horizon", -1.0),

@@ -64,7 +64,7 @@ def test_a_long_finite_horizon_is_censored_and_not_compared(tmp_path):
 def test_tiny_entrenchment_is_censored_not_exact_zero_unmarked(tmp_path):
     rows = _run(
         tmp_path,
-        {"hazard": "entrenchment", "entrenchment": 1e-9},
+        {"hazard": "entrenchment", "entrenchment_rate": 1e-9},
         math.inf,
         ["supercoherence_by_horizon"],
     )
@@ -74,7 +74,7 @@ def test_tiny_entrenchment_is_censored_not_exact_zero_unmarked(tmp_path):
 
 def test_a_study_without_cap_hits_is_not_censored(tmp_path):
     rows = _run(
-        tmp_path, {"hazard": "entrenchment", "entrenchment": 0.5}, math.inf, ["mean_takeovers"]
+        tmp_path, {"hazard": "entrenchment", "entrenchment_rate": 0.5}, math.inf, ["mean_takeovers"]
     )
     assert rows.loc["mean_takeovers"]["censored_share"] == 0 and not rows["censored"].any()
 
@@ -105,7 +105,7 @@ def test_law_of_n_at_the_cap_is_censored_below_it_not(tmp_path, cap):
         {
             "study": {"name": "law", "engine": "chain", "replicates": 300, "seed": 2},
             "engine": {"max_takeovers": cap},
-            "parameters": {"hazard": "entrenchment", "entrenchment": 1.0},
+            "parameters": {"hazard": "entrenchment", "entrenchment_rate": 1.0},
             "outputs": {"estimands": ["law_of_n"], "counts": [0, cap]},
         }
     )

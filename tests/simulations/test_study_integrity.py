@@ -35,7 +35,7 @@ seed = 3
 
 [parameters]
 spawn_rate = { values = [1.0, 2.0] }
-entrenchment = 0.5
+entrenchment_rate = 0.5
 
 [outputs]
 estimands = ["supercoherence_by_horizon", "mean_takeovers", "law_of_n"]
@@ -297,7 +297,7 @@ seed = {seed}
 
 [parameters]
 spawn_rate = {{ linspace = [0.5, 2.0, 12] }}
-entrenchment = 0.5
+entrenchment_rate = 0.5
 
 [outputs]
 estimands = ["supercoherence_by_horizon", "mean_takeovers"]

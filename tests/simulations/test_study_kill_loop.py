@@ -26,7 +26,7 @@ seed = 9
 
 [parameters]
 spawn_rate = { linspace = [0.5, 2.0, 12] }
-entrenchment = 0.5
+entrenchment_rate = 0.5
 drift = 0.8
 
 [outputs]

@@ -128,7 +128,7 @@ _CHAIN_PARAMS = {
         st.floats(0.0, 1.0),
         st.just({"distribution": "uniform", "low": 0.2, "high": 0.6}),
     ),
-    "entrenchment": st.floats(0.05, 4.0),
+    "entrenchment_rate": st.floats(0.05, 4.0),
     "hazard": st.sampled_from(["constant", "entrenchment"]),
     "drift": st.floats(-1.0, 1.0),
 }

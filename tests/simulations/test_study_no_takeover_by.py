@@ -25,10 +25,10 @@ TIMES = [0.0, 0.5, 1.0, 2.0, 4.0]
 
 HAZARDS = {
     "constant": TakeoverScenario(spawn_rate=1.0, hazard="constant"),
-    "entrenchment": TakeoverScenario(
-        spawn_rate=2.0, hazard="entrenchment", entrenchment=0.5, entrenchment_weakening=1.0
+    "entrenchment_rate": TakeoverScenario(
+        spawn_rate=2.0, hazard="entrenchment", entrenchment_rate=0.5, entrenchment_weakening=1.0
     ),
-    "power": TakeoverScenario(spawn_rate=1.5, hazard="power", power=0.7),
+    "power_exponent": TakeoverScenario(spawn_rate=1.5, hazard="power", power_exponent=0.7),
 }
 
 
@@ -81,12 +81,12 @@ def _study(engine: str, horizon: float, replicates: int, hazards: list[str]) -> 
             "alignment_skill": 0.3,
             "detection": 0.2,
             "capability_ratio": 1.5,
-            "entrenchment": 0.5,
-            "power": 2.5,
+            "entrenchment_rate": 0.5,
+            "power_exponent": 2.5,
             "drift": 0.7,
             "hazard": {"values": hazards},
         },
-        "outputs": {"estimands": ["no_takeover_by", "survival"], "times": TIMES},
+        "outputs": {"estimands": ["no_takeover_by", "no_takeover_after"], "times": TIMES},
     }
 
 

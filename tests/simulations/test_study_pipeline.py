@@ -25,7 +25,7 @@ CHAIN = {
     },
     "parameters": {
         "spawn_rate": {"values": [0.5, 2.0]},
-        "entrenchment": 0.5,
+        "entrenchment_rate": 0.5,
         "drift": 0.8,
         "hazard": {"values": ["entrenchment", "power"]},
     },
@@ -99,6 +99,50 @@ def test_results_do_not_depend_on_workers_tasks_or_backend(reference, tmp_path):
     assert "dask LocalCluster" in dask.manifest["backend"]
 
 
+def test_small_studies_run_in_process_unless_a_pool_pays(reference, tmp_path, monkeypatch):
+    from supercoherence.simulations import runner
+
+    study = parse_study(CHAIN)
+    auto = run_study(study, tmp_path / "auto")  # workers not given: the runner chooses
+    assert auto.manifest["backend"].startswith("in-process (automatic")
+    pdt.assert_frame_equal(auto.estimates, reference.estimates)
+    if (runner.os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: a pool never pays")
+    monkeypatch.setattr(runner, "PROBE_SECONDS", 0.0)
+    monkeypatch.setattr(runner, "pool_pays", lambda remaining, workers: True)
+    pooled = run_study(study, tmp_path / "pooled")
+    assert pooled.manifest["backend"].startswith("process pool")
+    pdt.assert_frame_equal(pooled.estimates, reference.estimates)
+
+
+@pytest.mark.parametrize(
+    "estimands",
+    [
+        # times and drift: streamed chunk by chunk
+        ["no_takeover_by", "no_takeover_after", "last_takeover_time", "final_alignment"],
+        # functions of N alone at T = oo: from the tally path's counts
+        ["law_of_n", "supercoherence_by_horizon", "mean_takeovers"],
+    ],
+)
+def test_streamed_unit_statistics_are_those_of_the_whole_table(estimands):
+    from supercoherence.simulations.engines import get_engine
+    from supercoherence.simulations.estimands import statistics
+    from supercoherence.simulations.runner import _requests
+
+    outputs = {**CHAIN["outputs"], "estimands": estimands, "times": [0.5, 2.0]}
+    study = parse_study({**CHAIN, "outputs": outputs})
+    engine, requests = get_engine("chain"), _requests(study)
+    for point in study.points:
+        seed = np.random.SeedSequence(3, spawn_key=(1, 2))
+        kwargs = {"horizon": study.horizon, "options": study.engine_options}
+        streamed, _, _ = engine.unit_statistics(point, 700, seed, requests=requests, **kwargs)
+        table = engine.simulate(point, 700, seed, **kwargs)
+        whole = statistics(table, requests, study.horizon)
+        for name, column in whole.items():
+            nan = column.dtype.kind == "f"
+            assert np.array_equal(streamed[name], column, equal_nan=nan), name
+
+
 def test_a_different_seed_gives_different_numbers(reference, tmp_path):
     data = {**CHAIN, "study": {**CHAIN["study"], "seed": 12}}
     other = run_study(parse_study(data), tmp_path, workers=1)
@@ -127,7 +171,7 @@ def test_poisson_closed_forms_at_a_finite_horizon(tmp_path):
             "parameters": {"hazard": "constant", "spawn_rate": 1.0, "drift": 0.5},
             "outputs": {
                 "estimands": [
-                    "survival",
+                    "no_takeover_after",
                     "mean_takeovers",
                     "last_takeover_time",
                     "final_alignment",
@@ -141,8 +185,8 @@ def test_poisson_closed_forms_at_a_finite_horizon(tmp_path):
     assert frame["exact"].notna().all()
     assert (frame["z"].abs() < 4).all(), frame
     h = 0.125  # lambda (1 - a)(1 - d) s(1) = 1 * 0.5 * 0.5 * 0.5 with the defaults
-    survival = frame[(frame["estimand"] == "survival") & (frame["at"] == 2.0)]
-    assert survival["exact"].iloc[0] == pytest.approx(math.exp(-h * 3.0))
+    after = frame[(frame["estimand"] == "no_takeover_after") & (frame["at"] == 2.0)]
+    assert after["exact"].iloc[0] == pytest.approx(math.exp(-h * 3.0))
 
 
 def test_competition_engine_matches_the_invasion_analysis(tmp_path):

@@ -25,7 +25,7 @@ seed = 5
 
 [parameters]
 spawn_rate = { linspace = [0.5, 2.0, 20] }
-entrenchment = 0.5
+entrenchment_rate = 0.5
 drift = 0.8
 
 [outputs]

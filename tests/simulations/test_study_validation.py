@@ -64,7 +64,9 @@ def test_unknown_engine_estimand_and_distribution():
 def test_estimand_from_another_engine_and_times_beyond_horizon():
     assert "not produced" in _error(_study(outputs={"estimands": ["coherence"]})).problem
     err = _error(
-        _study(study={"horizon": 5.0}, outputs={"estimands": ["survival"], "times": [10.0]})
+        _study(
+            study={"horizon": 5.0}, outputs={"estimands": ["no_takeover_after"], "times": [10.0]}
+        )
     )
     assert err.key == "outputs.times"
 

@@ -48,7 +48,8 @@ def test_every_shipped_study_runs_at_tiny_size(name, tmp_path) -> None:
     assert verify_study(tmp_path / name).ok
     if study.outputs.verdict:
         assert results.verdict is not None and len(results.verdict) == len(study.points)
-        assert {"estimated_outcome", "support", "recurrence"} <= set(results.boundary.columns)
+        if study.outputs.boundary:  # chain studies run here without it (see _tiny)
+            assert {"estimated_outcome", "support", "recurrence"} <= set(results.boundary.columns)
 
 
 def _abm(parameters: dict, outputs: dict | None = None, **study) -> dict:
@@ -161,7 +162,7 @@ def test_points_the_model_ignores_are_simulated_once_and_shared(tmp_path) -> Non
         "study": {"name": "s", "engine": "chain", "replicates": 300, "chunk": 100, "seed": 9},
         "parameters": {
             "hazard": {"values": ["constant", "entrenchment"]},
-            "entrenchment": {"values": [0.5, 1.0]},
+            "entrenchment_rate": {"values": [0.5, 1.0]},
         },
         "outputs": {"estimands": ["mean_takeovers", "law_of_n"], "counts": [0, 1]},
     }

@@ -185,3 +185,67 @@ def test_console_script_exits_2_with_one_line_in_a_subprocess() -> None:
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1 and "d = 2" in bad.stderr
+
+
+def test_stored_closed_forms_equal_a_fresh_derivation() -> None:
+    # The start-up table (printed without sympy) must be what the registry derives now;
+    # regenerate with supercoherence.cli.derive.write_closed_forms().
+    from supercoherence.cli._closed_forms import RECORDS
+    from supercoherence.cli.derive import closed_form_records
+
+    fresh = closed_form_records()
+    assert set(RECORDS) == set(fresh)
+    for name, record in fresh.items():
+        stored = RECORDS[name]
+        assert [tuple(row) for row in stored["panel"]] == record["panel"], name
+        for mode in ("json", "latex", "markdown"):
+            assert stored[mode] == record[mode], (name, mode)
+
+
+@pytest.mark.parametrize("flag", ["--json", "--latex", "--markdown", None])
+def test_stored_and_computed_outputs_agree(capsys, flag: str | None) -> None:
+    # `derive drift` is answered from the table; `derive drift -p n=n` computes.
+    extra = [flag] if flag else []
+    assert main(["derive", "drift", *extra]) == 0
+    stored = capsys.readouterr().out
+    assert main(["derive", "drift", "-p", "n=n", *extra]) == 0
+    assert capsys.readouterr().out == stored
+
+
+def test_json_never_puts_a_decimal_under_exact(capsys) -> None:
+    record = _json(capsys, "recurrence-probability", "-p", "q=exp(-n)/2")
+    assert record["exact"] is None and record["latex"] is None
+    low, high = json.loads(record["bounds"])
+    assert low <= record["value"] <= high and 0.365 < record["value"] < 0.366
+    # an exact result keeps its exact form
+    assert _json(capsys, "recurrence-probability", "-p", "q=1/(n+2)**2")["exact"] == "1/2"
+
+
+def test_classify_latex_prints_the_condition_not_only_the_number(capsys) -> None:
+    assert main(["derive", "classify", "-p", "q=1/(n+2)**2", "--latex"]) == 0
+    out = capsys.readouterr().out
+    assert r"\sum_{n \ge 0} q_n &< \infty" in out
+    assert r"\prod_{n \ge 0} (1 - q_n) = \frac{1}{2} > 0" in out
+    assert r"\text{recursion forever with positive probability}" in out
+    assert main(["derive", "classify", "-p", "q=1/(n+2)", "--latex"]) == 0
+    out = capsys.readouterr().out
+    assert r"\sum_{n \ge 0} q_n &= \infty" in out
+    assert r"\text{supercoherence almost surely}" in out
+
+
+def test_markdown_block_renders_its_tex_through_dollar_math(capsys) -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    dollarmath = pytest.importorskip("mdit_py_plugins.dollarmath")
+    assert main(["derive", "classify", "-p", "q=1/(n+2)**2", "--markdown"]) == 0
+    text = capsys.readouterr().out
+    md = markdown_it.MarkdownIt().use(dollarmath.dollarmath_plugin)
+    blocks = [t.content.strip() for t in md.parse(text) if t.type == "math_block"]
+    from supercoherence.cli.derive import classification_latex
+
+    assert blocks == [classification_latex("1/(n+2)**2")]
+    assert "- outcome: recursion forever with positive probability" in text
+
+
+def test_at_most_one_output_flag(capsys) -> None:
+    line = _error(capsys, "success", "--json", "--markdown")
+    assert "at most one" in line

@@ -13,13 +13,14 @@ import json
 import math
 
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from supercoherence.cli import main
-from supercoherence.theory import branching, contest, recursion
+from supercoherence.theory import branching, contest, recursion, symbols
 from supercoherence.theory.expressions import parse_expression
 from supercoherence.theory.scenario import TakeoverScenario
 
@@ -33,8 +34,8 @@ def test_detection_just_below_one_keeps_a_positive_constant_hazard(gap: float) -
     """``detection = 1 - eps`` leaves ``h_n > 0``: a constant hazard recurs almost surely."""
     scenario = TakeoverScenario(detection=1 - gap, hazard="constant")
     assert scenario.hazard_scale_expr().subs("n", 0) != 0
-    assert scenario.q_expr() == 0
-    verdict = recursion.classify(scenario.q_expr())
+    assert scenario.never_overthrown() == 0
+    verdict = recursion.classify(scenario.never_overthrown())
     assert "almost surely" in str(verdict) and "forever" in str(verdict)
 
 
@@ -90,6 +91,14 @@ def test_cli_and_api_never_disagree(q: str, capsys: pytest.CaptureFixture[str]) 
     assert api.outcome.value in json.dumps(record)
     value = _cli_json(capsys, "recurrence-probability", "-p", f"q={q}")
     exact = recursion.recurrence_probability(q)
+    if value["exact"] is None:  # no closed form: the CLI gives the certified enclosure
+        low, high = (mpmath.mpf(b) for b in value["bounds"].strip("[]").split(","))
+        # the API's ball (any exponent; its floats underflow here) lies in the CLI's bounds
+        mid = mpmath.mpf(exact.ball.mid().str(30, radius=False))
+        radius = mpmath.mpf(exact.ball.rad().str(5, radius=False))
+        assert low <= mid - radius and mid + radius <= high * (1 + 1e-12)
+        assert low > 0 and exact.is_positive
+        return
     cli = mpmath.mpf(str(sp.N(parse_expression(value["exact"], name="P", symbols={}), 30)))
     if cli == 0:
         assert float(exact.upper) == 0
@@ -108,3 +117,48 @@ def test_decimal_strings_are_the_decimals_they_spell(text: str, exact: sp.Ration
     assert sympify_param("p", text) == exact
     assert sympify_param("p", float(text)) == sp.Rational(float(text))
     assert sympify_param("p", float(text)) != exact or math.isclose(float(text), 0.5)
+
+
+@pytest.mark.parametrize("hazard, extra", [("constant", {}), ("power", {"power_exponent": 0.5})])
+def test_an_underflowed_hazard_scale_still_overthrows(hazard: str, extra: dict) -> None:
+    """h_n = (1-d) e^{-kappa (gamma^n - 1)} underflows to 0.0 for n >= 10 at gamma = 2,
+    kappa = 1; it is still positive, so a non-integrable hazard gives q_n = 0 exactly (the
+    exact layer's value), never 1."""
+    sc = TakeoverScenario(hazard=hazard, capability_ratio=2.0, detection_scaling=1.0, **extra)
+    n = np.arange(20)
+    assert float(sc.hazard_scale(12)) == 0.0
+    assert np.all(sc.never_overthrown_numeric(n) == 0.0)
+    assert float(sc.never_overthrown().subs(symbols.n, 12)) == 0.0
+    # the structural zero stays a zero: no spawns, nothing is ever overthrown
+    idle = TakeoverScenario(
+        hazard=hazard, capability_ratio=2.0, detection_scaling=1.0, spawn_rate=0.0, **extra
+    )
+    assert idle.never_overthrown_numeric(12) == 1.0
+
+
+def test_certification_does_not_depend_on_sympy_integration() -> None:
+    """The dichotomy's weakening points q_n = exp(-(h/delta)(1+n)^w) are certified by the
+    closed-form incomplete-gamma tail (deterministic; no time budget is reached), and an
+    exponent with a 55-bit denominator (the float 0.1) is certified instead of exhausting
+    memory in sympy's meijerg integration."""
+    for delta, w, low, high in [
+        (0.125, 0.25, 2.27e-11, 2.29e-11),
+        (0.25, 0.25, 2.2e-173, 2.35e-173),
+    ]:
+        c = recursion.classify(
+            TakeoverScenario(entrenchment_rate=delta, entrenchment_weakening=w).never_overthrown()
+        )
+        assert c.recurrence.certified and low <= c.recurrence.value <= high, (delta, w, c)
+    c = recursion.classify(
+        TakeoverScenario(capability_ratio=0.8, entrenchment_weakening=0.1).never_overthrown()
+    )
+    assert c.recurrence.certified and c.recurrence.is_positive
+
+
+def test_symbolic_power_law_condition_is_not_false() -> None:
+    """1/(n+2)^kappa (kappa >= 0): recursion with positive probability iff kappa > 1."""
+    c = recursion.classify("1/(n+2)**kappa")
+    positive = c.conditions[recursion.Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY]
+    kappa = sorted(positive.free_symbols, key=str)[0]
+    assert positive.subs(kappa, 2) == sp.true
+    assert positive.subs(kappa, sp.Rational(1, 2)) == sp.false

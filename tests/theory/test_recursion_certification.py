@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from supercoherence.errors import ParameterError
 from supercoherence.theory import symbols as S
-from supercoherence.theory.recursion import Outcome, classify, recurrence_probability
+from supercoherence.theory.recursion import Dichotomy, classify, recurrence_probability
 
 n = S.n
-POSITIVE = Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
-SUPER = Outcome.SUPERCOHERENCE_ALMOST_SURELY
+POSITIVE = Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
+SUPER = Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -108,7 +108,7 @@ def test_factorial_kronecker_and_floor_inputs():
     third = classify(sp.KroneckerDelta(n, 5) / 3)
     assert third.outcome is POSITIVE and third.recurrence.exact == sp.Rational(2, 3)
     floor = classify(sp.floor(n / (n + 1)))
-    assert floor.outcome is Outcome.RECURSION_ALMOST_SURELY
+    assert floor.outcome is Dichotomy.RECURSION_ALMOST_SURELY
     assert floor.recurrence.exact == 1
 
 
@@ -134,7 +134,7 @@ def test_oscillating_sequences_are_decided():
 
 def test_symbolic_families_return_their_conditions():
     beta = classify("(n+2)**(-beta)")
-    assert beta.outcome is Outcome.UNDECIDED
+    assert beta.outcome is Dichotomy.UNDECIDED
     assert beta.conditions[POSITIVE] == (S.beta > 1)
     assert beta.conditions[SUPER] == (S.beta <= 1)
     decay = classify("exp(-delta*(n+1))")

@@ -14,14 +14,14 @@ import sympy as sp
 from supercoherence.errors import ParameterError
 from supercoherence.randomness import as_generator
 from supercoherence.theory import competition as C
-from supercoherence.theory.competition import Outcome, Stability
+from supercoherence.theory.competition import CompetitionOutcome, Stability
 
 # One hand-picked point per outcome (K_x = 2, K_y = 1, r_x = 1, r_y = 3/2).
 CASES = {
-    Outcome.MESA_DISAPPEARS: {"alpha": "1/2", "beta": 1},
-    Outcome.MESA_TAKES_OVER: {"alpha": 3, "beta": "1/4"},
-    Outcome.STABLE_COEXISTENCE: {"alpha": 1, "beta": "1/4"},
-    Outcome.BISTABLE: {"alpha": 3, "beta": 1},
+    CompetitionOutcome.MESA_DISAPPEARS: {"alpha": "1/2", "beta": 1},
+    CompetitionOutcome.MESA_TAKES_OVER: {"alpha": 3, "beta": "1/4"},
+    CompetitionOutcome.STABLE_COEXISTENCE: {"alpha": 1, "beta": "1/4"},
+    CompetitionOutcome.BISTABLE: {"alpha": 3, "beta": 1},
 }
 
 
@@ -30,7 +30,7 @@ def _params(values: dict) -> C.CompetitionParams:
 
 
 @pytest.mark.parametrize("expected", list(CASES))
-def test_outcome_at_hand_picked_values(expected: Outcome) -> None:
+def test_outcome_at_hand_picked_values(expected: CompetitionOutcome) -> None:
     assert C.outcome(_params(CASES[expected])) is expected
 
 
@@ -44,7 +44,7 @@ def test_symbolic_conditions_agree_with_numeric_outcome_on_a_grid() -> None:
 
 
 def test_conditions_are_the_invasion_conditions() -> None:
-    cond = C.outcome_conditions()[Outcome.STABLE_COEXISTENCE]
+    cond = C.outcome_conditions()[CompetitionOutcome.STABLE_COEXISTENCE]
     assert cond == sp.And(C.alpha < C.K_x / C.K_y, C.beta_lv < C.K_y / C.K_x)
 
 
@@ -58,7 +58,7 @@ def test_conditions_are_the_invasion_conditions() -> None:
 )
 def test_degenerate_boundary_is_reported_not_guessed(values: dict) -> None:
     p = _params(values)
-    assert C.outcome(p) is Outcome.DEGENERATE
+    assert C.outcome(p) is CompetitionOutcome.DEGENERATE
     assert C.stable_equilibria(p) == []  # no hyperbolic attractor on the boundary
     stabilities = [e.stability for e in C.equilibria(p)]
     assert Stability.NON_HYPERBOLIC in stabilities
@@ -81,21 +81,21 @@ def test_exact_eigenvalues_at_the_coexistence_equilibrium() -> None:
     ("expected", "signs"),
     [
         # (sign pattern of eigenvalues at base only, mesa only, interior if feasible)
-        (Outcome.MESA_DISAPPEARS, {"base only": (-1, -1), "mesa only": (1, -1)}),
-        (Outcome.MESA_TAKES_OVER, {"base only": (-1, 1), "mesa only": (-1, -1)}),
-        (Outcome.STABLE_COEXISTENCE, {"base only": (-1, 1), "mesa only": (1, -1)}),
-        (Outcome.BISTABLE, {"base only": (-1, -1), "mesa only": (-1, -1)}),
+        (CompetitionOutcome.MESA_DISAPPEARS, {"base only": (-1, -1), "mesa only": (1, -1)}),
+        (CompetitionOutcome.MESA_TAKES_OVER, {"base only": (-1, 1), "mesa only": (-1, -1)}),
+        (CompetitionOutcome.STABLE_COEXISTENCE, {"base only": (-1, 1), "mesa only": (1, -1)}),
+        (CompetitionOutcome.BISTABLE, {"base only": (-1, -1), "mesa only": (-1, -1)}),
     ],
 )
-def test_eigenvalue_signs(expected: Outcome, signs: dict) -> None:
+def test_eigenvalue_signs(expected: CompetitionOutcome, signs: dict) -> None:
     eqs = {e.name: e for e in C.equilibria(_params(CASES[expected]))}
     assert [sp.sign(v) for v in eqs["extinction"].eigenvalues] == [1, 1]
     for name, pattern in signs.items():
         assert tuple(sp.sign(v) for v in eqs[name].eigenvalues) == pattern
     interior = eqs["interior"]
-    if expected is Outcome.STABLE_COEXISTENCE:
+    if expected is CompetitionOutcome.STABLE_COEXISTENCE:
         assert interior.feasible and interior.stability is Stability.STABLE
-    elif expected is Outcome.BISTABLE:
+    elif expected is CompetitionOutcome.BISTABLE:
         assert interior.feasible and interior.stability is Stability.SADDLE
     else:
         assert interior.feasible is False
@@ -114,8 +114,8 @@ def test_symbolic_boundary_eigenvalues() -> None:
 TOL = 1e-4
 
 
-@pytest.mark.parametrize("expected", [o for o in CASES if o is not Outcome.BISTABLE])
-def test_integration_ends_at_the_predicted_attractor(expected: Outcome) -> None:
+@pytest.mark.parametrize("expected", [o for o in CASES if o is not CompetitionOutcome.BISTABLE])
+def test_integration_ends_at_the_predicted_attractor(expected: CompetitionOutcome) -> None:
     p = _params(CASES[expected])
     (attractor,) = C.stable_equilibria(p)
     rng = as_generator(20240611)
@@ -128,7 +128,7 @@ def test_integration_ends_at_the_predicted_attractor(expected: Outcome) -> None:
 def test_bistable_incumbency_decides() -> None:
     # Symmetric case (alpha = beta = 2, K = r = 1): the separatrix is the diagonal.
     p = C.CompetitionParams(alpha=2, beta=2)
-    assert C.outcome(p) is Outcome.BISTABLE
+    assert C.outcome(p) is CompetitionOutcome.BISTABLE
     rng = as_generator(7)
     for x0, y0 in rng.uniform(0.01, 2.0, size=(20, 2)):
         if abs(x0 - y0) < 1e-3:
@@ -139,7 +139,7 @@ def test_bistable_incumbency_decides() -> None:
 
 
 def test_vector_field_vanishes_at_equilibria_and_broadcasts() -> None:
-    p = _params(CASES[Outcome.STABLE_COEXISTENCE])
+    p = _params(CASES[CompetitionOutcome.STABLE_COEXISTENCE])
     for e in C.equilibria(p):
         dx, dy = C.vector_field(p, float(e.x), float(e.y))
         assert abs(dx) < 1e-12 and abs(dy) < 1e-12
@@ -164,7 +164,7 @@ def test_coherence_at_equilibria() -> None:
     assert C.coherence(0.0, 1.0, -0.5) == -0.5
     assert np.isnan(C.coherence(0.0, 0.0, 0.3))
     # Coexistence case: x + y = 2 and y + x/4 = 1 give x* = 4/3, y* = 2/3.
-    p = _params(CASES[Outcome.STABLE_COEXISTENCE])
+    p = _params(CASES[CompetitionOutcome.STABLE_COEXISTENCE])
     interior = C.equilibria(p)[3]
     assert (interior.x, interior.y) == (sp.Rational(4, 3), sp.Rational(2, 3))
     res = C.coherence_derived(p)

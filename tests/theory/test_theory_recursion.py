@@ -13,7 +13,7 @@ from supercoherence.errors import ExpressionError, ParameterError
 from supercoherence.randomness import as_generator
 from supercoherence.theory import symbols as S
 from supercoherence.theory.recursion import (
-    Outcome,
+    Dichotomy,
     classify,
     count_law,
     count_probability,
@@ -22,8 +22,8 @@ from supercoherence.theory.recursion import (
     expected_takeovers,
     recurrence_probability,
     stationary_law,
-    survival_law,
-    survival_probability,
+    tail_law,
+    tail_probability,
     takeovers_by_horizon,
 )
 from supercoherence.theory.scenario import TakeoverScenario
@@ -90,11 +90,11 @@ def test_certified_numeric_product_for_a_stretched_exponential():
 # ------------------------------------------------------------------ laws of N
 
 
-def test_survival_law_closed_form_and_numeric_agree():
-    law = survival_law("1/(n+2)**2")
+def test_tail_law_closed_form_and_numeric_agree():
+    law = tail_law("1/(n+2)**2")
     assert sp.simplify(law.exact - (n + 2) / (2 * (n + 1))) == 0
     ks = np.arange(0, 60)
-    np.testing.assert_allclose(law.numeric(n=ks), survival_probability("1/(n+2)**2", ks))
+    np.testing.assert_allclose(law.numeric(n=ks), tail_probability("1/(n+2)**2", ks))
 
 
 def test_count_law_sums_to_one_minus_recurrence():
@@ -104,8 +104,8 @@ def test_count_law_sums_to_one_minus_recurrence():
     assert count_probability("1/(n+2)**2", 0) == pytest.approx(0.25)
 
 
-def test_survival_law_of_a_finite_list():
-    law = survival_law([sp.Rational(1, 2), sp.Rational(1, 3)])
+def test_tail_law_of_a_finite_list():
+    law = tail_law([sp.Rational(1, 2), sp.Rational(1, 3)])
     values = [law.exact.subs(n, k) for k in range(4)]
     assert values == [1, sp.Rational(1, 2), sp.Rational(1, 3), sp.Rational(1, 3)]
 
@@ -124,7 +124,7 @@ def test_stationary_law_is_geometric():
     assert sp.simplify(g2 + g1 - g1**2 - law.variance.exact) == 0
     quarter = stationary_law(0.25)
     assert quarter.mean.exact == 3 and quarter.variance.exact == 12
-    assert survival_law("q").exact == (1 - q) ** n
+    assert tail_law("q").exact == (1 - q) ** n
     with pytest.raises(ParameterError, match="q"):
         stationary_law(0)
 
@@ -148,7 +148,7 @@ def test_expected_takeovers_numeric_matches_partial_sums():
     value = expected_takeovers("1 - exp(-1/2 - 1/(n+1))", max_terms=2000)
     assert value.lower <= value.value <= value.upper < math.inf
     ks = np.arange(1, 3000)
-    direct = survival_probability("1 - exp(-1/2 - 1/(n+1))", ks).sum()
+    direct = tail_probability("1 - exp(-1/2 - 1/(n+1))", ks).sum()
     assert value.lower - 1e-12 <= direct <= value.upper + 1e-12
 
 
@@ -157,55 +157,55 @@ def test_expected_takeovers_numeric_matches_partial_sums():
 
 def test_classify_the_three_outcomes():
     positive = classify("1/(n+2)**2")
-    assert positive.outcome is Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
+    assert positive.outcome is Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
     assert positive.recurrence.exact == sp.Rational(1, 2)
     assert positive.series_converges is True
     assert "Gamma" in positive.reason
 
     harmonic = classify("1/(n+2)")
-    assert harmonic.outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
+    assert harmonic.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
     assert harmonic.series_converges is False
     assert "harmonic" in harmonic.reason
 
     never = classify(0)
-    assert never.outcome is Outcome.RECURSION_ALMOST_SURELY
+    assert never.outcome is Dichotomy.RECURSION_ALMOST_SURELY
     assert never.recurrence.exact == 1
 
 
 def test_classify_edge_cases():
     one_somewhere = classify(1 / ((n - 3) ** 2 + 1))
-    assert one_somewhere.outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
+    assert one_somewhere.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
     assert "q_3 = 1" in one_somewhere.reason
     to_one = classify("1 - 1/(n+2)")
-    assert to_one.outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
+    assert to_one.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
     assert "term test" in to_one.reason
     constant = classify(sp.Rational(1, 10))
-    assert constant.outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
-    assert classify(1).outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
-    assert classify([0, 0, 0]).outcome is Outcome.RECURSION_ALMOST_SURELY
-    assert classify([0.5, 1, 0.5]).outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
-    assert classify([0.5, 0.5]).outcome is Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
+    assert constant.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
+    assert classify(1).outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
+    assert classify([0, 0, 0]).outcome is Dichotomy.RECURSION_ALMOST_SURELY
+    assert classify([0.5, 1, 0.5]).outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
+    assert classify([0.5, 0.5]).outcome is Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
 
 
 def test_classify_non_rational_sequences():
     stretched = classify("exp(-sqrt(n + 1))")
-    assert stretched.outcome is Outcome.RECURSION_WITH_POSITIVE_PROBABILITY
+    assert stretched.outcome is Dichotomy.RECURSION_WITH_POSITIVE_PROBABILITY
     assert "p-series" in stretched.reason
     assert stretched.recurrence.lower > 0
     tends_to_half = classify("1/2 + exp(-n)/4")
-    assert tends_to_half.outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
+    assert tends_to_half.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
 
 
 def test_classify_symbolic_parameters_gives_conditions_not_guesses():
     constant = classify("q")
-    assert constant.outcome is Outcome.UNDECIDED
-    assert constant.conditions[Outcome.RECURSION_ALMOST_SURELY] == sp.Eq(S.q, 0)
-    assert constant.conditions[Outcome.SUPERCOHERENCE_ALMOST_SURELY] == sp.Ne(S.q, 0)
+    assert constant.outcome is Dichotomy.UNDECIDED
+    assert constant.conditions[Dichotomy.RECURSION_ALMOST_SURELY] == sp.Eq(S.q, 0)
+    assert constant.conditions[Dichotomy.SUPERCOHERENCE_ALMOST_SURELY] == sp.Ne(S.q, 0)
     positive_q = sp.Symbol("p", positive=True)
-    assert classify(positive_q).outcome is Outcome.SUPERCOHERENCE_ALMOST_SURELY
+    assert classify(positive_q).outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
     # p-series with a symbolic exponent: undecided (never a wrong answer).
     power = classify(1 / (n + 2) ** sp.Symbol("p", positive=True))
-    assert power.outcome is Outcome.UNDECIDED
+    assert power.outcome is Dichotomy.UNDECIDED
     # Euler's sine product: prod (1 - c/(n+1)^2) = sin(pi sqrt c)/(pi sqrt c).
     c = sp.Symbol("c", positive=True)
     sine = classify(c / (n + 1) ** 2)
@@ -293,7 +293,7 @@ def test_pure_birth_tail_matches_poisson_and_hypoexponential():
 def test_constant_hazard_escalation_recurs_forever_at_a_vanishing_rate():
     scenario = TakeoverScenario(hazard="constant", detection_scaling=1.0, capability_ratio=2.0)
     report = escalation_report(scenario, 10.0)
-    assert report.classification.outcome is Outcome.RECURSION_ALMOST_SURELY
+    assert report.classification.outcome is Dichotomy.RECURSION_ALMOST_SURELY
     assert report.regime == "recurs forever at a vanishing rate"
     np.testing.assert_allclose(report.mean_tenures[:5], 1 / report.hazard_scales[:5])
     assert report.mean_tenures[5] > 1e6  # tenures grow without bound
@@ -332,7 +332,7 @@ class _ConstantViaGrid:
     def __init__(self, rates: np.ndarray) -> None:
         self.rates = rates
 
-    def q_expr(self):
+    def never_overthrown(self):
         return sp.S.Zero
 
     def hazard_scale_expr(self):
@@ -341,7 +341,7 @@ class _ConstantViaGrid:
     def hazard_scale(self, index):
         return self.rates[np.asarray(index)]
 
-    def q(self, index):
+    def never_overthrown_numeric(self, index):
         return np.zeros(np.shape(index))
 
     def cumulative_hazard(self, index, t):
@@ -360,7 +360,7 @@ def test_grid_convolution_agrees_with_the_exact_pure_birth_law():
 
 
 def test_entrenchment_horizon_law_agrees_with_simulated_tenures(assert_proportion, assert_mean):
-    scenario = TakeoverScenario(hazard="entrenchment", entrenchment=0.2, spawn_rate=2.0)
+    scenario = TakeoverScenario(hazard="entrenchment", entrenchment_rate=0.2, spawn_rate=2.0)
     horizon = 8.0
     report = escalation_report(scenario, horizon, levels=40)
     rng = as_generator(7)

@@ -24,8 +24,8 @@ def test_fields_are_the_study_file_names():
         "capability_ratio",
         "sharpness",
         "hazard",
-        "entrenchment",
-        "power",
+        "entrenchment_rate",
+        "power_exponent",
         "entrenchment_weakening",
         "detection_scaling",
         "drift",
@@ -49,37 +49,39 @@ def test_hazard_scale_by_hand():
 
 
 def test_q_closed_forms_per_shape():
-    ent = TakeoverScenario(**BASE, entrenchment=0.25)  # h = 1/2, delta = 1/4 -> q = e^-2
-    assert ent.q_expr() == sp.exp(-2)
-    assert ent.q(0) == pytest.approx(np.exp(-2))
-    assert TakeoverScenario(**BASE, hazard="constant").q_expr() == 0
-    assert TakeoverScenario(**BASE, hazard="constant").q(np.arange(3)).tolist() == [0, 0, 0]
-    assert TakeoverScenario(hazard="constant", spawn_rate=0).q(5) == 1.0
-    assert TakeoverScenario(hazard="constant", alignment_skill=1).q_expr() == 1
-    power = TakeoverScenario(**BASE, hazard="power", power=3)  # q = exp(-1/2 / 2)
-    assert power.q_expr() == sp.exp(-R(1, 4))
-    assert power.q(2) == pytest.approx(np.exp(-0.25))
+    ent = TakeoverScenario(**BASE, entrenchment_rate=0.25)  # h = 1/2, delta = 1/4 -> q = e^-2
+    assert ent.never_overthrown() == sp.exp(-2)
+    assert ent.never_overthrown_numeric(0) == pytest.approx(np.exp(-2))
+    assert TakeoverScenario(**BASE, hazard="constant").never_overthrown() == 0
+    assert TakeoverScenario(**BASE, hazard="constant").never_overthrown_numeric(
+        np.arange(3)
+    ).tolist() == [0, 0, 0]
+    assert TakeoverScenario(hazard="constant", spawn_rate=0).never_overthrown_numeric(5) == 1.0
+    assert TakeoverScenario(hazard="constant", alignment_skill=1).never_overthrown() == 1
+    power = TakeoverScenario(**BASE, hazard="power", power_exponent=3)  # q = exp(-1/2 / 2)
+    assert power.never_overthrown() == sp.exp(-R(1, 4))
+    assert power.never_overthrown_numeric(2) == pytest.approx(np.exp(-0.25))
     for beta in (0.5, 1.0):
-        sc = TakeoverScenario(**BASE, hazard="power", power=beta)
-        assert sc.q_expr() == 0
-        assert sc.q(0) == 0.0
+        sc = TakeoverScenario(**BASE, hazard="power", power_exponent=beta)
+        assert sc.never_overthrown() == 0
+        assert sc.never_overthrown_numeric(0) == 0.0
         assert sc.total_hazard(0) == np.inf
 
 
 def test_entrenchment_weakening_makes_q_summable():
     # delta_n = 1/(1+n): q_n = exp(-(1+n)/2), summable
-    sc = TakeoverScenario(**BASE, entrenchment=1, entrenchment_weakening=1)
-    assert sp.simplify(sc.q_expr() - sp.exp(-(1 + S.n) / 2)) == 0
+    sc = TakeoverScenario(**BASE, entrenchment_rate=1, entrenchment_weakening=1)
+    assert sp.simplify(sc.never_overthrown() - sp.exp(-(1 + S.n) / 2)) == 0
     n = np.arange(5)
-    np.testing.assert_allclose(sc.q(n), np.exp(-(1 + n) / 2), rtol=1e-14)
+    np.testing.assert_allclose(sc.never_overthrown_numeric(n), np.exp(-(1 + n) / 2), rtol=1e-14)
     assert sc.entrenchment_expr() == 1 / (S.n + 1)
 
 
 def test_escalation_with_detection_scaling_gives_q_to_one():
     sc = TakeoverScenario(**BASE, capability_ratio=2, detection_scaling=1)
-    q = sc.q(np.array([0, 5, 20, 2000]))
+    q = sc.never_overthrown_numeric(np.array([0, 5, 20, 2000]))
     assert q[0] < q[1] < q[2] and q[-1] == 1.0
-    assert sp.limit(sc.q_expr(), S.n, sp.oo) == 1
+    assert sp.limit(sc.never_overthrown(), S.n, sp.oo) == 1
 
 
 def test_numeric_q_agrees_with_exact_q_expr():
@@ -93,19 +95,21 @@ def test_numeric_q_agrees_with_exact_q_expr():
                 capability_ratio=float(rng.uniform(0.5, 2)),
                 sharpness=float(rng.uniform(0.5, 3)),
                 hazard=shape,
-                entrenchment=float(rng.uniform(0.2, 2)),
-                power=float(rng.uniform(1.2, 3)),
+                entrenchment_rate=float(rng.uniform(0.2, 2)),
+                power_exponent=float(rng.uniform(1.2, 3)),
                 entrenchment_weakening=float(rng.uniform(0, 1)),
                 detection_scaling=float(rng.uniform(0, 0.5)),
             )
             n = np.arange(6)
-            exact = sp.lambdify(S.n, sc.q_expr(), "numpy")(n)
-            np.testing.assert_allclose(sc.q(n), np.broadcast_to(exact, n.shape), rtol=1e-10)
+            exact = sp.lambdify(S.n, sc.never_overthrown(), "numpy")(n)
+            np.testing.assert_allclose(
+                sc.never_overthrown_numeric(n), np.broadcast_to(exact, n.shape), rtol=1e-10
+            )
 
 
 def test_hazard_expr_integrates_to_cumulative():
     for shape in HAZARD_SHAPES:
-        sc = TakeoverScenario(**BASE, hazard=shape, entrenchment=0.5, power=2.5)
+        sc = TakeoverScenario(**BASE, hazard=shape, entrenchment_rate=0.5, power_exponent=2.5)
         h2 = sc.hazard_expr().subs(S.n, 2)
         exact = float(sp.integrate(h2, (S.t, 0, 3)))
         assert sc.cumulative_hazard(2, 3.0) == pytest.approx(exact, rel=1e-12)
@@ -113,7 +117,7 @@ def test_hazard_expr_integrates_to_cumulative():
 
 def test_inverse_cumulative_hazard_vectorised_and_inverts():
     for shape in HAZARD_SHAPES:
-        sc = TakeoverScenario(**BASE, hazard=shape, entrenchment=0.5, power=2.5)
+        sc = TakeoverScenario(**BASE, hazard=shape, entrenchment_rate=0.5, power_exponent=2.5)
         n = np.array([0, 1, 2, 3])
         t = np.array([0.1, 1.0, 3.0, 7.0])
         y = sc.cumulative_hazard(n, t)
@@ -124,7 +128,7 @@ def test_inverse_cumulative_hazard_vectorised_and_inverts():
 
 
 def test_tenure_draws_match_q_within_four_standard_errors(assert_proportion):
-    sc = TakeoverScenario(**BASE, entrenchment=0.5)  # q_0 = exp(-1)
+    sc = TakeoverScenario(**BASE, entrenchment_rate=0.5)  # q_0 = exp(-1)
     rng = as_generator(11)
     reps = 20_000
     tau = sc.inverse_cumulative_hazard(np.zeros(reps, dtype=int), rng.exponential(size=reps))
@@ -134,7 +138,7 @@ def test_tenure_draws_match_q_within_four_standard_errors(assert_proportion):
 
 def test_level_optimizer():
     sc = TakeoverScenario(
-        detection=0.5, capability_ratio=2, entrenchment=2, entrenchment_weakening=1
+        detection=0.5, capability_ratio=2, entrenchment_rate=2, entrenchment_weakening=1
     )
     opt = sc.level_optimizer(3)
     assert isinstance(opt, Optimizer)
@@ -164,8 +168,8 @@ def test_from_mapping_roundtrip_and_did_you_mean():
         ("detection", -0.1),
         ("capability_ratio", 0.0),
         ("sharpness", -1.0),
-        ("entrenchment", 0.0),
-        ("power", 0.0),
+        ("entrenchment_rate", 0.0),
+        ("power_exponent", 0.0),
         ("entrenchment_weakening", -1.0),
         ("detection_scaling", -0.5),
         ("drift", 1.5),
@@ -187,7 +191,7 @@ def test_every_field_is_validated(name, value):
 def test_bad_n():
     sc = TakeoverScenario()
     with pytest.raises(ParameterError, match="n"):
-        sc.q(np.array([0, 1.5]))
+        sc.never_overthrown_numeric(np.array([0, 1.5]))
     with pytest.raises(ParameterError, match="n"):
         sc.hazard_scale(-1)
 

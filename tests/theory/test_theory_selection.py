@@ -54,7 +54,7 @@ def test_invasion_condition_symbolic_matches_fitness():
 
 
 def test_entrenched_or_decaying_hazard_gives_no_protection():
-    for sc in (TakeoverScenario(), TakeoverScenario(hazard="power", power=3.0)):
+    for sc in (TakeoverScenario(), TakeoverScenario(hazard="power", power_exponent=3.0)):
         p = SEL.SelectionParams(search_advantage=1e-6, scenario=sc)
         assert SEL.critical_search_advantage(p) == 0
         assert not SEL.coherent_survives(p)
@@ -81,7 +81,7 @@ def _ode_shares(p, t_end):
 @pytest.mark.parametrize("hazard", ["constant", "entrenchment", "power"])
 @pytest.mark.parametrize("ell", [0.0, 0.4, 1.0])
 def test_closed_form_solves_the_compartment_odes(hazard, ell):
-    sc = TakeoverScenario(hazard=hazard, spawn_rate=4.0, entrenchment=0.5, power=2.0)
+    sc = TakeoverScenario(hazard=hazard, spawn_rate=4.0, entrenchment_rate=0.5, power_exponent=2.0)
     p = SEL.SelectionParams(
         optimizer_ness=(0.0, 0.7),
         initial_shares=(0.3, 0.7),
@@ -108,9 +108,13 @@ def test_long_run_shares_are_the_limit():
     cases = [
         SEL.SelectionParams(search_advantage=0.05, scenario=CONST),
         SEL.SelectionParams(search_advantage=0.3, takeover_loss=0.5, scenario=CONST),
-        SEL.SelectionParams(search_advantage=0.0, scenario=TakeoverScenario(entrenchment=0.25)),
         SEL.SelectionParams(
-            search_advantage=0.2, takeover_loss=0.0, scenario=TakeoverScenario(entrenchment=0.25)
+            search_advantage=0.0, scenario=TakeoverScenario(entrenchment_rate=0.25)
+        ),
+        SEL.SelectionParams(
+            search_advantage=0.2,
+            takeover_loss=0.0,
+            scenario=TakeoverScenario(entrenchment_rate=0.25),
         ),
     ]
     for p in cases:
@@ -192,8 +196,8 @@ def test_retained_share_and_lineage_coherence():
     assert SEL.retained_share_from_competition({"alpha": 2, "beta": 2}, "mesa") == 0
     with pytest.raises(ParameterError):
         SEL.retained_share_from_competition({"alpha": 1, "beta": "1/2"})
-    sc = TakeoverScenario(entrenchment=0.25, drift=0.5)  # Lambda_0(oo) = 1/2
-    assert SEL.lineage_coherence(sc, 0, alignment=0) == sc.q_expr().subs(S.n, 0)
+    sc = TakeoverScenario(entrenchment_rate=0.25, drift=0.5)  # Lambda_0(oo) = 1/2
+    assert SEL.lineage_coherence(sc, 0, alignment=0) == sc.never_overthrown().subs(S.n, 0)
     assert SEL.lineage_coherence(sc, R(1, 2)) == sp.exp(-R(1, 8))
     at_t = SEL.lineage_coherence(sc, R(1, 2), t=2)
     lam = float(sc.cumulative_hazard(0, 2.0))
@@ -283,3 +287,38 @@ def test_training_scenario_and_regime_errors():
     with pytest.raises(ParameterError) as info:
         T.best_of_n([0.5, 0.6], [0.0, 1.0], 4)
     assert info.value.name == "weights"
+
+
+# ------------------------------------------------------------------ scenario 2 fed back, answers
+def test_lineage_coherence_from_competition_is_computed_not_one():
+    sc = TakeoverScenario(entrenchment_rate=0.25, drift=0.0)  # Lambda_0(oo) = 1/2
+    coexist = {"alpha": "1/3", "beta": "2/3"}  # stable coexistence, kappa_R = 2/3
+    assert SEL.lineage_coherence_from_competition(sc, coexist) == sp.exp(-R(1, 6))
+    assert SEL.lineage_coherence_from_competition(sc, {"alpha": 2, "beta": "1/2"}) == sp.exp(
+        -R(1, 2)
+    )
+    # Monte Carlo of the lineage itself: wins ~ Poisson(1/2); each keeps 2/3 of the resources
+    rng = np.random.default_rng(8)
+    wins = rng.poisson(0.5, 200_000)
+    kept = (2 / 3) ** wins  # drift 0: the mesa part carries none of the original goal
+    se = kept.std() / math.sqrt(kept.size)
+    assert abs(kept.mean() - math.exp(-1 / 6)) < 4 * se
+    with pytest.raises(ParameterError):
+        SEL.lineage_coherence(sc, 1.5)
+
+
+def test_outcompeted_answer_states_the_boundary_with_numbers():
+    pts = [
+        {"search_advantage": b, "takeover_loss": ell, "point": i}
+        for i, (b, ell) in enumerate([(0.0, 1.0), (0.25, 1.0), (0.0, 0.5), (0.25, 0.5)])
+    ]
+    rows = [
+        {"point": 0, "estimand": "fixation", "estimate": 0.12, "std_error": 0.005},
+        {"point": 1, "estimand": "fixation", "estimate": 0.015, "std_error": 0.002},
+    ]
+    text = SEL.study_answer("selection", pts, rows, {"population_size": 20, "initial": 1})
+    assert "b* = 0.125 at takeover_loss = 1, 0.0625 at takeover_loss = 0.5." in text
+    assert "2 of 4 points keep it" in text
+    rho0 = SEL.coherent_fixation(SEL.SelectionParams(search_advantage=0.0), 20)
+    assert f"{rho0:.3g} at b = 0 (simulated 0.12 +- 0.005)" in text
+    assert SEL.study_answer("competition", pts, rows) == ""

@@ -2,7 +2,7 @@
 
 ``study report DIR`` writes ``report.md``, ``report.html`` and the figures beside a
 study's stored results; ``export figures DIR [--format png,svg,pdf]`` only the figures;
-``export graph [--steps S] [--seed N] [--nesting] [--param KEY=VALUE ...] [--format
+``export graph [--steps S] [--seed N] [--nesting] [-p/--param KEY=VALUE ...] [--format
 graphml,gexf,dot,json,cyjs,png,svg] [--out DIR]`` runs one seeded Mesa model and
 writes its nesting graph (at the last step) and its lineage of top-level optimizers.
 """
@@ -109,7 +109,11 @@ def graph(
         True, "--nesting/--no-nesting", help="Keep undetected losing mesa-optimizers nested."
     ),
     param: list[str] = typer.Option(
-        [], "--param", help="Scenario parameter KEY=VALUE (repeatable), e.g. spawn_rate=2."
+        [],
+        "--param",
+        "-p",
+        metavar="KEY=VALUE",
+        help="Scenario parameter (repeatable), e.g. -p spawn_rate=2 (as for derive).",
     ),
     formats: str = typer.Option(
         "graphml,gexf,dot,json,cyjs,png",
@@ -136,7 +140,7 @@ def graph(
             f"a rate giving at most {MAX_EVENTS_PER_STEP} expected takeovers per step",
             message=f"spawn_rate = {float(scenario.spawn_rate):g} gives {expected:.3g} expected "
             f"takeovers of the root in one step; the step-by-step Mesa model allows at most "
-            f"{MAX_EVENTS_PER_STEP} (lower spawn_rate or raise entrenchment)",
+            f"{MAX_EVENTS_PER_STEP} (lower spawn_rate or raise entrenchment_rate)",
         )
     model = NestedOptimizerModel(
         scenario, seed=seed, horizon=steps, nesting=nesting, collect_model=False

@@ -5,8 +5,10 @@
 ``app`` runs ``solara run supercoherence.models.nested.app`` (the nested model with Mesa's
 SolaraViz, and the recursion page) on a local port.  ``widget`` writes the self-contained
 widget of :mod:`supercoherence.simulations.presentation.widget` for a post: from a stored
-study folder (sliders over its varied parameters, its Monte Carlo estimates) or from
-``--scenario key=value`` pairs.
+study folder (sliders over its varied parameters, its Monte Carlo estimates at the nearest
+grid point, its phase diagram and lineages) or from ``--scenario key=value`` pairs;
+``--iframe FILE`` also writes an ``<iframe srcdoc>`` snippet for any HTML page
+(docs/WIDGET.md).
 """
 
 from __future__ import annotations
@@ -95,12 +97,22 @@ def widget_command(
         [], "--scenario", "-s", help="Starting parameter, key=value (repeatable)."
     ),
     out: Path = typer.Option(Path("widget.html"), "--out", "-o", help="The HTML file."),
+    iframe: Path | None = typer.Option(
+        None,
+        "--iframe",
+        help="Also write an <iframe srcdoc> snippet (with its resize script) to paste into "
+        "any HTML page (docs/WIDGET.md).",
+    ),
 ) -> None:
     """Write ONE self-contained HTML widget (no network) for a post or a static site."""
-    from supercoherence.simulations.presentation.widget import write_widget
+    from supercoherence.simulations.presentation.widget import srcdoc_iframe, write_widget
 
     path = write_widget(out, scenario=_typed(parse_pairs(scenario)), study_dir=study_dir)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
+    if iframe is not None:
+        iframe.parent.mkdir(parents=True, exist_ok=True)
+        iframe.write_text(srcdoc_iframe(path.read_text(encoding="utf-8")), encoding="utf-8")
+        typer.echo(f"wrote {iframe} (paste it into an HTML page)")
 
 
 def register(app: typer.Typer) -> None:

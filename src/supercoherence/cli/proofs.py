@@ -23,7 +23,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.table import Table
 
 from supercoherence.errors import ParameterError
@@ -116,6 +115,8 @@ def show(name: str = typer.Argument(..., help="The theorem's name.")) -> None:
     theorem = catalogue[name]
     report = theorem.check(strict=False)
     number = list(catalogue).index(name) + 1
+    from rich.markdown import Markdown
+
     Console().print(Markdown(markdown_theorem(theorem, number, report)))
     if not report.ok:
         raise typer.Exit(1)

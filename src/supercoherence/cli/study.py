@@ -1,7 +1,9 @@
 """``supercoherence study``: run, summarise, compare, validate and list studies.
 
-``study run FILE [--out DIR] [--workers N] [--dask local|tcp://host:port] [--quiet]``
-runs (or resumes) a study file or a shipped study by name; ``study summarize DIR``
+``study run FILE [--out DIR] [--workers N] [--dask local|tcp://host:port] [--quiet]
+[--set TABLE.KEY=VALUE ...]`` runs (or resumes) a study file or a shipped study by name
+(``--set study.replicates=1000`` overrides a key without copying the file, validated
+like the file; the stored ``study.toml`` is the overridden study); ``study summarize DIR``
 prints the estimates; ``study compare DIR DIR`` sets two runs side by side with the
 difference in pooled standard errors (matching points by their parameter values, and
 saying so when the two studies' points differ); ``study verify DIR`` checks a folder
@@ -17,14 +19,16 @@ chain's ``max_takeovers``) are shown as such: the estimate carries ``(capped)``,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["register", "study_app"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["register", "sensitivity_table", "study_app"]
 
 study_app = typer.Typer(
     name="study",
@@ -49,11 +53,19 @@ def run(
         None, "--dask", help="'local' for a LocalCluster or tcp://host:port of a scheduler."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar and no table."),
+    overrides: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="TABLE.KEY=VALUE",
+        help="Override a key of the file (repeatable), validated like the file, e.g. "
+        "--set study.replicates=1000 --set parameters.spawn_rate=2.0.",
+    ),
 ) -> None:
     """Run (or resume) a study; only missing units are computed."""
-    from supercoherence.simulations import load_study, run_study
+    from supercoherence.simulations import run_study
+    from supercoherence.simulations.study import load_study
 
-    study = load_study(file)
+    study = load_study(file, overrides=overrides)
     results = run_study(study, out, workers=workers, dask=dask, progress=not quiet)
     for problem in results.rejected:
         _err.print(
@@ -93,6 +105,50 @@ def summarize(directory: Path = typer.Argument(..., help="A study's output folde
                 *(_fmt(values[c]) for c in ("point", *varied, "classification", "estimate"))
             )
         _console.print(table)
+    sensitivity = getattr(results, "sensitivity", None)
+    if sensitivity is not None and not sensitivity.empty:
+        _console.print(sensitivity_table(sensitivity))
+
+
+def sensitivity_table(sensitivity: pd.DataFrame) -> Table:
+    """The Sobol indices (``sensitivity.parquet``) as a table, largest total order first.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"estimand": ["law_of_n"] * 2, "at": [0.0] * 2,
+    ...                    "parameter": ["detection", "spawn_rate"], "S1": [0.1, 0.6],
+    ...                    "S1_conf": [0.02, 0.05], "ST": [0.15, 0.7], "ST_conf": [0.03, 0.06]})
+    >>> table = sensitivity_table(df)
+    >>> table.row_count, [c.header for c in table.columns][:3]
+    (2, ['estimand', 'at', 'parameter'])
+    >>> list(table.columns[2].cells)
+    ['spawn_rate', 'detection']
+    """
+    table = Table(
+        title="Sobol indices (first order S1, total order ST, with 95% bootstrap half-widths)",
+        title_justify="left",
+    )
+    for column, justify in (
+        ("estimand", "left"),
+        ("at", "right"),
+        ("parameter", "left"),
+        ("S1", "right"),
+        ("ST", "right"),
+    ):
+        table.add_column(column, justify=justify, no_wrap=True)
+    ordered = sensitivity.sort_values(
+        ["estimand", "at", "ST"], ascending=[True, True, False], kind="stable"
+    )
+    for values in ordered.to_dict("records"):
+        table.add_row(
+            str(values["estimand"]),
+            _fmt(values["at"]),
+            str(values["parameter"]),
+            f"{_fmt(values['S1'])} ± {_fmt(values['S1_conf'])}",
+            f"{_fmt(values['ST'])} ± {_fmt(values['ST_conf'])}",
+        )
+    return table
 
 
 @study_app.command("compare")
@@ -137,11 +193,16 @@ def compare(
 
 
 @study_app.command("validate")
-def validate(file: str = typer.Argument(..., help="Study file or shipped study name.")) -> None:
+def validate(
+    file: str = typer.Argument(..., help="Study file or shipped study name."),
+    overrides: list[str] = typer.Option(
+        [], "--set", metavar="TABLE.KEY=VALUE", help="Override a key, as for `study run`."
+    ),
+) -> None:
     """Check a study file; print what it would run."""
-    from supercoherence.simulations import load_study
+    from supercoherence.simulations.study import load_study
 
-    study = load_study(file)
+    study = load_study(file, overrides=overrides)
     _console.print(
         f"{study.source}: ok: study {study.name!r}, engine {study.engine}, "
         f"{len(study.points)} points x {study.replicates} replicates "
@@ -310,6 +371,8 @@ def _print_censoring(estimates: pd.DataFrame, manifest: dict) -> None:
 
 
 def _fmt(value: object) -> str:
+    import numpy as np
+
     if isinstance(value, float | np.floating):
         return "" if np.isnan(value) else f"{value:.4g}"
     return str(value)

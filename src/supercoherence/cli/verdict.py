@@ -7,7 +7,7 @@ of the scenario's :math:`q_n`: the per-level fits with :math:`q_n` and its boots
 interval, the trend of :math:`q_n` in :math:`n`, the verdict and its bootstrap support,
 :math:`\prod (1 - q_n)` and the rate of takeovers within the horizon.
 
-Example: ``supercoherence verdict --param spawn_rate=4 --param entrenchment=0.5
+Example: ``supercoherence verdict --param spawn_rate=4 --param entrenchment_rate=0.5
 --param entrenchment_weakening=1 --replicates 1000 --horizon 100 --seed 1``.
 """
 
@@ -64,9 +64,13 @@ def verdict_summary(scenario: Any, estimated: Any) -> dict[str, Any]:
 
     from supercoherence.theory.recursion import classify
 
-    analytic = classify(scenario.q_expr())
+    analytic = classify(scenario.never_overthrown())
     levels = estimated.levels
-    exact_q = scenario.q(np.maximum(levels["level"].to_numpy(), 0)).tolist() if len(levels) else []
+    exact_q = (
+        scenario.never_overthrown_numeric(np.maximum(levels["level"].to_numpy(), 0)).tolist()
+        if len(levels)
+        else []
+    )
     out = estimated.to_dict()
     out["levels"]["exact_q"] = exact_q
     return {
