@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from supercoherence.checks import check_positive_int
+from supercoherence.models.engine.chain import COLUMNS as CHAIN_COLUMNS
 from supercoherence.models.nested.graphs import GraphSpec
 from supercoherence.models.nested.model import (
     DEFAULT_OPTIONS,
@@ -61,14 +62,11 @@ __all__ = ["TABLE_COLUMNS", "TIMESERIES_COLUMNS", "AbmResult", "simulate_abm"]
 #: freed only by the collector: without this, peak memory grows with the replicates).
 COLLECT_EVERY = 16
 
-#: Columns of :attr:`AbmResult.table` and their dtypes.
+#: Columns of :attr:`AbmResult.table` and their dtypes: the chain engine's replicate
+#: table (:data:`supercoherence.models.engine.chain.COLUMNS`, one schema for both engines)
+#: and what only the nested model observes.
 TABLE_COLUMNS: dict[str, type] = {
-    "n_takeovers": np.int64,
-    "censored": np.bool_,
-    "takeovers_by_horizon": np.int64,
-    "last_takeover_time": np.float64,
-    "first_takeover_time": np.float64,
-    "final_alignment": np.float64,
+    **CHAIN_COLUMNS,
     "coherence": np.float64,
     "root_tenure": np.float64,
     "size": np.int64,

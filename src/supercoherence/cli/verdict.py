@@ -158,7 +158,11 @@ def _print(summary: dict[str, Any], seconds: tuple[float, float]) -> None:
 
 def verdict(
     param: list[str] = typer.Option(
-        [], "--param", help="Scenario parameter KEY=VALUE (repeatable), e.g. hazard=power."
+        [],
+        "--param",
+        "-p",
+        metavar="KEY=VALUE",
+        help="Scenario parameter KEY=VALUE (repeatable), e.g. hazard=power.",
     ),
     replicates: int = typer.Option(1000, "--replicates", help="Replicates simulated."),
     horizon: float = typer.Option(50.0, "--horizon", help="Horizon T (censoring time)."),
