@@ -62,6 +62,8 @@ class Derived:
 
     def __post_init__(self) -> None:
         exact = sympify_param(self.name, self.exact) if isinstance(self.exact, str) else self.exact
+        # strings went through the safe parser above; strict sympify refuses any string or
+        # object without an explicit sympy conversion, so nothing here evaluates text
         object.__setattr__(self, "exact", sp.sympify(exact, strict=True))
         if not self.symbols:
             free = sorted(self.exact.free_symbols, key=lambda s: s.name)

@@ -475,6 +475,24 @@ def _v_grid(points: int) -> np.ndarray:
     return np.unique(np.clip(grid, 0.0, 1.0))
 
 
+def _selection_inputs(
+    weights: Any, means: Any, search_strength: Any, noise_scale: Any, noise: str
+) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Validated ``(w, mu, N, sigma)`` of a best-of-N selection (one check for every
+    evaluator of it)."""
+    w = np.asarray(check_probability("weights", weights), dtype=float)
+    if abs(w.sum() - 1.0) > 1e-9:
+        raise ParameterError("weights", weights, "probabilities summing to 1")
+    mu = np.asarray(means, dtype=float)
+    if mu.shape != w.shape:
+        raise ParameterError("means", means, f"{w.size} means, one per class")
+    N = check_positive_int("search_strength", search_strength)
+    sigma = float(check_positive("noise_scale", noise_scale))
+    if noise not in NOISE_LAWS:
+        raise ParameterError("noise", noise, ", ".join(NOISE_LAWS))
+    return w, mu, N, sigma
+
+
 def best_of_n(
     weights: Any,
     means: Any,
@@ -529,16 +547,7 @@ def best_of_n(
     >>> round(float(p[1]), 3)      # exact finite sum: gumbel_best_of_n
     0.228
     """
-    w = np.asarray(check_probability("weights", weights), dtype=float)
-    if abs(w.sum() - 1.0) > 1e-9:
-        raise ParameterError("weights", weights, "probabilities summing to 1")
-    mu = np.asarray(means, dtype=float)
-    if mu.shape != w.shape:
-        raise ParameterError("means", means, f"{w.size} means, one per class")
-    N = check_positive_int("search_strength", search_strength)
-    sigma = float(check_positive("noise_scale", noise_scale))
-    if noise not in NOISE_LAWS:
-        raise ParameterError("noise", noise, ", ".join(NOISE_LAWS))
+    w, mu, N, sigma = _selection_inputs(weights, means, search_strength, noise_scale, noise)
     keep = w > 0
     v = _v_grid(points)
     post = np.zeros((v.size, w.size))
@@ -681,16 +690,7 @@ def best_of_n_certified(
     """
     from flint import acb, arb, ctx
 
-    w = np.asarray(check_probability("weights", weights), dtype=float)
-    if abs(w.sum() - 1.0) > 1e-9:
-        raise ParameterError("weights", weights, "probabilities summing to 1")
-    mu = np.asarray(means, dtype=float)
-    if mu.shape != w.shape:
-        raise ParameterError("means", means, f"{w.size} means, one per class")
-    N = check_positive_int("search_strength", search_strength)
-    sigma = float(check_positive("noise_scale", noise_scale))
-    if noise not in NOISE_LAWS:
-        raise ParameterError("noise", noise, ", ".join(NOISE_LAWS))
+    w, mu, N, sigma = _selection_inputs(weights, means, search_strength, noise_scale, noise)
     check_positive_int("precision", precision, minimum=32)
     old = ctx.prec
     # F^(N-1) loses about log2(N) bits: carry them (the radius still reports the outcome)

@@ -273,3 +273,25 @@ def test_cli_and_api_parse_alike() -> None:
 
     for text in ("1e-17/(n+1)", "1e-300", "0.5 + 5e-10", "exp(-(n+1)/1000)"):
         assert _parse("q", text) == sympify_param("q", text)
+
+
+def test_strict_sympify_sites_never_evaluate_text() -> None:
+    """``Derived`` and ``derived`` parse strings with the whitelist parser and pass only
+    sympy objects to ``sympify(strict=True)``, which itself refuses text."""
+    import sympy as sp
+
+    from supercoherence.errors import ExpressionError
+    from supercoherence.theory.result import Derived, derived
+
+    for build in (lambda t: Derived("x", t), lambda t: derived("x", t)):
+        with pytest.raises(ExpressionError):
+            build("__import__('os').system('echo pwned')")
+    with pytest.raises(sp.SympifyError):
+        sp.sympify("__import__('os')", strict=True)
+
+    class Sneaky:
+        def __str__(self) -> str:
+            return "__import__('os').system('echo pwned')"
+
+    with pytest.raises(sp.SympifyError):
+        Derived("x", Sneaky())

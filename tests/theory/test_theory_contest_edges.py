@@ -51,13 +51,14 @@ def test_small_ruin_probabilities_keep_relative_accuracy(p, i, n) -> None:
 def test_ruin_and_duration_relative_accuracy(log_gap, sign, n, fraction) -> None:
     p = 0.5 + sign * 10.0**log_gap
     i = int(round(fraction * n))
-    ruin_true, duration_true = _truth(p, i, n)
+    ruin_true, steps_true = _truth(p, i, n)
     ruin = C.ruin_probability_numeric(p, i, n)
-    duration = C.expected_duration_numeric(p, i, n)
+    steps = C.expected_duration_numeric(p, i, n)
     L = abs(float(mpmath.log((1 - mpmath.mpf(p)) / p)))
     if ruin_true > 1e-300:
         assert abs(ruin - ruin_true) <= 4.5e-16 * (10 + n * L) * ruin_true
-    assert abs(duration - duration_true) <= 1e-14 * max(duration_true, 1e-300)
+    # expected number of game steps (the ruin "duration"), not wall-clock time
+    assert abs(steps - steps_true) <= 1e-14 * max(steps_true, 1e-300)
 
 
 def test_duration_near_half_meets_the_documented_bound() -> None:
@@ -89,9 +90,9 @@ def test_exact_and_high_precision_paths_agree(n, i, tenth) -> None:
     p = R(tenth, 10)
     exact = C.ruin_probability(p, i, n)
     with mpmath.workprec(128):
-        ruin_mp, duration_mp = C._mp_ruin(C._mpf(p), i, n)
+        ruin_mp, steps_mp = C._mp_ruin(C._mpf(p), i, n)
     assert abs(sp.Float(ruin_mp, 30) - exact) < sp.Float(10) ** -28
-    assert abs(sp.Float(duration_mp, 30) - C.expected_duration(p, i, n)) < sp.Float(10) ** -25
+    assert abs(sp.Float(steps_mp, 30) - C.expected_duration(p, i, n)) < sp.Float(10) ** -25
 
 
 def test_success_at_infinity_and_huge_powers() -> None:
