@@ -91,6 +91,33 @@ def _build_seconds(tree) -> float:
     return time.perf_counter() - start
 
 
+def _row(
+    benchmark: str,
+    case: str,
+    seconds: float,
+    baseline: str,
+    baseline_seconds: float,
+    target: str,
+    **extra,
+) -> dict:
+    """One result row: ``ratio`` = ``seconds / baseline_seconds``."""
+    return {
+        "benchmark": benchmark,
+        "case": case,
+        "seconds": seconds,
+        "baseline": baseline,
+        "baseline_seconds": baseline_seconds,
+        "ratio": seconds / baseline_seconds,
+        "target": target,
+        "extra": extra,
+    }
+
+
+def _rate(size: int, steps: int, seconds: float) -> dict:
+    """The first ``extra`` fields of an agent-steps row: the run and its rate."""
+    return {"optimizers": size, "steps": steps, "agent_steps_per_second": size * steps / seconds}
+
+
 def _replicate_memory() -> dict:
     sc = TakeoverScenario(spawn_rate=2.0, alignment_skill=0.3, detection=0.3, hazard="constant")
     peaks = {}
@@ -99,16 +126,16 @@ def _replicate_memory() -> dict:
         simulate_abm(sc, replicates, seed=1, horizon=8, nesting=True, challenge_rate=1.0)
         peaks[replicates] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    return {
-        "benchmark": "abm-replicates",
-        "case": "peak memory, 256 vs 32 replicates (nested, interacting)",
-        "seconds": peaks[256],
-        "baseline": "peak MiB at 32 replicates",
-        "baseline_seconds": peaks[32],
-        "ratio": peaks[256] / peaks[32],
-        "target": "about 1 (flat in replicates)",
-        "extra": {"peak_mib_32": peaks[32], "peak_mib_256": peaks[256]},
-    }
+    return _row(
+        "abm-replicates",
+        "peak memory, 256 vs 32 replicates (nested, interacting)",
+        peaks[256],
+        "peak MiB at 32 replicates",
+        peaks[32],
+        "about 1 (flat in replicates)",
+        peak_mib_32=peaks[32],
+        peak_mib_256=peaks[256],
+    )
 
 
 def cases(quick: bool) -> list[dict]:
@@ -121,19 +148,16 @@ def cases(quick: bool) -> list[dict]:
         build = min(_build_seconds(tree) for _ in range(2))
         per_node0 = per_node0 or build / size
         rows.append(
-            {
-                "benchmark": "abm-build",
-                "case": f"model build, {size} optimizers",
-                "seconds": build,
-                "baseline": "10 us per node",
-                "baseline_seconds": 1e-5 * size,
-                "ratio": build / (1e-5 * size),
-                "target": "< 1 (under 10 us/node)",
-                "extra": {
-                    "us_per_node": 1e6 * build / size,
-                    "growth_vs_smallest": build / size / per_node0,
-                },
-            }
+            _row(
+                "abm-build",
+                f"model build, {size} optimizers",
+                build,
+                "10 us per node",
+                1e-5 * size,
+                "< 1 (under 10 us/node)",
+                us_per_node=1e6 * build / size,
+                growth_vs_smallest=build / size / per_node0,
+            )
         )
         floor = _timed(FloorModel(size), steps)
         model = _abm(tree)
@@ -142,46 +166,36 @@ def cases(quick: bool) -> list[dict]:
         per_agent_step = today / (size * steps)
         per_step0 = per_step0 or per_agent_step
         rows.append(
-            {
-                "benchmark": "abm",
-                "case": f"agent-steps, {size} optimizers",
-                "seconds": today,
-                "baseline": "trivial Mesa model, one random draw per agent-step",
-                "baseline_seconds": floor,
-                "ratio": today / floor,
-                "target": "< 1; <= 0.1 at 10^5",
-                "extra": {
-                    "optimizers": size,
-                    "steps": steps,
-                    "agent_steps_per_second": size * steps / today,
-                    "floor_agent_steps_per_second": size * steps / floor,
-                    "x_floor": floor / today,
-                    "growth_vs_smallest": per_agent_step / per_step0,
-                    "top_level_takeovers": model.top_level_takeovers,
-                    "nested_takeovers": model.nested_takeovers,
-                    "peak_mib_model": _peak(lambda tree=tree: _abm(tree), steps),
-                    "peak_mib_floor": _peak(lambda size=size: FloorModel(size), steps),
-                },
-            }
+            _row(
+                "abm",
+                f"agent-steps, {size} optimizers",
+                today,
+                "trivial Mesa model, one random draw per agent-step",
+                floor,
+                "< 1; <= 0.1 at 10^5",
+                **_rate(size, steps, today),
+                floor_agent_steps_per_second=size * steps / floor,
+                x_floor=floor / today,
+                growth_vs_smallest=per_agent_step / per_step0,
+                top_level_takeovers=model.top_level_takeovers,
+                nested_takeovers=model.nested_takeovers,
+                peak_mib_model=_peak(lambda tree=tree: _abm(tree), steps),
+                peak_mib_floor=_peak(lambda size=size: FloorModel(size), steps),
+            )
         )
         rows.append(
-            {
-                "benchmark": "abm-interacting",
-                "case": f"agent-steps, {size} optimizers, interacting",
-                "seconds": interacting,
-                "baseline": "today's independent-contest model (the limit), same tree",
-                "baseline_seconds": today,
-                "ratio": interacting / today,
-                "target": "<= 2x",
-                "extra": {
-                    "optimizers": size,
-                    "steps": steps,
-                    "agent_steps_per_second": size * steps / interacting,
-                    "today_agent_steps_per_second": size * steps / today,
-                    "x_floor": floor / interacting,
-                    "peak_mib_model": _peak(lambda tree=tree: _abm(tree, **INTERACTING), steps),
-                },
-            }
+            _row(
+                "abm-interacting",
+                f"agent-steps, {size} optimizers, interacting",
+                interacting,
+                "today's independent-contest model (the limit), same tree",
+                today,
+                "<= 2x",
+                **_rate(size, steps, interacting),
+                today_agent_steps_per_second=size * steps / today,
+                x_floor=floor / interacting,
+                peak_mib_model=_peak(lambda tree=tree: _abm(tree, **INTERACTING), steps),
+            )
         )
     rows.append(_replicate_memory())
     return rows

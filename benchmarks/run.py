@@ -51,6 +51,28 @@ def meets(ratio: float, target: str) -> bool | None:
     return ratio >= bound if parts[0] == ">=" else ratio <= bound
 
 
+def accounting_note(extra) -> str:
+    """The CPU accounting of a parallel case (bench_study), or "" for other rows.
+
+    Examples
+    --------
+    >>> print(accounting_note({"serial_fraction": 0.08, "amdahl_bound_2": 1.85,
+    ...     "unit_cpu_2_over_1": 1.02, "predicted_2": 1.8, "best_of": 3, "load_1min": 0.4}))
+    serial fraction 0.080 (Amdahl bound on 2 workers 1.85x), unit CPU on 2 workers / 1 =
+    1.02, predicted 1.80x on idle cores; best of 3 at load 0.4
+    >>> accounting_note({"points": 8})
+    ''
+    """
+    if not isinstance(extra, dict) or "serial_fraction" not in extra:
+        return ""
+    return (
+        f"serial fraction {extra['serial_fraction']:.3f} (Amdahl bound on 2 workers "
+        f"{extra['amdahl_bound_2']:.2f}x), unit CPU on 2 workers / 1 = "
+        f"{extra['unit_cpu_2_over_1']:.2f}, predicted {extra.get('predicted_2', float('nan')):.2f}x"
+        f" on idle cores; best of {extra.get('best_of', 1)} at load {extra.get('load_1min', '?')}"
+    )
+
+
 def _machine_load() -> str:
     try:
         import os
@@ -97,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             {True: "yes", False: "NO", None: ""}[row["met"]],
         )
     console.print(table)
+    for row in rows:
+        note = accounting_note(row.get("extra"))
+        if note:
+            console.print(f"{row['case']}: {note}")
     console.print(f"machine load (1, 5, 15 min): {_machine_load()}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)

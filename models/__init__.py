@@ -15,12 +15,9 @@ imports no plotting code.
 """
 
 if __name__ != "supercoherence.models":  # e.g. `import models` from the repository root
-    raise ImportError(
-        f"the folder models/ is the package supercoherence.models: import it by that name "
-        f"(`import supercoherence.models...`), not as {__name__!r}, which would load a "
-        "second copy of every module and class"
-    )
+    from supercoherence.lazy import bare_name_error
 
+    raise bare_name_error(__name__, "models")
 
 from supercoherence.lazy import lazy_submodules as _lazy_submodules
 

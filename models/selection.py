@@ -48,11 +48,37 @@ from supercoherence.errors import ParameterError
 from supercoherence.randomness import Seed, as_generator
 from supercoherence.theory.selection import SelectionParams
 
-__all__ = ["fixation_estimate", "simulate_selection"]
+__all__ = ["check_constant_hazard", "fixation_estimate", "simulate_selection"]
 
 # classes: 0 = type-0 original goal, 1 = type-0 foreign, 2 = type-1 original, 3 = type-1 foreign
 _TYPE = np.array([0, 0, 1, 1])
 _ORIGINAL = np.array([True, False, True, False])
+
+
+def check_constant_hazard(params: SelectionParams) -> None:
+    """Refuse a hazard family other than ``constant``: the simulated systems (here and in
+    the study engine ``selection``) are taken over at constant rates.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``hazard``.
+
+    Examples
+    --------
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> check_constant_hazard(SelectionParams(scenario=TakeoverScenario(hazard="power")))
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: hazard = 'power' is out of range: allowed 'constant' ...
+    """
+    if params.scenario.hazard != "constant":
+        raise ParameterError(
+            "hazard",
+            params.scenario.hazard,
+            "'constant'",
+            "the simulated systems are taken over at constant rates",
+        )
 
 
 def simulate_selection(
@@ -102,13 +128,7 @@ def simulate_selection(
     """
     if len(params.optimizer_ness) != 2:
         raise ParameterError("optimizer_ness", params.optimizer_ness, "exactly two types")
-    if params.scenario.hazard != "constant":
-        raise ParameterError(
-            "hazard",
-            params.scenario.hazard,
-            "'constant'",
-            "the simulated systems are taken over at constant rates",
-        )
+    check_constant_hazard(params)
     N = check_positive_int("population_size", population_size, minimum=2)
     reps = check_positive_int("replicates", replicates)
     i0 = check_positive_int("initial", initial)

@@ -28,11 +28,9 @@ Examples
 """
 
 if __name__ != "supercoherence.proofs":  # e.g. `import proofs` from the repository root
-    raise ImportError(
-        f"the folder proofs/ is the package supercoherence.proofs: import it by that name "
-        f"(`import supercoherence.proofs...`), not as {__name__!r}, which would load a "
-        "second copy of every module and class"
-    )
+    from supercoherence.lazy import bare_name_error
+
+    raise bare_name_error(__name__, "proofs")
 
 from typing import Any
 

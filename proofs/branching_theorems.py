@@ -28,7 +28,7 @@ from supercoherence.proofs.checkers import (
 )
 from supercoherence.proofs.coq_checker import coq_step
 from supercoherence.proofs.formal import eq
-from supercoherence.proofs.theorem import Step, Theorem
+from supercoherence.proofs.theorem import Step, Theorem, catalogue_order
 from supercoherence.theory import branching
 from supercoherence.theory import symbols as S
 
@@ -262,16 +262,4 @@ def _multitype() -> Theorem:
     )
 
 
-def theorems() -> list[Theorem]:
-    """The branching theorems, in catalogue order.
-
-    Returns
-    -------
-    list of Theorem
-
-    Examples
-    --------
-    >>> len(theorems())
-    3
-    """
-    return [_criticality(), _lambert(), _multitype()]
+theorems = catalogue_order("branching", _criticality, _lambert, _multitype)

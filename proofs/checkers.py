@@ -399,6 +399,61 @@ def _resolve_conditions(value: Any, hypotheses: Sequence[Any]) -> Any:
     return value.replace(sp.Piecewise, choose)
 
 
+def _compare(
+    how: str,
+    value: Any,
+    expected: Any,
+    hypotheses: Sequence[Any] = (),
+    unevaluated: type | None = None,
+) -> tuple[bool, str]:
+    """The verdict on what sympy computed (``value``, by ``how``) against the claim.
+
+    The ``hypotheses`` first select the branch of a conditional answer
+    (:func:`_resolve_conditions`); a result still holding the ``unevaluated`` form
+    (``Integral``, ``Sum``) is undecided, hence a failure.
+    """
+    value = _resolve_conditions(value, hypotheses)
+    if unevaluated is not None and value.has(unevaluated):
+        return False, f"undecided: sympy left {sp.sstr(value)}"
+    if value == expected or _is_zero(value - expected):
+        return True, f"{how} gives {sp.sstr(value)}"
+    return False, f"{how} gives {sp.sstr(value)}, not {sp.sstr(expected)}"
+
+
+def _unmatched(
+    found: Sequence[Any], expected: Sequence[Any], same: Any
+) -> tuple[tuple[Any, ...], list[Any]]:
+    """Match every claimed item to a distinct found one (equality as multisets).
+
+    Returns the first claimed item without a match (as a 1-tuple; ``()`` if all
+    match) and the found items left over.
+    """
+    remaining = list(found)
+    for want in expected:
+        match = next((f for f in remaining if same(f, want)), None)
+        if match is None:
+            return (want,), remaining
+        remaining.remove(match)
+    return (), remaining
+
+
+def _operator_latex(
+    operator: str,
+    var: Any,
+    lower: Any,
+    upper: Any,
+    body: str,
+    expected: Any,
+    hypotheses: Sequence[Any] = (),
+) -> str:
+    r"""``\sum_{k=a}^{b} body = expected`` (``\int_a^b``: no ``var``), then the hypotheses."""
+    index = _latex(lower) if var is None else f"{_latex(var)}={_latex(lower)}"
+    return (
+        rf"\{operator}_{{{index}}}^{{{_latex(upper)}}} {body} = "
+        rf"{_latex(expected)}{_under(hypotheses)}"
+    )
+
+
 # --------------------------------------------------------------------------- sympy checkers
 
 
@@ -592,9 +647,7 @@ class Limit(Check):
 
     def _decide(self) -> tuple[bool, str]:
         value = sp.limit(self.expr, self.var, self.point, self.direction)
-        if value == self.expected or _is_zero(value - self.expected):
-            return True, f"sympy.limit gives {sp.sstr(value)}"
-        return False, f"sympy.limit gives {sp.sstr(value)}, not {sp.sstr(self.expected)}"
+        return _compare("sympy.limit", value, self.expected)
 
     @property
     def latex(self) -> str:
@@ -644,18 +697,13 @@ class Integral(Check):
 
     def _decide(self) -> tuple[bool, str]:
         value = sp.integrate(self.integrand, (self.var, self.lower, self.upper))
-        value = _resolve_conditions(value, self.hypotheses)
-        if value.has(sp.Integral):
-            return False, f"undecided: sympy left {sp.sstr(value)}"
-        if value == self.expected or _is_zero(value - self.expected):
-            return True, f"sympy.integrate gives {sp.sstr(value)}"
-        return False, f"sympy.integrate gives {sp.sstr(value)}, not {sp.sstr(self.expected)}"
+        return _compare("sympy.integrate", value, self.expected, self.hypotheses, sp.Integral)
 
     @property
     def latex(self) -> str:
-        return (
-            rf"\int_{{{_latex(self.lower)}}}^{{{_latex(self.upper)}}} {_latex(self.integrand)}"
-            rf"\, d{_latex(self.var)} = {_latex(self.expected)}{_under(self.hypotheses)}"
+        body = rf"{_latex(self.integrand)}\, d{_latex(self.var)}"
+        return _operator_latex(
+            "int", None, self.lower, self.upper, body, self.expected, self.hypotheses
         )
 
 
@@ -703,27 +751,28 @@ class Series(Check):
         if infinite and not self.criterion:
             raise ProofError("an infinite series needs a named convergence criterion")
         value = sp.summation(self.term, (self.var, self.lower, self.upper))
-        value = _resolve_conditions(value, self.hypotheses)
-        if value.has(sp.Sum):
-            return False, f"undecided: sympy left {sp.sstr(value)}"
-        if not (value == self.expected or _is_zero(value - self.expected)):
-            return False, f"sympy.summation gives {sp.sstr(value)}, not {sp.sstr(self.expected)}"
-        detail = f"sympy.summation gives {sp.sstr(value)}"
-        if infinite:
-            detail += f"; convergence: {self.criterion}"
-            converges = _sympy_convergence(self.term, self.var, self.lower)
-            finite = self.expected not in (sp.oo, -sp.oo)
-            if converges is not None and converges != finite:
-                return False, f"{detail}, but sympy's convergence test says {converges}"
-            if converges is not None:
-                detail += " (sympy's convergence test agrees)"
+        passed, detail = _compare("sympy.summation", value, self.expected, self.hypotheses, sp.Sum)
+        if not (passed and infinite):
+            return passed, detail
+        detail += f"; convergence: {self.criterion}"
+        converges = _sympy_convergence(self.term, self.var, self.lower)
+        finite = self.expected not in (sp.oo, -sp.oo)
+        if converges is not None and converges != finite:
+            return False, f"{detail}, but sympy's convergence test says {converges}"
+        if converges is not None:
+            detail += " (sympy's convergence test agrees)"
         return True, detail
 
     @property
     def latex(self) -> str:
-        return (
-            rf"\sum_{{{_latex(self.var)}={_latex(self.lower)}}}^{{{_latex(self.upper)}}} "
-            rf"{_latex(self.term)} = {_latex(self.expected)}{_under(self.hypotheses)}"
+        return _operator_latex(
+            "sum",
+            self.var,
+            self.lower,
+            self.upper,
+            _latex(self.term),
+            self.expected,
+            self.hypotheses,
         )
 
 
@@ -764,9 +813,7 @@ class Product(Check):
     def _decide(self) -> tuple[bool, str]:
         if self.upper != sp.oo:
             value = sp.simplify(sp.product(self.factor, (self.var, self.lower, self.upper)))
-            if _is_zero(value - self.expected):
-                return True, f"sympy.product gives {sp.sstr(value)}"
-            return False, f"sympy.product gives {sp.sstr(value)}, not {sp.sstr(self.expected)}"
+            return _compare("sympy.product", value, self.expected)
         if not self.criterion:
             raise ProofError("an infinite product needs a named convergence criterion")
         upper = sp.Symbol("M", integer=True, positive=True)
@@ -787,10 +834,8 @@ class Product(Check):
 
     @property
     def latex(self) -> str:
-        return (
-            rf"\prod_{{{_latex(self.var)}={_latex(self.lower)}}}^{{{_latex(self.upper)}}} "
-            rf"\left({_latex(self.factor)}\right) = {_latex(self.expected)}"
-        )
+        body = rf"\left({_latex(self.factor)}\right)"
+        return _operator_latex("prod", self.var, self.lower, self.upper, body, self.expected)
 
 
 #: ``spec(M)``: the eigenvalues of ``M`` with multiplicity, as a formal term.
@@ -850,12 +895,9 @@ class Eigenvalues(Check):
         found = []
         for value, multiplicity in sp.Matrix(self.matrix).eigenvals().items():
             found.extend([sp.simplify(value)] * multiplicity)
-        remaining = list(found)
-        for want in self.expected:
-            match = next((f for f in remaining if _is_zero(f - want)), None)
-            if match is None:
-                return False, f"eigenvalues are {sp.sstr(found)}; {sp.sstr(want)} is not one"
-            remaining.remove(match)
+        missing, remaining = _unmatched(found, self.expected, lambda f, w: _is_zero(f - w))
+        if missing:
+            return False, f"eigenvalues are {sp.sstr(found)}; {sp.sstr(missing[0])} is not one"
         if remaining:
             return False, f"eigenvalues {sp.sstr(remaining)} are missing from the claim"
         return True, f"sympy eigenvals: {sp.sstr(found)}"
@@ -891,19 +933,13 @@ class Solutions(Check):
     def _decide(self) -> tuple[bool, str]:
         found = sp.solve(list(self.equations), list(self.unknowns), dict=True)
         points = [tuple(sp.simplify(sol.get(u, u)) for u in self.unknowns) for sol in found]
-        remaining = list(points)
-        for want in self.expected:
-            match = next(
-                (
-                    p
-                    for p in remaining
-                    if all(_is_zero(a - b) for a, b in zip(p, want, strict=True))
-                ),
-                None,
-            )
-            if match is None:
-                return False, f"solutions are {sp.sstr(points)}; {sp.sstr(want)} is not one"
-            remaining.remove(match)
+
+        def same(p: tuple[Any, ...], want: tuple[Any, ...]) -> bool:
+            return all(_is_zero(a - b) for a, b in zip(p, want, strict=True))
+
+        missing, remaining = _unmatched(points, self.expected, same)
+        if missing:
+            return False, f"solutions are {sp.sstr(points)}; {sp.sstr(missing[0])} is not one"
         if remaining:
             return False, f"solutions {sp.sstr(remaining)} are missing from the claim"
         return True, f"sympy.solve: exactly {len(points)} solutions"

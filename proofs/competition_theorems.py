@@ -30,7 +30,7 @@ from supercoherence.proofs.checkers import (
     Sign,
     Solutions,
 )
-from supercoherence.proofs.theorem import Step, Theorem
+from supercoherence.proofs.theorem import Step, Theorem, catalogue_order
 from supercoherence.theory import competition as C
 
 __all__ = ["theorems"]
@@ -273,16 +273,4 @@ def _outcomes() -> Theorem:
     )
 
 
-def theorems() -> list[Theorem]:
-    """The competition theorems, in catalogue order.
-
-    Returns
-    -------
-    list of Theorem
-
-    Examples
-    --------
-    >>> len(theorems())
-    2
-    """
-    return [_equilibria(), _outcomes()]
+theorems = catalogue_order("competition", _equilibria, _outcomes)

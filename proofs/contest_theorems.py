@@ -22,7 +22,7 @@ import sympy as sp
 from supercoherence.proofs.checkers import Cited, Identity, Implication, Limit, Sign
 from supercoherence.proofs.coq_checker import CoqProof, coq_step
 from supercoherence.proofs.formal import eq, implies, lim
-from supercoherence.proofs.theorem import Step, Theorem
+from supercoherence.proofs.theorem import Step, Theorem, catalogue_order
 from supercoherence.theory import contest
 from supercoherence.theory import symbols as S
 
@@ -474,25 +474,14 @@ def _gamblers_ruin_duration() -> Theorem:
     )
 
 
-def theorems() -> list[Theorem]:
-    """The contest and resource-battle theorems, in catalogue order.
-
-    Returns
-    -------
-    list of Theorem
-
-    Examples
-    --------
-    >>> len(theorems())
-    8
-    """
-    return [
-        _contest_tie(),
-        _contest_monotone(),
-        _contest_symmetry(),
-        _contest_scale_invariance(),
-        _contest_sharp_limit(),
-        _embedded_agency_bound(),
-        _gamblers_ruin(),
-        _gamblers_ruin_duration(),
-    ]
+theorems = catalogue_order(
+    "contest and resource-battle",
+    _contest_tie,
+    _contest_monotone,
+    _contest_symmetry,
+    _contest_scale_invariance,
+    _contest_sharp_limit,
+    _embedded_agency_bound,
+    _gamblers_ruin,
+    _gamblers_ruin_duration,
+)

@@ -21,9 +21,9 @@ import math
 import sympy as sp
 
 from supercoherence.proofs.checkers import Cited, Identity, Integral, Limit, Product, Series
-from supercoherence.proofs.coq_checker import coq_step
 from supercoherence.proofs.formal import eq, lim
-from supercoherence.proofs.theorem import MonteCarloCheck, Step, Theorem, mean_of
+from supercoherence.proofs.lemmas import chance_range, harmonic_counterexample, knopp_step
+from supercoherence.proofs.theorem import MonteCarloCheck, Step, Theorem, catalogue_order, mean_of
 from supercoherence.theory import hazard
 from supercoherence.theory import symbols as S
 
@@ -43,11 +43,6 @@ _Q_INFINITE = sp.Product(1 - _P(_J), (_J, 1, sp.oo))
 _KINGMAN = "kingman"
 _COX = "cox-oakes"
 _KNOPP = "knopp"
-# Knopp's criterion (critical-moments, step 3), checked by coq: proofs/coq/dichotomy.v.
-_CRITERION = sp.Equivalent(
-    sp.Gt(_Q_INFINITE, 0, evaluate=False),
-    sp.Lt(sp.Sum(_P(_J), (_J, 1, sp.oo)), sp.oo, evaluate=False),
-)
 # The scenario every Monte Carlo check of this family uses: h = 1 * (1/2) * (1/2) * (1/2).
 _SCENARIO = {
     "spawn_rate": 1.0,
@@ -267,6 +262,9 @@ def _critical_moments() -> Theorem:
     p = sp.symbols("p_1:4", nonnegative=True)
     moments = hazard.CriticalMoments((1, 2, 3), p)
     constant_p = _u / (1 + _u)
+    vanishes, diverges = harmonic_counterexample(
+        S.k, "telescoping partial products 1/(M + 2) tend to 0"
+    )
     return Theorem(
         name="critical-moments",
         title="Critical moments: survival is a product",
@@ -297,11 +295,7 @@ def _critical_moments() -> Theorem:
                 "continuity of probability gives $q$ as the limit of the finite products.",
             ),
             Step(
-                coq_step("dichotomy").establishing(
-                    _CRITERION,
-                    [sp.Ge(_P(_J), 0), sp.Lt(_P(_J), 1)],
-                    statement=sp.latex(_CRITERION),
-                ),
+                knopp_step(_P, _J, 1),
                 "The classical convergence criterion for infinite products (Knopp, "
                 "ch. VII, sec. 28), proved in Coq (`proofs/coq/dichotomy.v`, applied to "
                 "$q_k = p_{k+1}$).",
@@ -317,43 +311,21 @@ def _critical_moments() -> Theorem:
                 "A constant chance $p = u/(1+u) > 0$ at infinitely many moments is fatal.",
             ),
             Step(
-                Product(
-                    1 - 1 / (S.k + 2),
-                    S.k,
-                    0,
-                    0,
-                    criterion="telescoping partial products 1/(M + 2) tend to 0",
-                ),
+                vanishes,
                 "Chances $p_k = 1/(k+2)$: each moment is survived with probability at "
                 "least $1/2$, yet the optimizer falls surely...",
             ),
             Step(
-                Series(
-                    1 / (S.k + 2),
-                    S.k,
-                    0,
-                    sp.oo,
-                    criterion="harmonic series diverges (p-series, p = 1)",
-                ),
+                diverges,
                 "... because $\\sum p_k$ diverges, as the criterion says.",
             ),
         ),
         references=(_KNOPP, "billingsley"),
-        hypotheses=(sp.Ge(_P(_J), 0), sp.Lt(_P(_J), 1)),
+        hypotheses=chance_range(_P, _J),
         establishes=(1, 2, 3, 4, 5, 6),
     )
 
 
-def theorems() -> list[Theorem]:
-    """The survival theorems, in catalogue order.
-
-    Returns
-    -------
-    list of Theorem
-
-    Examples
-    --------
-    >>> len(theorems())
-    5
-    """
-    return [_thinning(), _entrenchment(), _constant_hazard(), _power_decay(), _critical_moments()]
+theorems = catalogue_order(
+    "survival", _thinning, _entrenchment, _constant_hazard, _power_decay, _critical_moments
+)

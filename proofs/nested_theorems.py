@@ -26,14 +26,12 @@ from __future__ import annotations
 import sympy as sp
 
 from supercoherence.proofs.checkers import Identity, Implication, Series, Sign
-from supercoherence.proofs.theorem import Step, Theorem
+from supercoherence.proofs.theorem import Step, Theorem, catalogue_order
+from supercoherence.theory import symbols as S
 from supercoherence.theory.contest import success
 
 __all__ = ["theorems"]
 
-_gamma = sp.Symbol("gamma", positive=True)
-_r = sp.Symbol("r", positive=True)
-_n = sp.Symbol("n", integer=True, nonnegative=True)
 _Cu = sp.Symbol("C_u", positive=True)
 _Cv = sp.Symbol("C_v", positive=True)
 _phi = sp.Symbol("phi", nonnegative=True)
@@ -65,12 +63,12 @@ _OBJECTS = (
 
 def _power(level: sp.Expr, commanded: sp.Expr) -> sp.Expr:
     """:math:`P = c\\, C^\\phi` with :math:`c = \\gamma^n`."""
-    return _gamma**level * commanded**_phi
+    return S.gamma**level * commanded**_phi
 
 
 def _reduction() -> Theorem:
-    ratio = _power(_n + 1, _Cu) / _power(_n, _Cv)
-    birth_factor = _o * success(ratio, _r) / success(_gamma, _r) * _gamma ** (-_kappa * _n)
+    ratio = _power(S.n + 1, _Cu) / _power(S.n, _Cv)
+    birth_factor = _o * success(ratio, S.r) / success(S.gamma, S.r) * S.gamma ** (-_kappa * S.n)
     at_limit = birth_factor.subs({_phi: 0, _o: 1, _kappa: 0})
     return Theorem(
         name="nested-reduction",
@@ -94,7 +92,7 @@ def _reduction() -> Theorem:
         family="branching",
         steps=(
             Step(
-                Identity(ratio, _gamma * (_Cu / _Cv) ** _phi),
+                Identity(ratio, S.gamma * (_Cu / _Cv) ** _phi),
                 "A child (level $n + 1$) against its parent (level $n$): the power ratio "
                 "$P_u/P_v = \\gamma (C_u/C_v)^\\phi$.",
             ),
@@ -118,8 +116,8 @@ def _reduction() -> Theorem:
 
 
 def _monotone_power() -> Theorem:
-    weak = _rho**_k * success(_rho, _r)  # rho <= 1: escape scaled by rho^k
-    strong = success(_rho, _r)  # rho >= 1: min(1, rho)^k = 1
+    weak = _rho**_k * success(_rho, S.r)  # rho <= 1: escape scaled by rho^k
+    strong = success(_rho, S.r)  # rho >= 1: min(1, rho)^k = 1
     eventual = _e * _s / (1 - _e * (1 - _s))
     unit = {_e: 1 / (1 + _u), _s: 1 / (1 + _v)}  # 0 < e, s < 1
     return Theorem(
@@ -225,6 +223,4 @@ def _stability_boundary() -> Theorem:
     )
 
 
-def theorems() -> list[Theorem]:
-    """The nested-model theorems, in reading order."""
-    return [_reduction(), _monotone_power(), _stability_boundary()]
+theorems = catalogue_order("nested-model", _reduction, _monotone_power, _stability_boundary)

@@ -30,9 +30,9 @@ from supercoherence.proofs.checkers import (
     Series,
     Sign,
 )
-from supercoherence.proofs.coq_checker import coq_step
 from supercoherence.proofs.formal import eq, implies, lim
-from supercoherence.proofs.theorem import MonteCarloCheck, Step, Theorem, mean_of
+from supercoherence.proofs.lemmas import chance_range, harmonic_counterexample, knopp_step
+from supercoherence.proofs.theorem import MonteCarloCheck, Step, Theorem, catalogue_order, mean_of
 from supercoherence.theory import contest, drift, recursion
 from supercoherence.theory import symbols as S
 
@@ -56,17 +56,13 @@ _G = sp.Function("G", real=True)
 _P_FOREVER = sp.Symbol("P_infinity", real=True)
 _TAIL = sp.Product(1 - _q(S.k), (S.k, 0, S.n - 1))
 _MAX_TAKEOVERS = 1000
-# Knopp's criterion, the dichotomy's step 4, checked by coq (proofs/coq/dichotomy.v).
-_CRITERION = sp.Equivalent(
-    sp.Gt(sp.Product(1 - _q(S.k), (S.k, 0, sp.oo)), 0, evaluate=False),
-    sp.Lt(sp.Sum(_q(S.k), (S.k, 0, sp.oo)), sp.oo, evaluate=False),
-)
 
 
 def _dichotomy() -> Theorem:
     example = "1/(n+2)**2"
     survival = recursion.tail_law(example).exact
     cap = _MAX_TAKEOVERS
+    vanishes, diverges = harmonic_counterexample(S.k, "telescoping: partial products 1/(M+2) -> 0")
     return Theorem(
         name="dichotomy",
         title="The dichotomy: supercoherence or takeovers forever",
@@ -112,11 +108,7 @@ def _dichotomy() -> Theorem:
                 "The events $\\{N \\ge n\\}$ decrease to $\\{N = \\infty\\}$.",
             ),
             Step(
-                coq_step("dichotomy").establishing(
-                    _CRITERION,
-                    [sp.Ge(_q(S.k), 0), sp.Lt(_q(S.k), 1)],
-                    statement=sp.latex(_CRITERION),
-                ),
+                knopp_step(_q, S.k, 0),
                 "The classical criterion for infinite products (Knopp, ch. VII, sec. 28), "
                 "proved in Coq (`proofs/coq/dichotomy.v`): for $0 \\le q_k < 1$ the "
                 "partial products converge to a limit that is positive iff the partial sums "
@@ -149,23 +141,11 @@ def _dichotomy() -> Theorem:
                 "The library finds the exact value $1/2$.",
             ),
             Step(
-                Product(
-                    1 - 1 / (S.k + 2),
-                    S.k,
-                    0,
-                    0,
-                    criterion="telescoping: partial products 1/(M+2) -> 0",
-                ),
+                vanishes,
                 "Contrast $q_n = 1/(n+2)$: takeovers stop almost surely...",
             ),
             Step(
-                Series(
-                    1 / (S.k + 2),
-                    S.k,
-                    0,
-                    sp.oo,
-                    criterion="harmonic series diverges (p-series, p = 1)",
-                ),
+                diverges,
                 "... since $\\sum q_n = \\infty$.",
             ),
             Step(
@@ -190,8 +170,7 @@ def _dichotomy() -> Theorem:
         hypotheses=(
             eq(_G(0), 1),
             eq(_G(S.n + 1), _G(S.n) * (1 - _q(S.n))),
-            sp.Ge(_q(S.k), 0),
-            sp.Lt(_q(S.k), 1),
+            *chance_range(_q, S.k),
         ),
         establishes=(1, 3, 4, 5, 6, 8, 9),
     )
@@ -547,22 +526,11 @@ def _drift_final_alignment() -> Theorem:
     )
 
 
-def theorems() -> list[Theorem]:
-    """The recursion and drift theorems, in catalogue order.
-
-    Returns
-    -------
-    list of Theorem
-
-    Examples
-    --------
-    >>> len(theorems())
-    5
-    """
-    return [
-        _dichotomy(),
-        _stationary(),
-        _escalation(),
-        _drift_alignment(),
-        _drift_final_alignment(),
-    ]
+theorems = catalogue_order(
+    "recursion and drift",
+    _dichotomy,
+    _stationary,
+    _escalation,
+    _drift_alignment,
+    _drift_final_alignment,
+)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import sympy as sp
 
 from supercoherence.proofs.checkers import Cited, Identity, Implication, Integral, Limit
-from supercoherence.proofs.theorem import Step, Theorem
+from supercoherence.proofs.theorem import Step, Theorem, catalogue_order
 from supercoherence.theory import selection as SEL
 from supercoherence.theory import symbols as S
 from supercoherence.theory import training as TR
@@ -354,16 +354,4 @@ def _goodhart() -> Theorem:
     )
 
 
-def theorems() -> list[Theorem]:
-    """The selection theorems, in catalogue order.
-
-    Returns
-    -------
-    list of Theorem
-
-    Examples
-    --------
-    >>> len(theorems())
-    3
-    """
-    return [_invasion(), _moran(), _goodhart()]
+theorems = catalogue_order("selection", _invasion, _moran, _goodhart)

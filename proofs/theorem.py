@@ -82,6 +82,7 @@ __all__ = [
     "StepReport",
     "Theorem",
     "TheoremReport",
+    "catalogue_order",
     "mean_of",
 ]
 
@@ -620,3 +621,46 @@ class Theorem:
         if strict and not report.ok:
             raise ProofError(report.failure_message())
         return report
+
+
+def catalogue_order(what: str, *builders: Callable[[], Theorem]) -> Callable[[], list[Theorem]]:
+    """A theorem module's ``theorems()``: each builder called once, in the given order.
+
+    Every ``*_theorems`` module builds its theorems in private functions (``_dichotomy()``
+    ...) and exposes them, in catalogue order, as ``theorems = catalogue_order(...)``;
+    :func:`~supercoherence.proofs.registry.build_catalogue` calls each module's
+    ``theorems()``.  Building on call, not at import, keeps importing a module cheap.
+
+    Parameters
+    ----------
+    what : str
+        The theorems in words, for the docstring (``"branching"``).
+    *builders : callable
+        ``() -> Theorem``, in catalogue order.
+
+    Returns
+    -------
+    callable
+        ``theorems() -> list of Theorem``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from supercoherence.proofs.checkers import Identity
+    >>> def _toy() -> Theorem:
+    ...     one = sp.Integer(1)
+    ...     return Theorem("toy", "One is one", sp.Eq(one, one, evaluate=False), "", (), (),
+    ...                    (Step(Identity(one, 1), "Trivially."),))
+    >>> theorems = catalogue_order("toy", _toy)
+    >>> [t.name for t in theorems()], theorems.__doc__.splitlines()[0]
+    (['toy'], 'The toy theorems, in catalogue order (built anew on each call).')
+    """
+
+    def theorems() -> list[Theorem]:
+        return [build() for build in builders]
+
+    theorems.__doc__ = (
+        f"The {what} theorems, in catalogue order (built anew on each call).\n\n"
+        "Returns\n-------\nlist of Theorem\n"
+    )
+    return theorems

@@ -28,11 +28,9 @@ Examples
 """
 
 if __name__ != "supercoherence.simulations":  # e.g. `import simulations` from the repo root
-    raise ImportError(
-        f"the folder simulations/ is the package supercoherence.simulations: import it by that "
-        f"name (`import supercoherence.simulations...`), not as {__name__!r}, which would load "
-        "a second copy of every module and class"
-    )
+    from supercoherence.lazy import bare_name_error
+
+    raise bare_name_error(__name__, "simulations")
 
 from supercoherence.simulations.runner import (
     StudyResults,

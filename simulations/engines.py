@@ -584,26 +584,32 @@ class AbmEngine(_ScenarioEngine):
         return out
 
     def evaluate(self, point, replicates, seed, *, horizon, options, timeseries=False, events=None):
+        """:func:`~supercoherence.models.nested.simulate_abm`'s table, series and events.
+
+        The event table's ``level`` is the index of the top-level optimizer since time 0
+        (0 for the initial root, k after k top-level takeovers): an interacting winner's
+        capability level need not be its predecessor's plus one.
+        """
         from supercoherence.models.nested import simulate_abm
 
         scenario, dynamics = self.resolve(point)
         kwargs = dict(options)
         if "graph" in kwargs:
             kwargs["graph"] = _build_graph(kwargs["graph"])
-        if events is not None:
-            return _abm_with_events(
-                scenario, dynamics, replicates, seed, int(horizon), timeseries, kwargs
-            )
         result = simulate_abm(
             scenario,
             replicates,
             seed=seed,
             horizon=int(horizon),
             timeseries=timeseries,
+            events=events is not None,
             dynamics=dynamics,
             **kwargs,
         )
-        return result.table, result.timeseries, None
+        frame = result.events
+        if frame is not None:
+            frame["level"] = frame.groupby("replicate").cumcount().astype(np.int64)
+        return result.table, result.timeseries, frame
 
     def simulate(self, point, replicates, seed, *, horizon, options):
         return self.evaluate(point, replicates, seed, horizon=horizon, options=options)[0]
@@ -684,46 +690,6 @@ def _mean_field_survival(scenario, dynamics, horizon, deceptive_share, remove_de
         remove_detected=remove_detected,
     )
     return result.survival
-
-
-def _abm_with_events(scenario, dynamics, replicates, seed, horizon, timeseries, options):
-    """:func:`simulate_abm`'s table (same seeding, same runs) and each run's event table.
-
-    The event table's ``level`` is the index of the top-level optimizer since time 0
-    (0 for the initial root, k after k top-level takeovers).
-    """
-    from supercoherence.models.engine.events import lineage_events
-    from supercoherence.models.nested import NestedOptimizerModel
-    from supercoherence.models.nested.simulate import TABLE_COLUMNS, _row, _series
-    from supercoherence.randomness import spawn_seeds
-
-    rows, frames, events = [], [], []
-    for i, child in enumerate(spawn_seeds(seed, replicates)):
-        model = NestedOptimizerModel(
-            scenario,
-            seed=child,
-            horizon=horizon,
-            dynamics=dynamics,
-            collect_model=timeseries,
-            **options,
-        )
-        entry = float(model.state.age[model.root_slot])
-        model.run_model()
-        rows.append(_row(model))
-        if timeseries:
-            frames.append(_series(model, i))
-        frame = lineage_events(model, replicate=i, entry=entry)
-        # level = index of the dominant optimizer since time 0 (an interacting winner's
-        # capability level need not be its predecessor's plus one)
-        frame["level"] = np.arange(len(frame), dtype=np.int64)
-        events.append(frame)
-    columns = list(zip(*rows, strict=True))
-    table = {
-        name: np.asarray(values, dtype=dtype)
-        for (name, dtype), values in zip(TABLE_COLUMNS.items(), columns, strict=True)
-    }
-    series = pd.concat(frames, ignore_index=True) if timeseries else None
-    return table, series, pd.concat(events, ignore_index=True)
 
 
 #: Named initial nestings of the abm engine: builder name -> its integer arguments.
@@ -934,14 +900,9 @@ class SelectionEngine(Engine):
         return _selection_params(tuple(sorted(point.items(), key=lambda kv: kv[0])))
 
     def check_point(self, point: dict[str, Any]) -> None:
-        params = self.params(point)
-        if params.scenario.hazard != "constant":
-            raise ParameterError(
-                "hazard",
-                params.scenario.hazard,
-                "'constant'",
-                "the selection engine's systems are taken over at constant rates",
-            )
+        from supercoherence.models.selection import check_constant_hazard
+
+        check_constant_hazard(self.params(point))
 
     def canonical(self, point: dict[str, Any]) -> dict[str, Any]:
         family, readers = point.get("hazard", "constant"), _family_parameters()

@@ -608,12 +608,8 @@ def abm_closed_form(scenario: Any, estimand: str, at: float, *, horizon: float) 
 
     Parameters
     ----------
-    scenario : TakeoverScenario
-        The parameter point.
-    estimand : str
-        Estimand name.
-    at : float
-        Its ``at`` value (time or count; NaN when not applicable).
+    scenario, estimand, at
+        As in :func:`chain_closed_form`.
     horizon : float
         The horizon T (a whole number of steps).
 

@@ -15,6 +15,15 @@ streams its replicates into an
 :class:`~supercoherence.simulations.estimands.StatisticsAccumulator` and keeps no
 per-replicate table).
 
+Scheduling.  Tasks hold units of one point and are handed to the backend one at a
+time as workers free up: every point once first (which measures its cost per
+replicate), then the dearest points first, in tasks that shrink to one unit towards the
+end (:class:`_Schedule`), so the workers finish together; each task's units are stored
+as soon as it returns, while the others run.  The parent's own work (storage, checks,
+analysis) is the serial part of a run: about 0.1 s before and after the units and
+0.2 s while they run on the 64-unit benchmark study (``manifest.json`` records
+``unit_cpu_seconds``, ``parent_cpu_seconds`` and ``evaluate_parent_cpu_seconds``).
+
 Resume.  A unit's file appears atomically when the unit is complete
 (:mod:`supercoherence.simulations.store`); running the study again checks every unit
 file (identity and checksum), moves any that fail to ``units/rejected/``, computes the
@@ -35,6 +44,8 @@ added; they are stored per unit before the unit's statistics and consolidated in
 from __future__ import annotations
 
 import dataclasses
+import functools
+import heapq
 import math
 import os
 import platform
@@ -59,6 +70,8 @@ from supercoherence.simulations.backends import (
     ProcessPoolBackend,
     make_backend,
     pool_pays,
+    retained_memory,
+    start_forkserver,
 )
 from supercoherence.simulations.engines import get_engine
 from supercoherence.simulations.estimands import ESTIMANDS
@@ -209,9 +222,13 @@ def _requests(study: Study) -> list[tuple[str, float]]:
 class Job(NamedTuple):
     """One unit of a task: point ``index`` (its values ``point``), chunk ``chunk``."""
 
+    #: The point's number in the study.
     index: int
+    #: Its parameter values.
     point: dict[str, Any]
+    #: The chunk's number (the unit draws from ``unit_seed(seed, index, chunk)``).
     chunk: int
+    #: Replicates in the chunk.
     replicates: int
 
 
@@ -219,14 +236,13 @@ class Job(NamedTuple):
 class Task:
     """Units of a study scheduled together (sent to a worker; picklable).
 
+    A task carries what a worker needs to compute its units without the study: the
+    engine and its options, the horizon, the requested statistics and the seed.
+
     Attributes
     ----------
-    engine : str
-        Engine name.
-    horizon : float
-        Study horizon.
-    options : dict
-        Engine options.
+    engine, horizon, options : str, float, dict
+        The study's engine, horizon and engine options.
     requests : tuple of (str, float)
         ``(estimand, at)`` pairs.
     seed : int
@@ -366,12 +382,15 @@ def run_study(
     progress : bool
         Show a rich progress bar (rate and time left).
     task_units : int, optional
-        Units per scheduled task (default: about four tasks per worker). Does not change
-        the results.
+        Units (of one point) per scheduled task, at most (default: a quarter of the
+        remaining units per worker, shrinking to one at the end; the dearest points
+        first, see :class:`_Schedule`). Does not change the results.
 
     Returns
     -------
     StudyResults
+        What :func:`load_results` reads back from ``out``, with the files this run
+        rejected.
 
     Raises
     ------
@@ -470,7 +489,7 @@ def _run_locked(study, store, workers, dask, backend, progress, task_units) -> S
 def _run_claimed(
     study, store, log, resumed, previous, workers, dask, backend, progress, task_units
 ) -> StudyResults:
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     manifest = _manifest(study, previous, resumed)
     store.write_text("study.toml", study.text or _toml_placeholder(study))
     store.write_table("points", pd.DataFrame(study.points).assign(point=range(len(study.points))))
@@ -490,13 +509,15 @@ def _run_claimed(
     )
     own_backend, active, manifest["backend"] = _open_backend(backend, workers, dask, missing)
     store.write_manifest(manifest)
+    evaluate_cpu = time.process_time()
     try:
-        evaluate_seconds, chosen = _evaluate(
+        evaluate_seconds, chosen, unit_cpu = _evaluate(
             study, store, active, missing, progress, task_units, log, expected
         )
     finally:
         if own_backend and active is not None:
             active.close()
+    evaluate_cpu = time.process_time() - evaluate_cpu
     if chosen:
         manifest["backend"] = chosen
     analyse_start = time.perf_counter()
@@ -516,6 +537,12 @@ def _run_claimed(
         "analyse_seconds": time.perf_counter() - analyse_start,
         "verdict_seconds": verdict_seconds,
         "total_seconds": time.perf_counter() - started,
+        # CPU seconds of the units (in whichever process ran them) and of this process
+        # (storage, checks, analysis, and the units run in-process), all of it and
+        # while the units were computed
+        "unit_cpu_seconds": unit_cpu,
+        "parent_cpu_seconds": time.process_time() - started_cpu,
+        "evaluate_parent_cpu_seconds": evaluate_cpu,
     }
     manifest["units_computed"] = len(missing)
     manifest["units_rejected"] = [{"file": p.path.name, "reason": p.reason} for p in rejected]
@@ -582,37 +609,141 @@ def _missing_units(study: Study, done: set[tuple[int, int]]) -> list[tuple[int, 
     return sorted(wanted)
 
 
-def _tasks(study: Study, missing, workers: int, task_units: int | None) -> list[Task]:
-    if task_units is None:
-        task_units = max(1, math.ceil(len(missing) / (4 * workers)))
-        task_units = min(task_units, max(1, _MAX_TASK_REPLICATES // study.chunk))
-    requests = tuple(_requests(study))
-    return [
-        Task(
-            engine=study.engine,
-            horizon=study.horizon,
-            options=study.engine_options,
-            requests=requests,
-            seed=study.seed,
-            jobs=tuple(
-                Job(i, study.points[i], j, size)
-                for i, j, size in missing[start : start + task_units]
-            ),
-            chunk=study.chunk,
-            timeseries=study.outputs.timeseries,
-            events=study.outputs.events_horizon if study.outputs.events else None,
-        )
-        for start in range(0, len(missing), task_units)
-    ]
+def _task(study: Study, jobs) -> Task:
+    """The task of the units ``jobs`` (``(point, chunk, replicates)`` triples)."""
+    return Task(
+        engine=study.engine,
+        horizon=study.horizon,
+        options=study.engine_options,
+        requests=tuple(_requests(study)),
+        seed=study.seed,
+        jobs=tuple(Job(i, study.points[i], j, size) for i, j, size in jobs),
+        chunk=study.chunk,
+        timeseries=study.outputs.timeseries,
+        events=study.outputs.events_horizon if study.outputs.events else None,
+    )
+
+
+def _timed_units(task: Task) -> tuple[float, list]:
+    """:func:`evaluate_units` and the CPU seconds it took (what a worker runs)."""
+    start = time.thread_time()
+    results = evaluate_units(task)
+    return time.thread_time() - start, results
+
+
+class _Schedule:
+    """The tasks of the missing units, handed out dearest first (read lazily).
+
+    Iterating yields ``(task,)`` argument tuples, one at a time, as a backend asks for
+    the next (:meth:`~supercoherence.simulations.backends.Backend.imap_unordered`);
+    :meth:`record` tells it what a finished task cost.  A task holds units of one
+    point.  The points are first handed out once each, in order (which measures the
+    cost per replicate of each: the units of a point cost the same in expectation);
+    after that the point with the dearest measured replicates goes first, points whose
+    first task is still running before those measured.  Tasks hold ``task_units``
+    units if given, else a quarter of the remaining units per worker (at most
+    :data:`_MAX_TASK_REPLICATES` replicates, at least one unit), so they shrink to one
+    unit towards the end, but, once a point's cost is measured and until the last four
+    units per worker, never below the backend's
+    :attr:`~supercoherence.simulations.backends.Backend.task_seconds` (Dask: a round
+    trip costs milliseconds; not for studies returning time series or event tables).
+    This is the longest-processing-time rule with guided task sizes: the last tasks
+    are the cheapest units, so the workers finish within about one cheap unit of each
+    other.  The order never changes the numbers (every unit has its own seed; the
+    analysis merges the units in chunk order).
+
+    Examples
+    --------
+    >>> from supercoherence.simulations.study import parse_study
+    >>> study = parse_study({"study": {"name": "s", "engine": "competition",
+    ...     "replicates": 4, "chunk": 2, "horizon": 5.0, "seed": 1},
+    ...     "parameters": {"alpha": {"values": [0.5, 2.0]}},
+    ...     "outputs": {"estimands": ["coexistence"]}})
+    >>> schedule = _Schedule(study, _missing_units(study, set()), workers=1, task_units=1)
+    >>> first = [[(job.index, job.chunk) for job in task.jobs] for (task,) in schedule]
+    >>> first
+    [[(0, 0)], [(1, 0)], [(0, 1)], [(1, 1)]]
+    """
+
+    def __init__(
+        self,
+        study: Study,
+        missing,
+        workers: int,
+        task_units: int | None,
+        task_seconds: float = 0.0,
+    ) -> None:
+        self.study, self.workers, self.task_units = study, workers, task_units
+        self.max_units = max(1, _MAX_TASK_REPLICATES // study.chunk)
+        # per-replicate outputs travel back with the task: keep those tasks small
+        small = study.outputs.timeseries or study.outputs.events
+        self.task_seconds = 0.0 if small else task_seconds
+        self.sizes = study.chunk_sizes()
+        self.queues: dict[int, list[tuple[int, int, int]]] = {}
+        for unit in sorted(missing, reverse=True):  # popped from the end: chunk order
+            self.queues.setdefault(unit[0], []).append(unit)
+        self.remaining = len(missing)
+        self.fresh = sorted(self.queues, reverse=True)  # no unit handed out yet
+        self.probing: dict[int, None] = {}  # handed out, not measured yet
+        self.rate: dict[int, float] = {}  # seconds per replicate, measured
+        self.dearest: list[tuple[float, int]] = []  # heap of (-rate, point) with units left
+
+    def __iter__(self):
+        while self.remaining:
+            yield (self._next(),)
+
+    def _point(self) -> int:
+        if self.fresh:
+            point = self.fresh.pop()
+            if point not in self.rate:
+                self.probing[point] = None
+            return point
+        for point in self.probing:
+            return point
+        while not self.queues.get(self.dearest[0][1]):
+            heapq.heappop(self.dearest)
+        return self.dearest[0][1]
+
+    def _size(self, point: int) -> int:
+        size = min(self.max_units, max(1, math.ceil(self.remaining / (4 * self.workers))))
+        # the last units (four per worker) go one by one, whatever a round trip costs
+        if self.task_seconds and self.rate.get(point) and self.remaining > 4 * self.workers:
+            unit = self.rate[point] * self.study.chunk
+            size = max(size, math.ceil(self.task_seconds / unit))
+        return size
+
+    def _next(self) -> Task:
+        point = self._point()
+        size = self.task_units or self._size(point)
+        queue = self.queues[point]
+        jobs = [queue.pop() for _ in range(min(size, len(queue)))]
+        self.remaining -= len(jobs)
+        if not queue:
+            del self.queues[point]
+            self.probing.pop(point, None)
+        return _task(self.study, jobs)
+
+    def record(self, results, seconds: float) -> None:
+        """Note that the units ``results`` (of one task) took ``seconds``."""
+        replicates = sum(self.sizes[chunk] for _, chunk, *_ in results)
+        for point in {point for point, *_ in results}:
+            if point in self.rate:
+                continue
+            self.rate[point] = seconds / max(replicates, 1)
+            if point in self.probing:
+                del self.probing[point]
+            if point in self.queues:
+                heapq.heappush(self.dearest, (-self.rate[point], point))
 
 
 def _evaluate(study, store, backend, missing, show, task_units, log, expected):
     """Compute the missing units on ``backend`` (``None``: choose, see :func:`_evaluate_auto`).
 
-    Returns the seconds taken and, when the backend was chosen here, its description.
+    Returns the seconds taken, the backend's description when it was chosen here (else
+    None), and the CPU seconds the units took.
     """
     if not missing:
-        return 0.0, None
+        return 0.0, None, 0.0
     start = time.perf_counter()
     store_results = _UnitWriter(study, store, expected, log)
     total = sum(size for _, _, size in missing)
@@ -622,16 +753,28 @@ def _evaluate(study, store, backend, missing, show, task_units, log, expected):
             if backend is None:
                 description = _evaluate_auto(study, missing, task_units, store_results, advance)
             else:
-                tasks = _tasks(study, missing, backend.workers, task_units)
-                for results in backend.imap_unordered(evaluate_units, [(t,) for t in tasks]):
-                    store_results(results, advance)
+                schedule = _Schedule(
+                    study,
+                    missing,
+                    backend.workers,
+                    task_units,
+                    getattr(backend, "task_seconds", 0.0),
+                )
+                _run_schedule(backend, schedule, store_results, advance)
         except _UnitFailure as exc:
             raise StudyFileError(
                 study.source,
                 "parameters",
                 f"point {exc.point} {study.points[exc.point]}: {exc.message}",
             ) from None
-    return time.perf_counter() - start, description
+    return time.perf_counter() - start, description, store_results.unit_seconds
+
+
+def _run_schedule(backend: Backend, schedule: _Schedule, store_results, advance) -> None:
+    """Evaluate the schedule's tasks on ``backend``, storing each task's units at once."""
+    for seconds, results in backend.imap_unordered(_timed_units, schedule):
+        schedule.record(results, seconds)
+        store_results(results, advance, seconds)
 
 
 def _evaluate_auto(study, missing, task_units, store_results, advance) -> str:
@@ -642,31 +785,38 @@ def _evaluate_auto(study, missing, task_units, store_results, advance) -> str:
     the remaining work is estimated from its rate per replicate, and a pool of one
     worker per CPU is started only when
     :func:`~supercoherence.simulations.backends.pool_pays` (see that module for why the
-    threshold is where it is).  Which process computes a unit never changes its numbers.
+    threshold is where it is).  As soon as the estimate says a pool will pay, the
+    forkserver is started, so its imports overlap the rest of the probe.  Which process
+    computes a unit never changes its numbers.
     """
     workers = os.cpu_count() or 1
     order = sorted(missing, key=lambda unit: (unit[1], unit[0]))
+    total = sum(size for _, _, size in order)
     started = time.perf_counter()
     done = replicates = 0
-    while done < len(order) and time.perf_counter() - started < PROBE_SECONDS:
-        (task,) = _tasks(study, [order[done]], 1, 1)
-        store_results(evaluate_units(task), advance)
-        replicates += task.replicates
-        done += 1
-    rest = sorted(order[done:])
-    elapsed = time.perf_counter() - started
-    remaining = elapsed / max(replicates, 1) * sum(size for _, _, size in rest)
-    if not rest or not pool_pays(remaining, workers):
-        for task in _tasks(study, rest, 1, task_units):
-            store_results(evaluate_units(task), advance)
-        return (
-            f"in-process (automatic: about {elapsed + remaining:.1f} s of work, below the "
-            f"{POOL_MIN_SECONDS:g} s from which a pool of {workers} workers pays)"
-        )
+    server = False
+    with retained_memory():  # in-process: freed memory reused by the next unit
+        while done < len(order) and time.perf_counter() - started < PROBE_SECONDS:
+            task = _task(study, [order[done]])
+            store_results.evaluate(task, advance)
+            replicates += task.replicates
+            done += 1
+            elapsed = time.perf_counter() - started
+            if not server and pool_pays(elapsed / replicates * (total - replicates), workers):
+                start_forkserver()
+                server = True
+        rest = order[done:]
+        elapsed = time.perf_counter() - started
+        remaining = elapsed / max(replicates, 1) * sum(size for _, _, size in rest)
+        if not rest or not pool_pays(remaining, workers):
+            for (task,) in _Schedule(study, rest, 1, task_units):
+                store_results.evaluate(task, advance)
+            return (
+                f"in-process (automatic: about {elapsed + remaining:.1f} s of work, below the "
+                f"{POOL_MIN_SECONDS:g} s from which a pool of {workers} workers pays)"
+            )
     with ProcessPoolBackend(workers) as pool:
-        tasks = _tasks(study, rest, workers, task_units)
-        for results in pool.imap_unordered(evaluate_units, [(t,) for t in tasks]):
-            store_results(results, advance)
+        _run_schedule(pool, _Schedule(study, rest, workers, task_units), store_results, advance)
     return (
         f"process pool ({workers} workers, automatic: about {elapsed + remaining:.1f} s of "
         f"work; {done} unit(s) of the in-process probe)"
@@ -682,8 +832,15 @@ class _UnitWriter:
         self.groups: dict[int, list[int]] = {}
         for index, first in study.shared_points().items():
             self.groups.setdefault(first, []).append(index)
+        self.unit_seconds = 0.0  # CPU seconds of the units stored
 
-    def __call__(self, results, advance) -> None:
+    def evaluate(self, task: Task, advance) -> None:
+        """Evaluate ``task`` in this process and store its units."""
+        seconds, results = _timed_units(task)
+        self(results, advance, seconds)
+
+    def __call__(self, results, advance, seconds: float = 0.0) -> None:
+        self.unit_seconds += seconds
         store = self.store
         for point, chunk, stats, series, events in results:
             for member in (point, *self.groups.get(point, ())):
@@ -1120,13 +1277,20 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _manifest(study: Study, previous: dict[str, Any], resumed: bool) -> dict[str, Any]:
+@functools.cache
+def _versions() -> dict[str, str | None]:
+    """The installed versions of this package and its dependencies (read once: 25 ms)."""
     versions = {}
     for name in ("supercoherence", *_DEPENDENCIES):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    return versions
+
+
+def _manifest(study: Study, previous: dict[str, Any], resumed: bool) -> dict[str, Any]:
+    versions = _versions()
     return {
         "study": study.name,
         "description": study.description,
@@ -1163,7 +1327,9 @@ def _manifest(study: Study, previous: dict[str, Any], resumed: bool) -> dict[str
     }
 
 
+@functools.cache
 def _git_commit() -> str | None:
+    """The commit of the code this process imported (asked once: a ``git`` process)."""
     here = Path(__file__).resolve().parent
     try:
         done = subprocess.run(

@@ -99,6 +99,21 @@ times the counts; the profile is maximised on the interpolant (a grid, then a
 safeguarded Newton), and a resample peaking on an inner edge of its window is refitted
 exactly.  The tests check it against the exact fit (log-likelihoods within 1e-8).
 
+**Cost.**  The node values cost one transcendental per row and node, so three things
+keep them few without changing a result beyond rounding.  (i) Where :math:`|z| =
+|a|\,s_{max}` is small (:math:`a = -\theta`, :math:`s = t` for entrenchment;
+:math:`a = 1 - \beta`, :math:`s = \log(1+t)` for power) the node values come from the
+series :math:`\Lambda_1 = \sum_m a^{m-1} s^m / m!`, i.e. from per-group moments of the
+ages, one matrix product for any number of nodes (this is the flat profile of an
+unidentified shape, which spans most panels).  (ii) :math:`G` is decreasing in the
+shape and :math:`T \ge 0`, so on a panel the profile is at most
+:math:`D\log(D/G(\theta_{k+1})) - D - \theta_k T`; panels below every resample's best
+panel edge hold no maximum and are not interpolated.  (iii) The products are small, so
+they run on one BLAS thread (which also makes the rounding independent of the core
+count).  On the shipped dichotomy study (26 distinct points of 10 000 replicates) this
+cut the estimator's CPU time about 2.3-fold (13-15 s to 5.5-6.6 s, measured on a shared
+machine) with the same verdicts and supports, and intervals equal to 1e-13.
+
 References
 ----------
 .. [1] W. Nelson, "Theory and applications of hazard plotting for censored failure
@@ -117,6 +132,7 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from dataclasses import dataclass, field
@@ -253,25 +269,29 @@ def prepare_events(events: pd.DataFrame | str | PathLike[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- families
 
 
-def _unit_cumulative(family: str, theta: float, t: np.ndarray) -> np.ndarray:
-    """:math:`\\Lambda_1(t)` of unit scale."""
+def _unit_cumulative(
+    family: str, theta: float, t: np.ndarray, log_t: np.ndarray | None = None
+) -> np.ndarray:
+    """:math:`\\Lambda_1(t)` of unit scale (``log_t = log1p(t)`` if known)."""
     if family == "constant":
         return t
     if family == "entrenchment":
         return -np.expm1(-theta * t) / theta
-    u = np.log1p(t)
+    u = np.log1p(t) if log_t is None else log_t
     if abs(1.0 - theta) < 1e-9:
         return u
     return np.expm1((1.0 - theta) * u) / (1.0 - theta)
 
 
-def _log_shape(family: str, theta: float, t: np.ndarray) -> np.ndarray:
-    """:math:`\\log f_\\theta(t)`."""
+def _log_shape(
+    family: str, theta: float, t: np.ndarray, log_t: np.ndarray | None = None
+) -> np.ndarray:
+    """:math:`\\log f_\\theta(t)` (``log_t = log1p(t)`` if known)."""
     if family == "constant":
         return np.zeros_like(t)
     if family == "entrenchment":
         return -theta * t
-    return -theta * np.log1p(t)
+    return -theta * (np.log1p(t) if log_t is None else log_t)
 
 
 def _total(family: str, h: float, theta: float) -> float:
@@ -295,19 +315,28 @@ class _Data:
     rep: np.ndarray  # index into the replicate universe
     scale: float  # a time scale for the shape bounds
 
-    @property
+    @functools.cached_property
     def truncated(self) -> bool:
         return bool(np.any(self.entry > 0))
+
+    @functools.cached_property
+    def log_age(self) -> np.ndarray:
+        return np.log1p(self.age)
+
+    @functools.cached_property
+    def log_entry(self) -> np.ndarray:
+        return np.log1p(self.entry)
 
 
 def _loglik(family: str, h: float, theta: float, d: _Data, w: np.ndarray) -> float:
     if h <= 0:
         return 0.0 if not np.any(w * d.event) else -math.inf
-    big = _unit_cumulative(family, theta, d.age)
+    big = _unit_cumulative(family, theta, d.age, d.log_age)
     if d.truncated:
-        big = big - _unit_cumulative(family, theta, d.entry)
+        big = big - _unit_cumulative(family, theta, d.entry, d.log_entry)
     ev = w * d.event
-    return float(ev.sum() * math.log(h) + ev @ _log_shape(family, theta, d.age) - h * (w @ big))
+    shape = _log_shape(family, theta, d.age, d.log_age)
+    return float(ev.sum() * math.log(h) + ev @ shape - h * (w @ big))
 
 
 def _profile_fit(family: str, d: _Data, w: np.ndarray) -> tuple[float, float, float]:
@@ -322,13 +351,13 @@ def _profile_fit(family: str, d: _Data, w: np.ndarray) -> tuple[float, float, fl
 
     def negative(x: float) -> float:
         theta = math.exp(x)
-        big = _unit_cumulative(family, theta, d.age)
+        big = _unit_cumulative(family, theta, d.age, d.log_age)
         if d.truncated:
-            big = big - _unit_cumulative(family, theta, d.entry)
+            big = big - _unit_cumulative(family, theta, d.entry, d.log_entry)
         G = float(w @ big)
         if not G > 0:
             return math.inf
-        return -(D * math.log(D / G) - D + float(ev @ _log_shape(family, theta, d.age)))
+        return -(D * math.log(D / G) - D + float(ev @ _log_shape(family, theta, d.age, d.log_age)))
 
     if family == "entrenchment":
         lo, hi = math.log(1e-7 / d.scale), math.log(1e4 / d.scale)
@@ -338,9 +367,9 @@ def _profile_fit(family: str, d: _Data, w: np.ndarray) -> tuple[float, float, fl
         negative, bounds=(lo, hi), method="bounded", options={"xatol": 1e-7, "maxiter": 500}
     )
     theta = math.exp(float(res.x))
-    big = _unit_cumulative(family, theta, d.age)
+    big = _unit_cumulative(family, theta, d.age, d.log_age)
     if d.truncated:
-        big = big - _unit_cumulative(family, theta, d.entry)
+        big = big - _unit_cumulative(family, theta, d.entry, d.log_entry)
     return -float(res.fun), D / float(w @ big), theta
 
 
@@ -401,8 +430,13 @@ def _hessian_se(family: str, h: float, theta: float, d: _Data) -> tuple[float, f
     if family == "constant" or D == 0:
         return (h / math.sqrt(D) if D else math.nan), math.nan, math.nan
 
+    seen: dict[bytes, float] = {}  # the off-diagonal terms meet the same points twice
+
     def ll(x: np.ndarray) -> float:
-        return _loglik(family, math.exp(x[0]), math.exp(x[1]), d, w)
+        key = x.tobytes()
+        if key not in seen:
+            seen[key] = _loglik(family, math.exp(x[0]), math.exp(x[1]), d, w)
+        return seen[key]
 
     x0, eps = np.array([math.log(h), math.log(theta)]), 1e-4
     hess = np.empty((2, 2))
@@ -429,12 +463,14 @@ def _hessian_se(family: str, h: float, theta: float, d: _Data) -> tuple[float, f
 
 
 def _data(frame: pd.DataFrame, rep: np.ndarray) -> _Data:
-    observed = frame["observed"].to_numpy(bool)
-    ages = frame["age"].to_numpy(float)
+    return _data_of(frame["age"], frame["entry"], frame["observed"], rep)
+
+
+def _data_of(age: Any, entry: Any, observed: Any, rep: np.ndarray) -> _Data:
+    observed = np.asarray(observed, bool)
+    ages = np.asarray(age, float)
     scale = float(np.mean(ages[observed])) if observed.any() else float(ages.max())
-    return _Data(
-        ages, frame["entry"].to_numpy(float), observed.astype(float), rep, max(scale, 1e-12)
-    )
+    return _Data(ages, np.asarray(entry, float), observed.astype(float), rep, max(scale, 1e-12))
 
 
 def fit_hazard(events: pd.DataFrame, family: str) -> HazardFit:
@@ -566,11 +602,11 @@ def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float
     thousands of these), else :func:`numpy.linalg.lstsq`.
     """
     if x.shape[1] == 1:
-        coef = np.array([float(np.sum(w * x[:, 0] * y) / np.sum(w * x[:, 0] ** 2))])
+        coef = np.array([float((w * x[:, 0] * y).sum() / (w * x[:, 0] ** 2).sum())])
     elif x.shape[1] == 2:
         a, b = x[:, 0], x[:, 1]
-        saa, sab, sbb = np.sum(w * a * a), np.sum(w * a * b), np.sum(w * b * b)
-        say, sby = np.sum(w * a * y), np.sum(w * b * y)
+        saa, sab, sbb = (w * a * a).sum(), (w * a * b).sum(), (w * b * b).sum()
+        say, sby = (w * a * y).sum(), (w * b * y).sum()
         det = saa * sbb - sab * sab
         if not det > 1e-300 * max(saa * sbb, 1e-300):
             coef, *_ = np.linalg.lstsq(x * np.sqrt(w)[:, None], y * np.sqrt(w), rcond=None)
@@ -580,7 +616,7 @@ def _wls(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float
         sw = np.sqrt(w)
         coef, *_ = np.linalg.lstsq(x * sw[:, None], y * sw, rcond=None)
     resid = y - x @ coef
-    return coef, float(np.sum(w * resid * resid))
+    return coef, float((w * resid * resid).sum())
 
 
 @functools.lru_cache(maxsize=256)
@@ -1058,6 +1094,123 @@ class _LevelRows:
         return np.add.reduceat(values, self.starts, axis=0)
 
 
+_SERIES_REACH = (-3.0, 8.0)  # the moment series' range of z (alternating below 0)
+_SERIES_TOLERANCE = 1e-20  # its truncation error relative to each row's term
+
+
+class _GroupSums:
+    r"""Per-group sums :math:`G_g(\theta) = \sum_{i \in g} (\Lambda_1(t_i) - \Lambda_1(e_i))`.
+
+    Exactly, one transcendental per row and shape, or, where the shape allows, from the
+    group moments of the ages: with :math:`a = -\theta`, :math:`s = t` (entrenchment) or
+    :math:`a = 1 - \beta`, :math:`s = \log(1 + t)` (power),
+    :math:`\Lambda_1 = \sum_{m \ge 1} a^{m-1} s^m / m!`, so with :math:`\rho = s /
+    s_{max}` and :math:`z = a\,s_{max}`, :math:`G_g = s_{max} \sum_m z^{m-1} P_{g,m} /
+    m!`, :math:`P_{g,m} = \sum_{i \in g} (\rho_i^m - \rho_{e,i}^m)`: a matrix product
+    for any number of shapes once the moments are known (the flat profile of an
+    unidentified shape spans many interpolation panels).  Used for
+    :math:`-3 \le z \le 8` (alternating terms lose at most :math:`e^3` in rounding),
+    truncated where the remainder is below :data:`_SERIES_TOLERANCE` of the sum.
+    """
+
+    def __init__(self, family: str, d: _Data, rows: _LevelRows) -> None:
+        self.family, self.d, self.rows = family, d, rows
+        if family == "entrenchment":
+            self.s, self.s_entry = d.age, d.entry
+        else:
+            self.s, self.s_entry = d.log_age, d.log_entry
+        self.s_max = float(self.s.max()) if self.s.size else 0.0
+        self.moments: np.ndarray | None = None  # (groups, terms)
+
+    def _z(self, theta: np.ndarray) -> np.ndarray:
+        a = -theta if self.family == "entrenchment" else 1.0 - theta
+        return a * self.s_max
+
+    @staticmethod
+    def _terms(z: np.ndarray) -> int:
+        if not z.size:
+            return 1
+        top, grow = float(np.max(np.abs(z))), math.exp(max(float(np.max(z)), 0.0))
+        m, term = 1, 1.0
+        while term * grow > _SERIES_TOLERANCE and m < 200:
+            m += 1
+            term *= top / m
+        return m
+
+    def at(self, theta: np.ndarray) -> np.ndarray:
+        """``G_g`` at each shape: ``(groups, len(theta))``."""
+        theta = np.asarray(theta, float)
+        z = self._z(theta)
+        series = (z >= _SERIES_REACH[0]) & (z <= _SERIES_REACH[1]) & (self.s_max > 0)
+        terms = self._terms(z[series])
+        if self.moments is None and series.sum() <= terms:
+            series[:] = False  # fewer shapes than moments: the exact sums are cheaper
+        out = np.empty((self.rows.reps.size, theta.size))
+        if series.any():
+            if self.moments is None or self.moments.shape[1] < terms:
+                rho = np.broadcast_to((self.s / self.s_max)[:, None], (self.s.size, terms))
+                powers = np.cumprod(rho, axis=1)
+                if self.d.truncated:
+                    rho_e = np.broadcast_to(
+                        (self.s_entry / self.s_max)[:, None], (self.s.size, terms)
+                    )
+                    powers = powers - np.cumprod(rho_e, axis=1)
+                self.moments = self.rows.aggregate(powers)
+            coef = np.empty((terms, int(series.sum())))
+            coef[0] = 1.0
+            for m in range(1, terms):
+                coef[m] = coef[m - 1] * z[series] / (m + 1)
+            out[:, series] = self.s_max * (self.moments[:, :terms] @ coef)
+        if not series.all():
+            exact = theta[~series]
+            big = _unit_rows(self.family, exact[None, :], self.d.age[:, None], self.s[:, None])
+            if self.d.truncated:
+                big = big - _unit_rows(
+                    self.family, exact[None, :], self.d.entry[:, None], self.s_entry[:, None]
+                )
+            out[:, ~series] = self.rows.aggregate(big)
+        return out
+
+
+def _needed_panels(
+    sums: _GroupSums, theta_edges: np.ndarray, w: np.ndarray, D: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    r"""Panels that may hold some resample's maximum of the profile.
+
+    The profile :math:`p(\theta) = D \log(D/G(\theta)) - D - \theta T` has
+    :math:`G` decreasing in :math:`\theta` (each :math:`\Lambda_1(t) - \Lambda_1(e)`
+    is) and :math:`T \ge 0`, so on a panel :math:`[\theta_k, \theta_{k+1}]` it is at
+    most :math:`D \log(D/G(\theta_{k+1})) - D - \theta_k T`; a panel whose bound lies
+    below the resample's best edge value cannot hold its maximum, for any resample.
+    """
+    g = (sums.at(theta_edges).T @ w).T  # (B, edges)
+    has = D > 0
+    if not has.any():
+        return np.ones(theta_edges.size - 1, bool)
+    safe_d = np.where(has, D, 1.0)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_g = np.log(np.maximum(g, 0.0))
+        at_edges = safe_d * (np.log(safe_d) - log_g) - safe_d - theta_edges[None] * T[:, None]
+        bound = (
+            safe_d * (np.log(safe_d) - log_g[:, 1:]) - safe_d - theta_edges[None, :-1] * T[:, None]
+        )
+    best = np.max(np.where(np.isfinite(at_edges), at_edges, -np.inf), axis=1, keepdims=True)
+    margin = 1e-6 * (1.0 + np.abs(best))
+    keep = ~(bound < best - margin)  # NaN bounds keep the panel
+    return np.any(keep[has], axis=0)
+
+
+@functools.lru_cache(maxsize=32)
+def _chebyshev(nodes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chebyshev nodes on [-1, 1], the values-to-coefficients matrix and the grid's basis."""
+    from numpy.polynomial import chebyshev as cheb
+
+    u_nodes = np.cos(np.pi * (np.arange(nodes) + 0.5) / nodes)
+    to_coef = np.linalg.inv(cheb.chebvander(u_nodes, nodes - 1)).T
+    grid_basis = cheb.chebvander(np.linspace(-1.0, 1.0, _GRID), nodes - 1).T  # (K, GRID)
+    return u_nodes, to_coef, grid_basis
+
+
 def _batch_family_fits(
     datas: list[_Data],
     counts: np.ndarray,
@@ -1085,10 +1238,7 @@ def _batch_family_fits(
 
     B, L = counts.shape[0], len(datas)
     weights = np.ascontiguousarray(counts.T, dtype=float)  # (replicates, B): rows gathered
-    u_nodes = np.cos(np.pi * (np.arange(_NODES) + 0.5) / _NODES)
-    to_coef = np.linalg.inv(cheb.chebvander(u_nodes, _NODES - 1)).T  # values -> coefficients
     u_grid = np.linspace(-1.0, 1.0, _GRID)
-    grid_basis = cheb.chebvander(u_grid, _NODES - 1).T  # (K, GRID)
 
     D = np.empty((B, L))
     ll = {f: np.zeros((B, L)) for f in FAMILIES}
@@ -1106,7 +1256,7 @@ def _batch_family_fits(
         h["constant"][:, lv] = np.where(has, D[:, lv] / G, 0.0)
         ll["constant"][:, lv] = np.where(has, D[:, lv] * np.log(safe_d / G) - D[:, lv], 0.0)
         for family in ("entrenchment", "power"):
-            tau = d.age if family == "entrenchment" else np.log1p(d.age)
+            tau = d.age if family == "entrenchment" else d.log_age
             T = rows.aggregate(d.event * tau) @ w
             lo_all, hi_all = (float(b[0]) for b in _bounds(family, np.array([d.scale])))
             x_hat, half, known = (c[lv] for c in centers[family])
@@ -1119,11 +1269,14 @@ def _batch_family_fits(
             panels = max(1, math.ceil((hi - lo) / _PANEL))
             edges = np.linspace(lo, hi, panels + 1)
             mids, rads = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
-            th_nodes = np.exp(mids[:, None] + rads[:, None] * u_nodes[None, :]).ravel()
-            big = _unit_rows(family, th_nodes[None, :], d.age[:, None])
-            if d.truncated:
-                big = big - _unit_rows(family, th_nodes[None, :], d.entry[:, None])
-            g_nodes = (rows.aggregate(big).T @ w).T.reshape(B, panels, _NODES)
+            sums = _GroupSums(family, d, rows)
+            # only the panels that may hold some resample's maximum are interpolated
+            needed = _needed_panels(sums, np.exp(edges), w, D[:, lv], T)
+            mids, rads = mids[needed], rads[needed]
+            K = _NODES
+            u_nodes, to_coef, grid_basis = _chebyshev(K)
+            th_nodes = np.exp(mids[:, None] + rads[:, None] * u_nodes[None, :])  # (P, K)
+            g_nodes = (sums.at(th_nodes.ravel()).T @ w).T.reshape(B, mids.size, K)
             with np.errstate(divide="ignore"):
                 coefs = np.log(np.maximum(g_nodes, 1e-300)) @ to_coef  # (B, P, K)
             th_grid = np.exp(mids[:, None] + rads[:, None] * u_grid[None, :])  # (P, GRID)
@@ -1144,7 +1297,7 @@ def _batch_family_fits(
             d1, d2 = cheb.chebder(coef, 1, axis=1), cheb.chebder(coef, 2, axis=1)
             u = u_grid[j]
             for _ in range(_NEWTON_STEPS):
-                basis = cheb.chebvander(u, _NODES - 1)
+                basis = cheb.chebvander(u, K - 1)
                 th = np.exp(mid + rad * u)
                 g1 = np.sum(d1 * basis[:, :-1], axis=1)
                 g2 = np.sum(d2 * basis[:, :-2], axis=1)
@@ -1154,8 +1307,11 @@ def _batch_family_fits(
                 with np.errstate(divide="ignore", invalid="ignore"):
                     step = u - slope / curve
                 inside = (curve < 0) & (step >= a) & (step <= b)
-                u = np.where(inside, step, (a + b) / 2)
-            basis = cheb.chebvander(u, _NODES - 1)
+                u_next = np.where(inside, step, (a + b) / 2)
+                if np.array_equal(u_next, u):
+                    break  # a fixed point: further steps would repeat it exactly
+                u = u_next
+            basis = cheb.chebvander(u, K - 1)
             log_g = np.sum(coef * basis, axis=1)
             th = np.exp(mid + rad * u)
             value = D[:, lv] * (np.log(safe_d) - log_g) - D[:, lv] - th * T
@@ -1163,7 +1319,7 @@ def _batch_family_fits(
             j_value = values[np.arange(B), flat]
             worse = value < j_value
             u = np.where(worse, u_grid[j], u)
-            basis = cheb.chebvander(u, _NODES - 1)
+            basis = cheb.chebvander(u, K - 1)
             log_g = np.sum(coef * basis, axis=1)
             th = np.exp(mid + rad * u)
             value = D[:, lv] * (np.log(safe_d) - log_g) - D[:, lv] - th * T
@@ -1234,9 +1390,41 @@ def _slope(n: np.ndarray, y: np.ndarray) -> float:
     ok = np.isfinite(y) & (y > 0)
     if ok.sum() < 2:
         return math.nan
-    return float(np.polyfit(n[ok], np.log(y[ok]), 1)[0])
+    x, z = n[ok], np.log(y[ok])
+    dx = x - x.mean()
+    return float(dx @ (z - z.mean()) / (dx @ dx))  # the least-squares slope
 
 
+@functools.lru_cache(maxsize=1)
+def _thread_pools() -> Any:
+    """The process's BLAS/OpenMP thread pools (``threadpoolctl``), inspected once."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """Run the estimator's matrix products on one BLAS thread.
+
+    They are small (levels x groups x resamples): threads cost more than they give,
+    and one thread makes the rounding, hence the verdict to the last bit, independent
+    of the machine's core count.  The limit is ``threadpoolctl``'s, restored on exit.
+    """
+    with _thread_pools().limit(limits=1, user_api="blas"):
+        yield
+
+
+def _on_one_blas_thread(func):
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _one_blas_thread():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_on_one_blas_thread
 def estimate_verdict(
     events: pd.DataFrame | str | PathLike[str],
     *,
@@ -1355,17 +1543,18 @@ def estimate_verdict(
     # the bootstrap unit: groups of consecutive replicates (iid, so the groups are iid)
     frame = frame.assign(_rep=rep_index * n_groups // n_rep)
     events_by_level = frame.groupby("level")["observed"].sum()
+    level_of_row = frame["level"].to_numpy()
     horizon_age = float(frame["age"].max())
 
     if pooled:
-        labels, subsets = [-1], [frame]
+        labels, subsets = [-1], [None]
     else:
         labels, subsets = [], []
         for level in range(min(int(frame["level"].max()) + 1, max_levels)):
             if int(events_by_level.get(level, 0)) < min_events:
                 break
             labels.append(level)
-            subsets.append(frame[frame["level"] == level])
+            subsets.append(np.flatnonzero(level_of_row == level))
     if not labels:
         most = int(events_by_level.max())
         why = (
@@ -1375,7 +1564,10 @@ def estimate_verdict(
         )
         return _undecided_verdict(why, n_rep, bootstrap, pooled, threshold)
 
-    datas = [_data(sub, sub["_rep"].to_numpy()) for sub in subsets]
+    columns = {c: frame[c].to_numpy() for c in ("age", "entry", "observed", "_rep")}
+    datas = [
+        _data_of(*(v if rows is None else v[rows] for v in columns.values())) for rows in subsets
+    ]
     stacked = _Stacked.of(datas)
     t_star = float(min(np.quantile(d.age, 0.9) for d in datas))
     nonparametric, fits = {}, {}
@@ -1515,13 +1707,12 @@ def estimate_verdict(
             # the levels beyond lack takeovers: few replicates get that deep
             short = len(labels)
             seen = int(events_by_level.get(short, 0))
-            ratio = float(events_n[-1]) / float(events_n[0]) if events_n[0] else 0.0
-            expected = seen if seen else float(events_n[-1]) * ratio
-            more = n_rep * min_events / max(expected, 0.1) * 1.2
+            more = _replicates_for_levels(events_by_level, n_rep, min_levels, min_events)
             decide = (
-                f"about {math.ceil(more / 100) * 100} replicates (level {short} has "
-                f"{seen} takeovers, a fit needs {min_events}), or pooled levels if they "
-                "are alike, would decide it"
+                f"about {more} replicates (level {short} has {seen} takeovers, a fit "
+                f"needs {min_events}, and levels up to {min_levels - 1} need as many), or "
+                f"a longer horizon (now {horizon_age:.3g}), or pooled levels if they are "
+                "alike, would decide it"
             )
         else:
             decide = (
@@ -1535,9 +1726,20 @@ def estimate_verdict(
         )
     elif support[outcome.value] < threshold:
         final = Dichotomy.UNDECIDED
+        rivals = ", ".join(
+            f"{f} {family_support[f]:.2f}"
+            for f in sorted(FAMILIES, key=lambda f: -family_support[f])
+            if family_support[f] > 0
+        )
+        ambiguous = (
+            f"; the hazard family itself is uncertain (share of resamples: {rivals}), "
+            "which a longer horizon tells apart best"
+            if family_support[family] < threshold
+            else ""
+        )
         reason = (
             f"point estimate '{outcome.value}' has bootstrap support "
-            f"{support[outcome.value]:.2f} < {threshold}; {reason}; "
+            f"{support[outcome.value]:.2f} < {threshold}; {reason}{ambiguous}; "
             f"{_replicates_needed(support[outcome.value], threshold, n_rep)} or a longer "
             f"horizon may decide it"
         )
@@ -1566,6 +1768,40 @@ def estimate_verdict(
         nonparametric,
         np.array([b.product for b in boot]),
     )
+
+
+def _replicates_for_levels(
+    events_by_level: pd.Series, replicates: int, min_levels: int, min_events: int
+) -> int:
+    r"""Replicates that would give level ``min_levels - 1`` about ``min_events`` takeovers.
+
+    Takeovers per level scale with the replicates; across levels they fall roughly
+    geometrically (fewer replicates get that deep by the horizon), so the count at level
+    :math:`m` is extrapolated from the least-squares line of :math:`\log` (takeovers) in
+    the level over the levels that have any, with a factor per level of at most 1, and
+    20% added (rounded up to hundreds).
+
+    Examples
+    --------
+    >>> _replicates_for_levels(pd.Series([106, 31, 7, 1]), 400, 6, 10)
+    87900
+    >>> _replicates_for_levels(pd.Series([200, 150, 120, 90, 9]), 1000, 5, 10)
+    1400
+    """
+    counts = events_by_level.sort_index()
+    counts = counts[counts > 0]
+    target = min_levels - 1
+    if target in counts.index:
+        expected = float(counts[target])
+    elif len(counts) >= 2:
+        slope, intercept = np.polyfit(
+            counts.index.to_numpy(float), np.log(counts.to_numpy(float)), 1
+        )
+        expected = math.exp(intercept + min(slope, 0.0) * target)
+    else:
+        expected = float(counts.iloc[-1]) if len(counts) else 0.0
+    need = replicates * min_events / max(expected, 1e-3) * 1.2
+    return int(max(math.ceil(need / 100) * 100, replicates + 100))
 
 
 def _replicates_needed(support: float, threshold: float, replicates: int) -> str:

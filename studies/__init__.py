@@ -34,11 +34,9 @@ True
 from __future__ import annotations
 
 if __name__ != "supercoherence.studies":  # e.g. `import studies` from the repository root
-    raise ImportError(
-        f"the folder studies/ is the package supercoherence.studies: import it by that name "
-        f"(`import supercoherence.studies...`), not as {__name__!r}, which would load a "
-        "second copy of every module and class"
-    )
+    from supercoherence.lazy import bare_name_error
+
+    raise bare_name_error(__name__, "studies")
 
 from pathlib import Path
 

@@ -8,10 +8,12 @@ model run never pays for them, and drawing code cannot leak into the layers belo
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,46 +88,46 @@ def test_the_scan_sees_top_level_and_lazy_imports() -> None:
     assert "markdown_it" in [name for _, name in _all_imports(tree)]
 
 
+@functools.cache
+def _parsed_sources() -> tuple[tuple[Path, ast.Module], ...]:
+    """Every installed source file and its syntax tree (parsed once for all the scans)."""
+    return tuple(
+        (path, ast.parse(path.read_text(), filename=str(path))) for path in _source_files()
+    )
+
+
+def _offenders(
+    imports: Callable[[ast.Module], list[tuple[int, str]]],
+    wanted: Callable[[str], bool],
+    *,
+    outside: tuple[Path, ...] = (PRESENTATION,),
+) -> list[str]:
+    """``path:line: import name`` for each import (found by ``imports``) that ``wanted``
+    accepts, in every source file not under one of the ``outside`` folders."""
+    return [
+        f"{path.relative_to(ROOT)}:{line}: import {name}"
+        for path, tree in _parsed_sources()
+        if not any(folder in path.parents for folder in outside)
+        for line, name in imports(tree)
+        if wanted(name)
+    ]
+
+
 def test_only_presentation_imports_plotting_or_markdown_at_top_level() -> None:
-    offenders = []
-    for path in _source_files():
-        if PRESENTATION in path.parents:
-            continue
-        tree = ast.parse(path.read_text(), filename=str(path))
-        offenders.extend(
-            f"{path.relative_to(ROOT)}:{line}: import {name}"
-            for line, name in _top_level_imports(tree)
-            if _is_presentation_only(name)
-        )
+    offenders = _offenders(_top_level_imports, _is_presentation_only)
     assert not offenders, "\n".join(offenders)
 
 
 def test_below_the_cli_nothing_imports_plotting_or_markdown_even_lazily() -> None:
     """The layers under the command line never draw: not even inside a function."""
-    offenders = []
-    for path in _source_files():
-        if PRESENTATION in path.parents or CLI in path.parents:
-            continue
-        tree = ast.parse(path.read_text(), filename=str(path))
-        offenders.extend(
-            f"{path.relative_to(ROOT)}:{line}: import {name}"
-            for line, name in _all_imports(tree)
-            if _is_presentation_only(name)
-        )
+    offenders = _offenders(_all_imports, _is_presentation_only, outside=(PRESENTATION, CLI))
     assert not offenders, "\n".join(offenders)
 
 
 def test_pipeline_does_not_import_presentation_at_top_level() -> None:
-    offenders = []
-    for path in _source_files():
-        if PRESENTATION in path.parents:
-            continue
-        tree = ast.parse(path.read_text(), filename=str(path))
-        offenders.extend(
-            f"{path.relative_to(ROOT)}:{line}: import {name}"
-            for line, name in _top_level_imports(tree)
-            if name.startswith("supercoherence.simulations.presentation")
-        )
+    offenders = _offenders(
+        _top_level_imports, lambda name: name.startswith("supercoherence.simulations.presentation")
+    )
     assert not offenders, "\n".join(offenders)
 
 

@@ -28,11 +28,9 @@ The subpackage imports nothing from simulations, plotting or I/O.
 """
 
 if __name__ != "supercoherence.theory":  # e.g. `import theory` from the repository root
-    raise ImportError(
-        f"the folder theory/ is the package supercoherence.theory: import it by that name "
-        f"(`import supercoherence.theory...`), not as {__name__!r}, which would load a "
-        "second copy of every module and class"
-    )
+    from supercoherence.lazy import bare_name_error
+
+    raise bare_name_error(__name__, "theory")
 
 
 from supercoherence.lazy import lazy_submodules as _lazy_submodules

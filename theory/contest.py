@@ -153,7 +153,12 @@ def _log2_power_bits(base: sp.Expr, exponent: sp.Expr) -> float:
         return -math.inf  # the power is trivial whatever the exponent
     try:
         with mpmath.workprec(64):
-            log2_e = float(mpmath.log(abs(_mpf(exponent)), 2))
+            magnitude = abs(_mpf(exponent))
+            if exponent.is_Rational and exponent.q > 1:
+                # sympy's radical form of x^(p/q) raises x's prime factors to powers up to
+                # q: a float exponent (q = 2^44) would build integers of 2^44 bits
+                magnitude = max(magnitude, mpmath.mpf(int(exponent.q)))
+            log2_e = float(mpmath.log(magnitude, 2))
             if base.is_Rational:
                 height = max(abs(base.p).bit_length(), base.q.bit_length(), 1)
             else:
@@ -195,15 +200,12 @@ def success(gamma: Any, r: Any = 1) -> sp.Expr:
     Returns
     -------
     sympy.Expr
-        The challenger's winning probability.
-
-    Returns
-    -------
-    sympy.Expr
-        Exact; the limits at ``gamma = oo`` (1) and ``r = oo`` (the step of
-        :func:`success_limit`); a 30-digit ``Float`` when the exact power
-        :math:`\gamma^r` would exceed :data:`EXACT_POWER_BITS` bits (e.g.
-        ``gamma = r = 1e308``), evaluated as :math:`1/(1 + e^{-r\log\gamma})`.
+        The challenger's winning probability, exact; the limits at ``gamma = oo`` (1)
+        and ``r = oo`` (the step of :func:`success_limit`); a 30-digit ``Float`` when
+        the exact power :math:`\gamma^r` would exceed :data:`EXACT_POWER_BITS` bits
+        (e.g. ``gamma = r = 1e308``, or a float ``r`` such as ``65.93285226411405``,
+        whose binary denominator :math:`2^{44}` would make :math:`\gamma^r` a radical
+        of that index), evaluated as :math:`1/(1 + e^{-r\log\gamma})`.
 
     Raises
     ------
@@ -224,6 +226,8 @@ def success(gamma: Any, r: Any = 1) -> sp.Expr:
     (1, 1, 1/2)
     >>> success(10**308, 10**308)
     1.00000000000000000000000000000
+    >>> success(1.1, 65.93285226411405)  # not a radical of index 2^44
+    0.998137687070877235494997279399
     >>> success(sp.Rational(1, 10**308), 10**308)  # 10^(-3.08e310), held exactly by mpmath
     1.00000000000000000000000000000e-308000000000000000000000000000...
 
@@ -445,6 +449,23 @@ def _mp_value(p: sp.Expr, start: sp.Expr, total: sp.Expr, which: int) -> sp.Expr
     return sp.Integer(0) if value == 0 else _float_result(value)
 
 
+def _gamblers_ruin(p: Any, start: Any, total: Any, which: int) -> sp.Expr:
+    """``which = 0``: the ruin probability, ``1``: the expected duration (Feller XIV.2-3).
+
+    Exact where the rationals stay small, else a 30-digit ``Float`` (:func:`_mp_value`).
+    """
+    pp, ii, nn = _ruin_args(p, start, total)
+    if _numeric_path(pp, ii, nn):
+        return _mp_value(pp, ii, nn, which)
+    qq = 1 - pp
+    fair = 1 - ii / nn if which == 0 else ii * (nn - ii)
+    if pp == _HALF:
+        return sp.simplify(fair)  # before building (1/2)^N, which may be huge
+    ruined = (qq**ii * pp ** (nn - ii) - qq**nn) / (pp**nn - qq**nn)
+    unfair = ruined if which == 0 else (ii - nn * (1 - ruined)) / (qq - pp)
+    return _fair_or_not(pp, fair, unfair, nn)
+
+
 def ruin_probability(p: Any, start: Any, total: Any) -> sp.Expr:
     r"""Probability that a player with ``start`` of ``total`` units is ruined, exactly.
 
@@ -501,15 +522,7 @@ def ruin_probability(p: Any, start: Any, total: Any) -> sp.Expr:
     .. [1] W. Feller, *An Introduction to Probability Theory and Its Applications*,
        vol. 1, 3rd ed. (1968), ch. XIV.2, eq. (2.4) and (2.5).
     """
-    pp, ii, nn = _ruin_args(p, start, total)
-    if _numeric_path(pp, ii, nn):
-        return _mp_value(pp, ii, nn, 0)
-    qq = 1 - pp
-    fair = 1 - ii / nn
-    if pp == _HALF:
-        return sp.simplify(fair)  # before building (1/2)^N, which may be huge
-    unfair = (qq**ii * pp ** (nn - ii) - qq**nn) / (pp**nn - qq**nn)
-    return _fair_or_not(pp, fair, unfair, nn)
+    return _gamblers_ruin(p, start, total, 0)
 
 
 def expected_duration(p: Any, start: Any, total: Any) -> sp.Expr:
@@ -545,16 +558,7 @@ def expected_duration(p: Any, start: Any, total: Any) -> sp.Expr:
     .. [1] W. Feller, *An Introduction to Probability Theory and Its Applications*,
        vol. 1, 3rd ed. (1968), ch. XIV.3, eq. (3.4) and (3.5).
     """
-    pp, ii, nn = _ruin_args(p, start, total)
-    if _numeric_path(pp, ii, nn):
-        return _mp_value(pp, ii, nn, 1)
-    qq = 1 - pp
-    fair = ii * (nn - ii)
-    if pp == _HALF:
-        return sp.simplify(fair)
-    won = 1 - (qq**ii * pp ** (nn - ii) - qq**nn) / (pp**nn - qq**nn)
-    unfair = (ii - nn * won) / (qq - pp)
-    return _fair_or_not(pp, fair, unfair, nn)
+    return _gamblers_ruin(p, start, total, 1)
 
 
 def _ruin_arrays(p: Any, start: Any, total: Any) -> tuple[np.ndarray, ...]:

@@ -38,6 +38,7 @@ from typing import Any
 
 import sympy as sp
 
+from supercoherence.checks import check_known_keys
 from supercoherence.errors import ExpressionError, ParameterError, did_you_mean
 from supercoherence.theory.expressions import framework_symbols, parse_expression
 from supercoherence.theory.result import sympify_param
@@ -597,9 +598,7 @@ def derive(result: str, /, **params: Any) -> Derivation:
     supercoherence.errors.ParameterError: unknown parameter 'gama'; did you mean 'gamma'?
     """
     spec = result_spec(result)
-    for name, value in params.items():
-        if name not in spec.params:
-            raise ParameterError.unknown(name, value, spec.params)
+    check_known_keys(params, spec.params)
     values: dict[str, Any] = {}
     for name in spec.params:
         if name in params:

@@ -388,7 +388,10 @@ class HazardFamily:
 
     Subclasses are frozen dataclasses of sympified parameters and provide ``expr``,
     ``cumulative``, ``cumulative_numeric``, ``total_numeric`` and
-    ``inverse_cumulative_numeric``.
+    ``inverse_cumulative_numeric``.  A family of a scale ``h0`` and at most one shape
+    parameter names that field in :attr:`shape_field` and inherits the validation,
+    ``expr`` and the numeric methods written here once; it writes only its formulas
+    (the kernels, :meth:`hazard_of`, :meth:`never_overthrown_of`, ``cumulative``).
 
     The three one-level families (constant, entrenchment, power) are also the hazard
     families of :class:`~supercoherence.theory.scenario.TakeoverScenario`: its
@@ -401,6 +404,8 @@ class HazardFamily:
 
     #: The name of the family, the value of ``TakeoverScenario.hazard``.
     key: ClassVar[str] = ""
+    #: The field holding the family's shape parameter (``""``: it has none).
+    shape_field: ClassVar[str] = ""
 
     @staticmethod
     def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:  # pragma: no cover
@@ -429,9 +434,38 @@ class HazardFamily:
         not an entrenchment rate) except for :class:`EntrenchmentHazard`."""
         return 0.0
 
+    def __post_init__(self) -> None:
+        """The scale ``h0 >= 0`` and the shape (if any) ``> 0``, made exact."""
+        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
+        if self.shape_field:
+            name = self.shape_field
+            value = check_positive(name, _exact(name, getattr(self, name)))
+            object.__setattr__(self, name, value)
+
     @property
-    def expr(self) -> sp.Expr:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def shape_parameter(self) -> sp.Expr:
+        """The shape parameter (:math:`\\delta`, :math:`\\beta`; 0 if the family has none)."""
+        return getattr(self, self.shape_field) if self.shape_field else sp.S.Zero
+
+    @property
+    def expr(self) -> sp.Expr:
+        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
+        return self.hazard_of(self.h0, self.shape_parameter)
+
+    def _float_scale_shape(self) -> tuple[float, float]:
+        """``(h0, shape)`` as floats for the numeric kernels (the scale checked first)."""
+        h = _float_param("h0", self.h0)
+        if not self.shape_field:
+            return h, 0.0
+        return h, _float_param(self.shape_field, self.shape_parameter)
+
+    def cumulative_numeric(self, t: Any) -> Any:
+        """Vectorised :math:`\\Lambda(t)`."""
+        return self.cumulative_kernel(*self._float_scale_shape(), t)
+
+    def inverse_cumulative_numeric(self, y: Any) -> Any:
+        """Vectorised :math:`\\Lambda^{-1}(y)` (``inf`` beyond :math:`\\Lambda(\\infty)`)."""
+        return self.inverse_kernel(*self._float_scale_shape(), y)
 
     def cumulative(self, horizon: Any = S.t) -> sp.Expr:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -474,14 +508,6 @@ class ConstantHazard(HazardFamily):
 
     key: ClassVar[str] = "constant"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
-
-    @property
-    def expr(self) -> sp.Expr:
-        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
-        return self.hazard_of(self.h0, sp.S.Zero)
-
     @staticmethod
     def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:
         """:func:`constant_cumulative` (the shape is unused)."""
@@ -509,14 +535,6 @@ class ConstantHazard(HazardFamily):
             return sp.Piecewise((0, sp.Eq(self.h0, 0)), (sp.oo, True))
         return self.h0 * T
 
-    def cumulative_numeric(self, t: Any) -> Any:
-        """Vectorised :math:`\\Lambda(t)`."""
-        return self.cumulative_kernel(_float_param("h0", self.h0), 0.0, t)
-
-    def inverse_cumulative_numeric(self, y: Any) -> Any:
-        """Vectorised :math:`\\Lambda^{-1}(y)`."""
-        return self.inverse_kernel(_float_param("h0", self.h0), 0.0, y)
-
 
 @dataclass(frozen=True)
 class EntrenchmentHazard(HazardFamily):
@@ -539,15 +557,7 @@ class EntrenchmentHazard(HazardFamily):
     delta: Any
 
     key: ClassVar[str] = "entrenchment"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
-        object.__setattr__(self, "delta", check_positive("delta", _exact("delta", self.delta)))
-
-    @property
-    def expr(self) -> sp.Expr:
-        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
-        return self.hazard_of(self.h0, self.delta)
+    shape_field: ClassVar[str] = "delta"
 
     @staticmethod
     def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:
@@ -585,18 +595,6 @@ class EntrenchmentHazard(HazardFamily):
         T = _horizon(horizon)
         return sp.expand(self.h0 * (1 - sp.exp(-self.delta * T)) / self.delta)
 
-    def cumulative_numeric(self, t: Any) -> Any:
-        """Vectorised :math:`\\Lambda(t)`."""
-        return self.cumulative_kernel(
-            _float_param("h0", self.h0), _float_param("delta", self.delta), t
-        )
-
-    def inverse_cumulative_numeric(self, y: Any) -> Any:
-        """Vectorised :math:`\\Lambda^{-1}(y)` (``inf`` for :math:`y \\ge h_0/\\delta`)."""
-        return self.inverse_kernel(
-            _float_param("h0", self.h0), _float_param("delta", self.delta), y
-        )
-
 
 @dataclass(frozen=True)
 class PowerHazard(HazardFamily):
@@ -622,15 +620,7 @@ class PowerHazard(HazardFamily):
     beta: Any
 
     key: ClassVar[str] = "power"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "h0", check_nonnegative("h0", _exact("h0", self.h0)))
-        object.__setattr__(self, "beta", check_positive("beta", _exact("beta", self.beta)))
-
-    @property
-    def expr(self) -> sp.Expr:
-        """:math:`h(t)` in :data:`~supercoherence.theory.symbols.t`."""
-        return self.hazard_of(self.h0, self.beta)
+    shape_field: ClassVar[str] = "beta"
 
     @staticmethod
     def cumulative_kernel(h: Any, shape: Any, t: Any) -> Any:
@@ -675,16 +665,6 @@ class PowerHazard(HazardFamily):
         if h == 0:
             return sp.Integer(1)
         return sp.Piecewise((sp.exp(-h / (b - 1)), b > 1), (1, sp.Eq(h, 0)), (0, True))
-
-    def cumulative_numeric(self, t: Any) -> Any:
-        """Vectorised :math:`\\Lambda(t)`."""
-        h, beta = _float_param("h0", self.h0), _float_param("beta", self.beta)
-        return self.cumulative_kernel(h, beta, t)
-
-    def inverse_cumulative_numeric(self, y: Any) -> Any:
-        """Vectorised :math:`\\Lambda^{-1}(y)`."""
-        h, beta = _float_param("h0", self.h0), _float_param("beta", self.beta)
-        return self.inverse_kernel(h, beta, y)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ from typing import Any
 import numpy as np
 
 from supercoherence.checks import (
+    check_known_keys,
     check_nonnegative,
     check_positive,
     check_positive_int,
@@ -272,10 +273,7 @@ class NestedDynamics:
         ...
         supercoherence.errors.ParameterError: unknown parameter 'challenge_rat'; did you mean ...
         """
-        names = cls.parameter_names()
-        for key, value in mapping.items():
-            if key not in names:
-                raise ParameterError.unknown(str(key), value, names)
+        check_known_keys(mapping, cls.parameter_names())
         return cls(**dict(mapping))
 
     def to_mapping(self) -> dict[str, Any]:

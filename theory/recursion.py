@@ -108,6 +108,7 @@ import contextlib
 import functools
 import math
 import numbers
+import operator
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -543,7 +544,10 @@ def _rational_verdict(expr: sp.Expr, form: _RationalForm) -> _Verdict:
 # --------------------------------------------------------------------------- general q_n
 
 
+@functools.lru_cache(maxsize=512)
 def _limit(expr: sp.Expr) -> sp.Expr | None:
+    """``lim q_n`` (sympy's ``limit``), or ``None``; cached: a pure function of ``expr``
+    that :func:`classify` asks for more than once per sequence."""
     try:
         value = sp.limit(expr, S.n, sp.oo)
     except (NotImplementedError, ValueError, TypeError, AttributeError):
@@ -711,23 +715,24 @@ def _arb_function(expr: sp.Basic) -> Callable[[flint.arb], Any]:
         else:
             make = functools.partial(_arb_of_rational, sp.Rational(expr))
         cache: dict[int, flint.arb] = {}
+        ctx = flint.ctx
 
         def constant(x: flint.arb) -> flint.arb:
-            bits = flint.ctx.prec
-            if bits not in cache:
-                cache[bits] = make()
-            return cache[bits]
+            try:
+                return cache[ctx.prec]
+            except KeyError:
+                return cache.setdefault(ctx.prec, make())
 
         return constant
     if expr.is_Symbol or expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise _Undetermined(f"no ball value for {expr}")
     args = [_arb_function(a) for a in expr.args]
-    if isinstance(expr, sp.Add):
-        return lambda x: functools.reduce(lambda s, f: s + f(x), args[1:], args[0](x))
-    if isinstance(expr, sp.Mul):
-        return lambda x: functools.reduce(lambda s, f: s * f(x), args[1:], args[0](x))
+    if isinstance(expr, sp.Add | sp.Mul):
+        return _fold(operator.add if isinstance(expr, sp.Add) else operator.mul, args)
     if isinstance(expr, sp.Pow):
         base, power = args
+        if isinstance(expr.args[1], sp.Rational):  # Integer too: decided once per precision
+            return _constant_power(base, power)
 
         def pow_(x: flint.arb) -> flint.arb:
             b, e = base(x), power(x)
@@ -779,6 +784,72 @@ def _arb_function(expr: sp.Basic) -> Callable[[flint.arb], Any]:
 
         return piecewise_
     raise _Undetermined(f"no ball implementation of {type(expr).__name__}")
+
+
+def _fold(op: Callable[[Any, Any], Any], args: list[Callable[[flint.arb], Any]]) -> Callable:
+    """``((a0(x) op a1(x)) op a2(x)) ...``: the left fold of ``functools.reduce``, unrolled.
+
+    The same ball operations in the same order, so the same enclosures bit for bit;
+    only the Python overhead per call is lower (the product loop of
+    :func:`_certified_product_at` evaluates these closures up to ``max_terms`` times).
+    """
+    if len(args) == 2:
+        a0, a1 = args
+        return lambda x: op(a0(x), a1(x))
+    if len(args) == 3:
+        a0, a1, a2 = args
+        return lambda x: op(op(a0(x), a1(x)), a2(x))
+    first, rest = args[0], args[1:]
+
+    def fold(x: flint.arb) -> Any:
+        total = first(x)
+        for f in rest:
+            total = op(total, f(x))
+        return total
+
+    return fold
+
+
+def _constant_power(
+    base: Callable[[flint.arb], Any], power: Callable[[flint.arb], flint.arb]
+) -> Callable[[flint.arb], flint.arb]:
+    """``base(x) ** c`` for a rational constant ``c``: the branch of ``pow_`` (in
+    :func:`_arb_function`) is chosen once per working precision, not once per call.
+
+    ``power`` is the constant's closure, a function of the precision only, so the
+    branch taken (integer power, square root, ``exp(c log b)``) and the ball ``c`` are
+    exactly those ``pow_`` would compute at that precision.
+    """
+    ctx = flint.ctx
+    plans: dict[int, tuple[int, Any]] = {}
+    half = flint.fmpq(1, 2)
+
+    def plan() -> tuple[int, Any]:
+        e = power(None)
+        k = _as_integer(e)
+        if k is not None:
+            return (0, k)
+        if e == flint.arb(half):
+            return (1, None)
+        return (2, e)
+
+    def power_(x: flint.arb) -> flint.arb:
+        try:
+            kind, e = plans[ctx.prec]
+        except KeyError:
+            kind, e = plans.setdefault(ctx.prec, plan())
+        b = base(x)
+        if kind == 0:
+            if e < 0 and b.contains(0):
+                raise _Undetermined("division by a ball containing 0")
+            return b**e
+        if kind == 1:
+            return b.sqrt()
+        if not b > 0:
+            raise _Undetermined("non-integer power of a ball not > 0")
+        return (e * b.log()).exp()
+
+    return power_
 
 
 def _arb_value(expr: sp.Expr, at: Any = 0) -> flint.arb | None:
@@ -971,29 +1042,29 @@ def _is_smooth(e: sp.Expr) -> bool:
     return True
 
 
-def _decreasing_from(expr: sp.Expr, start: int) -> bool:
-    """``q`` nonincreasing on ``[start, oo)``: structural proof, else sympy for smooth q."""
+def _monotone_from(expr: sp.Expr, start: int, sign: int) -> bool:
+    """``q`` nonincreasing (``sign = -1``) or nondecreasing (``+1``) on ``[start, oo)``:
+    structural proof, else sympy for smooth q."""
     direction = _monotone(expr, start)
     if direction is not None:
-        return direction <= 0
+        return direction * sign >= 0
     if not _is_smooth(expr):
         return False
+    test = sp.is_decreasing if sign < 0 else sp.is_increasing
     try:
-        return bool(sp.is_decreasing(expr.subs(S.n, _X), sp.Interval(start, sp.oo)))
+        return bool(test(expr.subs(S.n, _X), sp.Interval(start, sp.oo)))
     except (NotImplementedError, ValueError, TypeError, AttributeError):
         return False
+
+
+def _decreasing_from(expr: sp.Expr, start: int) -> bool:
+    """``q`` nonincreasing on ``[start, oo)`` (:func:`_monotone_from`)."""
+    return _monotone_from(expr, start, -1)
 
 
 def _increasing_from(expr: sp.Expr, start: int) -> bool:
-    direction = _monotone(expr, start)
-    if direction is not None:
-        return direction >= 0
-    if not _is_smooth(expr):
-        return False
-    try:
-        return bool(sp.is_increasing(expr.subs(S.n, _X), sp.Interval(start, sp.oo)))
-    except (NotImplementedError, ValueError, TypeError, AttributeError):
-        return False
+    """``q`` nondecreasing on ``[start, oo)`` (:func:`_monotone_from`)."""
+    return _monotone_from(expr, start, +1)
 
 
 # --------------------------------------------------------------------------- terms as balls
@@ -1506,10 +1577,17 @@ def _certified_product_at(expr: sp.Expr, rtol: float, max_terms: int) -> Certifi
     previous = None
     while True:
         while k < min(terms, max_terms):
+            # the fast path of _term inlined (this loop runs up to max_terms times);
+            # anything it does not accept goes to _term, which starts with the same call
             try:
-                q_k = _term(f, expr, k)
-            except _Undetermined as exc:
-                return CertifiedValue.uncertified(log_head, f"stopped at n = {k}: {exc}", k)
+                q_k = f(flint.arb(k)) if f is not None else None
+            except (_Undetermined, ValueError, ZeroDivisionError, TypeError):
+                q_k = None
+            if not (type(q_k) is flint.arb and q_k >= 0 and q_k < 1):
+                try:
+                    q_k = _term(f, expr, k)
+                except _Undetermined as exc:
+                    return CertifiedValue.uncertified(log_head, f"stopped at n = {k}: {exc}", k)
             if q_k == 1:
                 return CertifiedValue.from_exact(0, f"q_{k} = 1 exactly: N <= {k}", terms=k + 1)
             log_head += (-q_k).log1p()
@@ -1736,6 +1814,25 @@ def _numeric_verdict(expr: sp.Expr, rtol: float, max_terms: int) -> _Result:
         value = CertifiedValue.from_exact(exact, "closed form (limit of the partial product)")
         return _Result(value, converges, reason)
     return _uncertain(expr, rtol, max_terms, converges, reason, limit)
+
+
+@functools.lru_cache(maxsize=256)
+def _numeric_verdict_once(
+    expr: sp.Expr, rtol: float, max_terms: int, bits: int, budgeted: bool
+) -> _Result:
+    """:func:`_numeric_verdict`, computed once per process for each numeric ``q_n``.
+
+    A study classifies each distinct ``q_n`` for ``boundary.parquet`` and again for its
+    report (``supercoherence demo`` does both in one process), and the certified product
+    may take ``max_terms`` ball evaluations.  The result is a pure function of the
+    arguments (frozen dataclasses; ``conditions`` is empty for numeric ``q_n`` and
+    :func:`classify` copies it); the ambient ball precision ``bits`` and whether sympy's
+    time budgets apply (``budgeted``: main thread) are part of the key, since
+    ``_term``'s fast path and :func:`_time_budget` read them.  Errors
+    (:class:`ParameterError` for a ``q_n`` outside [0, 1]) are not cached: they are
+    raised again on every call.
+    """
+    return _numeric_verdict(expr, rtol, max_terms)
 
 
 def _uncertain(
@@ -2017,18 +2114,37 @@ def _finite_product(law: tuple[sp.Expr, ...]) -> CertifiedValue:
     return CertifiedValue.from_exact(product, f"finite product of {len(law)} factors")
 
 
+def _surely_never_overthrown(expr: sp.Expr, terms: int = 4) -> int | None:
+    """The first ``k < terms`` with ``q_k = 1`` identically in the parameters, or ``None``.
+
+    Then :math:`N \\le k` surely, whatever the parameters (``1/(n + 1)**beta``: ``q_0 = 1``).
+    """
+    for k in range(terms):
+        q_k = expr.subs(S.n, k)
+        if q_k == 1 or sp.simplify(q_k - 1) == 0:
+            return k
+    return None
+
+
 def _expression_verdict(expr: sp.Expr, rtol: float, max_terms: int) -> _Result:
     """The product, the convergence of ``sum q_n`` and the reason, for an expression."""
     expr = _normalise(expr)
     if expr == 0 or sp.simplify(expr) == 0:
         return _Result(CertifiedValue.from_exact(1, "q_n = 0"), True, "q_n = 0 for every n")
     if not (expr.free_symbols - {S.n}):
-        return _numeric_verdict(expr, rtol, max_terms)
+        budgeted = threading.current_thread() is threading.main_thread()
+        return _numeric_verdict_once(expr, rtol, max_terms, flint.ctx.prec, budgeted)
     form = _rational_form(expr)
     if form is not None:
         verdict = _rational_verdict(expr, form)
         value = CertifiedValue.from_exact(verdict.product, "closed form (Gamma-function ratio)")
         return _Result(value, verdict.converges, verdict.reason)
+    sure = _surely_never_overthrown(expr)
+    if sure is not None:
+        return _exact_zero(
+            f"q_{sure} = 1 for every value of the parameters: optimizer {sure} is never "
+            f"overthrown, N <= {sure}"
+        )
     family = _symbolic_family(expr)
     if family is not None and (family.outcome is not Dichotomy.UNDECIDED or family.conditions):
         return family
@@ -2139,10 +2255,15 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
 
     Notes
     -----
-    Tests, in order: :math:`q_n \equiv 0`; an exact :math:`q_k = 1`; for rational
+    Tests, in order: :math:`q_n \equiv 0`; an exact :math:`q_k = 1` (for symbolic
+    parameters: identically in them, among the first four levels); for rational
     :math:`q_n`, the degrees and the sums of roots (exact); otherwise the term test,
     limit comparison with :math:`\sum n^{-2}` and with the harmonic series, the ratio
     test, and ``sympy.Sum.is_convergent``.
+
+    For a :math:`q_n` without free parameters the verdict is computed once per process
+    and shared (a study's boundary table and its report classify the same sequences):
+    the same :class:`CertifiedValue`, bit for bit, not a recomputation.
 
     Examples
     --------
@@ -2153,6 +2274,8 @@ def classify(q: Any, *, rtol: float = 1e-10, max_terms: int = 2**20) -> Classifi
     >>> c = classify("q")
     >>> c.outcome.name, c.conditions[Dichotomy.SUPERCOHERENCE_ALMOST_SURELY]
     ('UNDECIDED', Ne(q, 0))
+    >>> classify("1/(n+1)**beta").outcome.name  # q_0 = 1 whatever beta: N = 0 surely
+    'SUPERCOHERENCE_ALMOST_SURELY'
     """
     law = _parse_q(q)
     if isinstance(law, tuple):

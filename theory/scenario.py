@@ -53,8 +53,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any
@@ -62,7 +61,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from supercoherence.checks import check_in_interval, check_nonnegative, check_positive_int
+from supercoherence.checks import (
+    check_in_interval,
+    check_known_keys,
+    check_nonnegative,
+    check_positive_int,
+    check_real,
+)
 from supercoherence.deprecation import warn_renamed
 from supercoherence.errors import ParameterError, did_you_mean
 from supercoherence.theory import contest, hazard
@@ -87,6 +92,15 @@ DEPRECATED_PARAMETERS = {"entrenchment": "entrenchment_rate", "power": "power_ex
 """Old parameter name -> new name (issue 9); the old names still work and warn."""
 
 
+_GREEK_LETTERS = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+    "tau upsilon phi chi psi omega".split()
+)
+
+#: sympy name -> code name of the recursion's symbols (``"lambda"`` -> ``"lam"``).
+_CODE_SYMBOLS = {getattr(S, name).name: name for name in S.RECURSION}
+
+
 @dataclass(frozen=True)
 class Parameter:
     r"""What a :class:`TakeoverScenario` field is, written once (``field(metadata=...)``).
@@ -106,11 +120,14 @@ class Parameter:
     symbol : str
         The symbol as MODEL.md writes it in plain text (``"lambda"``); ``""`` if none.
     latex : str
-        The symbol in LaTeX (``r"\lambda"``).
+        The symbol in LaTeX (``r"\lambda"``); by default ``symbol``, a Greek letter's
+        name as its command (``"lambda"`` -> ``r"\lambda"``).
     axis_math : str
         LaTeX shown on axes when it says more than the symbol (default: ``latex``).
     code_symbol : str
-        Its name in :mod:`supercoherence.theory.symbols` (``"lam"``), if it has one.
+        Its name in :mod:`supercoherence.theory.symbols` (``"lam"``); by default the
+        recursion symbol (:data:`~supercoherence.theory.symbols.RECURSION`) whose sympy
+        name is ``symbol``, ``""`` if there is none.
     unit : str
         Unit or kind (``"per unit time"``, ``"probability"``, ``"count"``).
     low, high, low_open, high_open
@@ -143,6 +160,13 @@ class Parameter:
     integer_minimum: int | None = None
     family: str = ""
     role: str = ""
+
+    def __post_init__(self) -> None:
+        if self.symbol and not self.latex:
+            greek = self.symbol in _GREEK_LETTERS
+            object.__setattr__(self, "latex", f"\\{self.symbol}" if greek else self.symbol)
+        if self.symbol and not self.code_symbol:
+            object.__setattr__(self, "code_symbol", _CODE_SYMBOLS.get(self.symbol, ""))
 
     @property
     def kind(self) -> str:
@@ -186,7 +210,7 @@ class Parameter:
             return value
         if self.integer_minimum is not None:
             return check_positive_int(name, value, minimum=self.integer_minimum)
-        value = _real(name, value)
+        value = check_real(name, value)
         check_in_interval(
             name, value, self.low, self.high, low_open=self.low_open, high_open=self.high_open
         )
@@ -226,15 +250,12 @@ def _out(x: Any) -> Any:
     return float(x) if np.ndim(x) == 0 else np.asarray(x)
 
 
-def _real(name: str, value: Any) -> float:
-    """``value`` as a finite float, or a :class:`ParameterError` naming ``name``."""
-    if isinstance(value, sp.Basic) and value.is_number:
-        value = float(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(name, value, "a real number")
-    if not math.isfinite(float(value)):
-        raise ParameterError(name, value, "a finite real number")
-    return float(value)
+def _weakened(n: Any, value: Callable[[str], Any], fields: tuple[str, str]) -> Any:
+    r"""A level's shape :math:`s_n = s / (1 + n)^w` of the fields ``(s, w)`` (``w = ""``:
+    none, :math:`s_n = s`), e.g. :math:`\delta_n = \delta/(1 + n)^w`: exact with ``n`` the
+    symbol and ``value`` the exact field values, numeric with an array ``n`` and floats."""
+    shape, weakening = fields
+    return value(shape) / (1 + n) ** value(weakening) if weakening else value(shape)
 
 
 def _first_negative_detection(gamma: float, kappa: float, d: float) -> int:
@@ -307,8 +328,6 @@ class TakeoverScenario:
         1.0,
         label="spawn rate",
         symbol="lambda",
-        latex=r"\lambda",
-        code_symbol="lam",
         unit="per unit time",
         low=0,
         meaning="Poisson intensity of mesa-optimizer spawns of a dominant optimizer",
@@ -317,8 +336,6 @@ class TakeoverScenario:
         0.5,
         label="alignment skill",
         symbol="a",
-        latex="a",
-        code_symbol="a",
         unit="probability",
         low=0,
         high=1,
@@ -328,8 +345,6 @@ class TakeoverScenario:
         0.5,
         label="detection",
         symbol="d",
-        latex="d",
-        code_symbol="d",
         unit="probability",
         low=0,
         high=1,
@@ -340,9 +355,7 @@ class TakeoverScenario:
         1.0,
         label="capability ratio",
         symbol="gamma",
-        latex=r"\gamma",
         axis_math=r"\gamma = c_\mathrm{mesa}/c_\mathrm{base}",
-        code_symbol="gamma",
         low=0,
         low_open=True,
         meaning="challenger / incumbent capability; `c_{n+1} = gamma c_n`, `c_0 = 1`",
@@ -352,8 +365,6 @@ class TakeoverScenario:
         label="contest sharpness",
         short="sharpness",
         symbol="r",
-        latex="r",
-        code_symbol="r",
         low=0,
         low_open=True,
         meaning="Tullock contest sharpness, `s(gamma) = gamma^r / (1 + gamma^r)`",
@@ -369,8 +380,6 @@ class TakeoverScenario:
         label="entrenchment rate",
         short="entrenchment",
         symbol="delta",
-        latex=r"\delta",
-        code_symbol="delta",
         unit="per unit time",
         low=0,
         low_open=True,
@@ -383,8 +392,6 @@ class TakeoverScenario:
         label="hazard decay exponent",
         short="hazard exponent",
         symbol="beta",
-        latex=r"\beta",
-        code_symbol="beta",
         low=0,
         low_open=True,
         family="power",
@@ -396,7 +403,6 @@ class TakeoverScenario:
         label="entrenchment weakening",
         short="weakening",
         symbol="w",
-        latex="w",
         low=0,
         family="entrenchment",
         role="weakening",
@@ -406,8 +412,6 @@ class TakeoverScenario:
         0.0,
         label="detection scaling",
         symbol="kappa",
-        latex=r"\kappa",
-        code_symbol="kappa",
         unit="per unit capability",
         low=0,
         meaning="detection growth with capability, `1 - d_n = (1 - d) exp(-kappa (c_n - c_0))`",
@@ -417,8 +421,6 @@ class TakeoverScenario:
         label="drift correlation",
         short="drift",
         symbol="rho",
-        latex=r"\rho",
-        code_symbol="rho",
         low=-1,
         high=1,
         meaning="utility drift per takeover, `E[w_{n+1} . w_n] = rho`",
@@ -538,10 +540,7 @@ class TakeoverScenario:
 
         if any(key in training.TRAINING_PARAMETERS for key in mapping):
             return training.scenario_from_mapping(mapping)  # rates from a training regime
-        names = cls.parameter_names()
-        for key, value in mapping.items():
-            if key not in names and key not in DEPRECATED_PARAMETERS:
-                raise ParameterError.unknown(str(key), value, names)
+        check_known_keys(mapping, cls.parameter_names(), also=DEPRECATED_PARAMETERS)
         return cls(**rename_deprecated(mapping))
 
     def to_mapping(self) -> dict[str, Any]:
@@ -559,6 +558,9 @@ class TakeoverScenario:
 
     def _exact(self, name: str) -> sp.Expr:
         return sympify_param(name, getattr(self, name))
+
+    def _float(self, name: str) -> float:
+        return getattr(self, name)
 
     def hazard_scale_expr(self) -> sp.Expr:
         r"""Exact :math:`h_n = \lambda (1 - a)(1 - d) e^{-\kappa(\gamma^n - 1)} s(\gamma)`.
@@ -586,7 +588,7 @@ class TakeoverScenario:
         >>> TakeoverScenario(entrenchment_rate=2, entrenchment_weakening=1).entrenchment_expr()
         2/(n + 1)
         """
-        return self._exact("entrenchment_rate") / (1 + S.n) ** self._exact("entrenchment_weakening")
+        return _weakened(S.n, self._exact, ("entrenchment_rate", "entrenchment_weakening"))
 
     @property
     def family(self) -> type[hazard.HazardFamily]:
@@ -610,11 +612,8 @@ class TakeoverScenario:
         >>> TakeoverScenario(hazard="power", power_exponent=3).shape_expr()
         3
         """
-        shape, weakening = _SHAPE_FIELDS[self.hazard]
-        if not shape:
-            return sp.S.Zero
-        value = self._exact(shape)
-        return value / (1 + S.n) ** self._exact(weakening) if weakening else value
+        fields = _SHAPE_FIELDS[self.hazard]
+        return _weakened(S.n, self._exact, fields) if fields[0] else sp.S.Zero
 
     def hazard_expr(self) -> sp.Expr:
         r"""Exact :math:`h_n(t)` in the symbols ``n`` and ``t``.
@@ -712,7 +711,8 @@ class TakeoverScenario:
         ...     np.array([0, 1, 3])).tolist()
         [1.0, 0.5, 0.25]
         """
-        return _out(self.entrenchment_rate / (1.0 + self._n(n)) ** self.entrenchment_weakening)
+        fields = ("entrenchment_rate", "entrenchment_weakening")
+        return _out(_weakened(self._n(n), self._float, fields))
 
     def cumulative_hazard(self, n: Any, t: Any) -> Any:
         r""":math:`\Lambda_n(t) = \int_0^t h_n` (vectorised over ``n`` and ``t``).
@@ -801,10 +801,9 @@ class TakeoverScenario:
         >>> TakeoverScenario(hazard="power", power_exponent=3).shape_at(np.array([0, 4])).tolist()
         [3.0, 3.0]
         """
-        shape, weakening = _SHAPE_FIELDS[self.hazard]
+        shape, weakening = fields = _SHAPE_FIELDS[self.hazard]
         if weakening:
-            weakened = getattr(self, shape) / (1.0 + self._n(n)) ** getattr(self, weakening)
-            return _out(weakened)
+            return _out(_weakened(self._n(n), self._float, fields))
         value = float(getattr(self, shape)) if shape else 0.0
         return _out(np.full_like(self._n(n), value))
 

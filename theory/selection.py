@@ -164,10 +164,12 @@ from scipy.special import logsumexp
 
 from supercoherence.checks import (
     check_in_interval,
+    check_known_keys,
     check_nonnegative,
     check_positive,
     check_positive_int,
     check_probability,
+    check_real,
 )
 from supercoherence.errors import ParameterError
 from supercoherence.theory import symbols as S
@@ -200,16 +202,6 @@ __all__ = [
 ]
 
 _TIE = 1e-12
-
-
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, sp.Basic) and value.is_number:
-        value = float(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(name, value, "a real number")
-    if not math.isfinite(float(value)):
-        raise ParameterError(name, value, "a finite real number")
-    return float(value)
 
 
 def _default_scenario() -> TakeoverScenario:
@@ -298,7 +290,7 @@ class SelectionParams:
             ("takeover_loss", check_probability),
             ("retained_share", check_probability),
         ):
-            value = _real(name, getattr(self, name))
+            value = check_real(name, getattr(self, name))
             check(name, value)
             object.__setattr__(self, name, value)
         if not isinstance(self.scenario, TakeoverScenario):
@@ -348,17 +340,14 @@ class SelectionParams:
         ...
         supercoherence.errors.ParameterError: unknown parameter 'search_advantge'; did you mean ...
         """
-        names = cls.parameter_names()
-        for key, value in mapping.items():
-            if key not in names:
-                raise ParameterError.unknown(str(key), value, names)
+        check_known_keys(mapping, cls.parameter_names())
         from supercoherence.theory.training import TRAINING_PARAMETERS
 
         # a training regime's keys set the optimizing type's spawn rate and alignment skill
         scen_names = set(TakeoverScenario.parameter_names()) | set(TRAINING_PARAMETERS)
         scen = {"hazard": "constant"} | {k: v for k, v in mapping.items() if k in scen_names}
-        o1 = _real("optimizer_ness", mapping.get("optimizer_ness", 1.0))
-        z0 = _real("initial_coherent_share", mapping.get("initial_coherent_share", 0.5))
+        o1 = check_real("optimizer_ness", mapping.get("optimizer_ness", 1.0))
+        z0 = check_real("initial_coherent_share", mapping.get("initial_coherent_share", 0.5))
         check_probability("initial_coherent_share", z0)
         own = {
             k: mapping[k]
@@ -451,7 +440,7 @@ def _tuple(name: str, value: Any) -> tuple[float, ...]:
         value = (value,)
     if isinstance(value, str) or not isinstance(value, Sequence | np.ndarray):
         raise ParameterError(name, value, "a sequence of numbers")
-    return tuple(_real(name, v) for v in value)
+    return tuple(check_real(name, v) for v in value)
 
 
 # ---------------------------------------------------------------------- replicator

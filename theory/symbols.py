@@ -97,6 +97,10 @@ Selection between top-level systems (:data:`SELECTION`,
                                                  [0, 1])
 ========================  =====================  ===============================
 
+Each group (:data:`RECURSION`, ...) is read off the definitions in its section of this
+file, in order, so a new symbol joins its group where it is defined; ``__all__`` lists
+them again for tools, and a doctest below checks that the two agree.
+
 sympy cannot state ``0 <= a <= 1`` as an assumption; functions that need the
 upper bound check it with :mod:`supercoherence.checks` and document it.
 
@@ -169,6 +173,14 @@ __all__ = [
     "y",
 ]
 
+
+def _names_since(mark: int) -> tuple[str, ...]:
+    """The public names this module bound after its first ``mark`` globals, in order:
+    a group's names are those of its definitions, written once."""
+    return tuple(nm for nm in list(globals())[mark:] if not nm.startswith("_"))
+
+
+_mark = len(globals())
 # --------------------------------------------------------------------- the recursion
 t = sp.Symbol("t", nonnegative=True, real=True)
 n = sp.Symbol("n", integer=True, nonnegative=True)
@@ -191,27 +203,9 @@ s = sp.Symbol("s", nonnegative=True, real=True)
 
 #: Names of the recursion's symbols: the default vocabulary of user expressions
 #: (:func:`supercoherence.theory.expressions.framework_symbols`).
-RECURSION: tuple[str, ...] = (
-    "t",
-    "n",
-    "k",
-    "lam",
-    "a",
-    "d",
-    "o",
-    "gamma",
-    "r",
-    "c",
-    "delta",
-    "beta",
-    "h0",
-    "kappa",
-    "rho",
-    "q",
-    "m",
-    "s",
-)
+RECURSION: tuple[str, ...] = _names_since(_mark)
 
+_mark = len(globals())
 # ------------------------------------------- scenario 2: Lotka-Volterra competition
 #: State variables: the base optimizer's share ``x`` and the mesa-optimizer's ``y``.
 x = sp.Symbol("x", nonnegative=True, real=True)
@@ -228,8 +222,9 @@ r_y = sp.Symbol("r_y", positive=True, real=True)
 omega = sp.Symbol("omega", real=True)
 
 #: Names of the competition model's symbols.
-COMPETITION: tuple[str, ...] = ("x", "y", "alpha", "beta_lv", "K_x", "K_y", "r_x", "r_y", "omega")
+COMPETITION: tuple[str, ...] = _names_since(_mark)
 
+_mark = len(globals())
 # ------------------------------------------------------------------ training pressure
 theta_c = sp.Symbol("theta_c", nonnegative=True, real=True)
 """Simplicity (complexity-penalty) pressure."""
@@ -243,8 +238,7 @@ proxy_advantage = sp.Symbol("p", positive=True, real=True)
 """Probability an optimizer wins the proxy comparison without pressure, in (0, 1)."""
 candidate_rate = sp.Symbol("nu", nonnegative=True, real=True)
 """Rate at which the base optimizer's search proposes candidates."""
-
-#: Names of the training-pressure symbols.
+#: Search by a noisy proxy among N candidates.
 search_strength = sp.Symbol("N_search", integer=True, positive=True)
 """Number N of candidate programs the base scores by the proxy (best of N is kept)."""
 score_advantage = sp.Symbol("Delta", real=True)
@@ -255,19 +249,9 @@ mesa_prior = sp.Symbol("pi_0", positive=True, real=True)
 """Prior share of mesa-optimizers among candidates with no simplicity pressure, in (0, 1)."""
 
 #: Names of the training-pressure symbols.
-TRAINING: tuple[str, ...] = (
-    "theta_c",
-    "theta_s",
-    "dK",
-    "dT",
-    "proxy_advantage",
-    "candidate_rate",
-    "search_strength",
-    "score_advantage",
-    "noise_scale",
-    "mesa_prior",
-)
+TRAINING: tuple[str, ...] = _names_since(_mark)
 
+_mark = len(globals())
 # ------------------------------------------- selection between top-level systems
 g0 = sp.Symbol("g_0", real=True)
 """Growth rate of a coherent system (optimizer-ness 0)."""
@@ -287,13 +271,4 @@ share = sp.Symbol("z", nonnegative=True, real=True)
 """Share of a type in the population, in [0, 1]."""
 
 #: Names of the selection symbols.
-SELECTION: tuple[str, ...] = (
-    "g0",
-    "search_advantage",
-    "takeover_loss",
-    "retained_share",
-    "fitness_ratio",
-    "population_size",
-    "initial_count",
-    "share",
-)
+SELECTION: tuple[str, ...] = _names_since(_mark)

@@ -76,6 +76,7 @@ from scipy.special import expit, log_ndtr, logit, logsumexp
 
 from supercoherence.checks import (
     check_in_interval,
+    check_known_keys,
     check_nonnegative,
     check_positive,
     check_positive_int,
@@ -83,8 +84,10 @@ from supercoherence.checks import (
 )
 from supercoherence.errors import ParameterError, did_you_mean
 from supercoherence.randomness import Seed, as_generator
-from supercoherence.theory import symbols as S
 from supercoherence.theory.result import Derived, derived, sympify_param
+
+# The module's symbols live in :mod:`.symbols`; re-exported here (``__all__``).
+from supercoherence.theory.symbols import candidate_rate, dK, dT, proxy_advantage, theta_c, theta_s
 
 __all__ = [
     "CLASSES",
@@ -115,14 +118,6 @@ __all__ = [
     "theta_c",
     "theta_s",
 ]
-
-# The module's symbols live in :mod:`.symbols`; re-exported here under their old names.
-theta_c = S.theta_c
-theta_s = S.theta_s
-dK = S.dK
-dT = S.dT
-proxy_advantage = S.proxy_advantage
-candidate_rate = S.candidate_rate
 
 
 def _check_advantage(value: Any) -> Any:
@@ -964,10 +959,7 @@ def scenario_from_mapping(mapping: Any, *, require_regime: bool = False):
     from supercoherence.theory import scenario as _scenario
 
     names = (*TRAINING_PARAMETERS, *TakeoverScenario.parameter_names())
-    deprecated = getattr(_scenario, "DEPRECATED_PARAMETERS", {})
-    for key, value in rest.items():
-        if key not in names and key not in deprecated:
-            raise ParameterError.unknown(str(key), value, names)
+    check_known_keys(rest, names, also=getattr(_scenario, "DEPRECATED_PARAMETERS", {}))
     if "search_strength" in regime_keys:
         value = regime_keys["search_strength"]
         # study files give numbers: an integral float (16.0) is the integer 16

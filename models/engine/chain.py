@@ -40,11 +40,21 @@ for every :math:`t \le T` whatever :math:`M` (the tenure :math:`\tau_0` drawn fo
 only sets how many whole blocks are held in memory at once, so the same seed gives
 identical arrays for every ``chunk_size`` (and for any split of the blocks among
 workers).  Memory is :math:`O(\text{chunk\_size} + M)` apart from the optional
-per-replicate table.
+per-replicate table (and the drift table of :math:`D = 2`, typically well under a
+megabyte and never more than about 32 MiB).
+
+**Cost per takeover.**  The level loops keep the replicates still in play compacted
+(one array pass per level to drop the leavers), draw each level's variates into
+reused buffers and compute the tenures in place, so a simulated takeover costs one
+uniform, the inverse-CDF arithmetic and a share of that compaction; for :math:`D = 2`
+a drift step is half a raw word and one table look-up
+(:class:`~supercoherence.models.engine.sampling.SignDriftTable`).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -57,8 +67,11 @@ from supercoherence.errors import ParameterError
 from supercoherence.models.engine.law import ChainLaw
 from supercoherence.models.engine.sampling import (
     STREAM_BLOCK,
+    SignDriftTable,
+    SignStream,
     block_generators,
     drift_increments,
+    drift_step_into,
 )
 from supercoherence.moments import mean_and_error, sum_of_squares, weighted_sum
 from supercoherence.randomness import Seed
@@ -267,10 +280,13 @@ class _ChunkStreams:
     """The generators of the whole stream blocks of one chunk.
 
     Replicates of the chunk are numbered from 0; block ``b`` of the chunk serves
-    ``bounds[b]`` to ``bounds[b + 1] - 1``.  Every helper below draws, for each block,
-    exactly the variates the level-by-level rule of the module docstring assigns to it
-    and in the same order, so grouping a block's levels into one call (the samplers are
-    stateless apart from the bit generator) gives bit-identical numbers.
+    ``bounds[b]`` to ``bounds[b + 1] - 1``.  The level loops keep the replicates still
+    in play compacted in ascending order, so each block's are contiguous, and
+    :meth:`fill` draws a level's variates block by block into the matching slices of
+    one buffer: for each block, exactly the variates the level-by-level rule of the
+    module docstring assigns to it and in the same order.  Every sampler used gives the
+    same numbers however a block's draws are split into calls (the only state is the
+    bit generator's), so nothing is drawn ahead of its level.
     """
 
     def __init__(self, generators: list[np.random.Generator], sizes: list[int]) -> None:
@@ -291,47 +307,33 @@ class _ChunkStreams:
             return np.array([index.size])
         return np.diff(np.searchsorted(index, self.bounds))
 
-    def draw(
-        self, index: np.ndarray, sampler: Callable[[np.random.Generator, int], np.ndarray]
-    ) -> np.ndarray:
-        """One variate per replicate of ``index`` (ascending), each from its block's stream."""
-        counts = self.counts(index)
-        parts = [sampler(g, int(k)) for g, k in zip(self.generators, counts, strict=True) if k]
-        if not parts:
-            return np.empty(0)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    def alive(self, steps: np.ndarray) -> np.ndarray:
+        """``alive[level, b]``: replicates of block ``b`` with ``steps > level``."""
+        top = int(steps.max(initial=0))
+        table = np.empty((max(top, 1), len(self.sizes)), np.int64)
+        for b, (lo, hi) in enumerate(itertools.pairwise(self.bounds.tolist())):
+            ended = np.cumsum(np.bincount(steps[lo:hi], minlength=top + 1))
+            table[:, b] = (hi - lo) - ended[: table.shape[0]]
+        return table
 
-    def predraw(
-        self, totals: np.ndarray, sampler: Callable[[np.random.Generator, int], np.ndarray]
-    ) -> _Predrawn:
-        """``totals[b]`` variates of block ``b`` in one call each, handed out level by level."""
-        return _Predrawn([sampler(g, int(k)) for g, k in zip(self.generators, totals, strict=True)])
+    def totals(self, steps: np.ndarray) -> np.ndarray:
+        """Per block, the sum of ``steps`` (the variates a level loop over them draws)."""
+        return np.add.reduceat(steps, self.bounds[:-1]) if steps.size else steps[:0]
+
+    @staticmethod
+    def fill(counts: np.ndarray, out: np.ndarray, fillers: list[Callable[[np.ndarray], Any]]):
+        """Block ``b`` fills the next ``counts[b]`` entries of ``out`` with ``fillers[b]``."""
+        lo = 0
+        for filler, k in zip(fillers, counts.tolist(), strict=True):
+            if k:
+                filler(out[lo : lo + k])
+                lo += k
 
     def skip(self, totals: np.ndarray) -> None:
         """Advance block ``b``'s stream past ``totals[b]`` uniforms (64-bit draws) unread."""
         for g, k in zip(self.generators, totals, strict=True):
             if k:
                 g.bit_generator.advance(int(k))
-
-
-class _Predrawn:
-    """Per-block arrays of variates, consumed in order (see :meth:`_ChunkStreams.predraw`)."""
-
-    def __init__(self, parts: list[np.ndarray]) -> None:
-        self.parts = parts
-        self.offsets = [0] * len(parts)
-
-    def take(self, counts: np.ndarray) -> np.ndarray:
-        """The next ``counts[b]`` variates of each block, concatenated in block order."""
-        out = []
-        for b, k in enumerate(counts):
-            if k:
-                lo = self.offsets[b]
-                out.append(self.parts[b][lo : lo + k])
-                self.offsets[b] = lo + int(k)
-        if not out:
-            return np.empty(0)
-        return out[0] if len(out) == 1 else np.concatenate(out)
 
 
 def _chunks(
@@ -345,13 +347,47 @@ def _chunks(
         yield start, start + sum(sizes), _ChunkStreams([generators[b] for b in blocks], sizes)
 
 
-def _uniform(g: np.random.Generator, size: int) -> np.ndarray:
-    return g.random(size)
+def _with_steps(steps: np.ndarray) -> np.ndarray:
+    """Replicates with ``steps > 0``, ascending, as int32 when the chunk allows it."""
+    index = np.flatnonzero(steps > 0)
+    return index.astype(np.int32) if steps.size < 2**31 else index
 
 
-def _block_totals(streams: _ChunkStreams, steps: np.ndarray) -> np.ndarray:
-    """Per block, the sum of ``steps`` (the variates a level loop over them draws)."""
-    return np.add.reduceat(steps, streams.bounds[:-1]) if steps.size else steps[:0]
+def _without(where: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """The arrays (of one length) with the positions ``where`` removed (one mask)."""
+    keep = np.ones(arrays[0].size, bool)
+    keep[where] = False
+    return [a[keep] for a in arrays]
+
+
+class _InPlay:
+    """The replicates still in play in a level loop, and where they sit.
+
+    The loop's arrays hold one entry per replicate in play, in ascending replicate
+    order, and are compacted at every level (they must line up with the level's
+    draws).  The replicates' own index is compacted only once the ones removed since
+    exceed 1/16 of it: a replicate's position is its position in that index minus the
+    number removed since with a smaller index, so a level costs one compaction of the
+    loop's arrays, not two.
+    """
+
+    def __init__(self, index: np.ndarray) -> None:
+        self.index = index
+        self.removed = index[:0]
+
+    def find(self, leaving: np.ndarray) -> np.ndarray:
+        """Positions of the replicates ``leaving`` (ascending, in play)."""
+        where = np.searchsorted(self.index, leaving)
+        if self.removed.size:
+            where -= np.searchsorted(self.removed, leaving)
+        return where
+
+    def drop(self, leaving: np.ndarray) -> None:
+        """Take the replicates ``leaving`` (ascending, in play) out of play."""
+        self.removed = np.sort(np.concatenate([self.removed, leaving]))
+        if 16 * self.removed.size > self.index.size:
+            self.index = np.delete(self.index, np.searchsorted(self.index, self.removed))
+            self.removed = self.removed[:0]
 
 
 def _takeover_times(
@@ -361,90 +397,167 @@ def _takeover_times(
 
     The replicates still in play are kept compacted (ascending index, so each block's
     are contiguous); a replicate leaves when its chain ends or its next takeover falls
-    after the horizon, and only then are its outputs written.  With an infinite horizon
-    every replicate plays all its ``n`` levels, so each block's uniforms are drawn in
-    one call.
+    after the horizon, and only then are its outputs written.  Each level's uniforms are
+    drawn into one reused buffer and turned into tenures in place
+    (:meth:`~supercoherence.models.engine.law.ChainLaw.finite_tenure`); with an
+    infinite horizon the times accumulate in place too.
     """
     by_horizon = np.zeros(n.size, np.int64)
     last = np.zeros(n.size)
     first = np.full(n.size, np.inf)
-    index = np.flatnonzero(n > 0)
+    index = _with_steps(n)
     time = np.zeros(index.size)
+    buffer = np.empty(index.size)
     finite = horizon != np.inf
-    pool = None if finite else streams.predraw(_block_totals(streams, n), _uniform)
-    exits = _Exits(n)
+    alive = None if finite else streams.alive(n)
+    fillers = [functools.partial(_uniforms, g) for g in streams.generators]
+    exits = _Exits(n, index.dtype)
     level = 0
+    if not finite:  # every replicate plays all its n levels: no horizon to check
+        in_play = _InPlay(index)
+        while time.size:
+            v = buffer[: time.size]
+            streams.fill(alive[level], v, fillers)
+            np.add(time, law.finite_tenure(level, v, overwrite=True), out=time)
+            if level == 0:
+                first[index] = time
+            level += 1
+            leaving = exits.at(level)
+            if leaving.size:
+                where = in_play.find(leaving)
+                last[leaving] = time[where]
+                (time,) = _without(where, time)
+                in_play.drop(leaving)
+        by_horizon[:] = n
+        return by_horizon, last, first
     while index.size:
-        v = streams.draw(index, _uniform) if pool is None else pool.take(streams.counts(index))
-        t = time + law.finite_tenure(level, v)
-        if finite:
-            in_time = t <= horizon
-            if not in_time.all():
-                late = ~in_time
-                last[index[late]] = time[late]
-                by_horizon[index[late]] = level
-                index, t = index[in_time], t[in_time]
+        v = buffer[: index.size]
+        streams.fill(streams.counts(index), v, fillers)
+        t = time + law.finite_tenure(level, v, overwrite=True)
+        in_time = t <= horizon
+        if not in_time.all():
+            late = ~in_time
+            last[index[late]] = time[late]
+            by_horizon[index[late]] = level
+            index, t = index[in_time], t[in_time]
         if level == 0:
             first[index] = t
         level += 1
         leaving = exits.at(level)
         if leaving.size and index.size:
             where = np.searchsorted(index, leaving)
-            if finite:  # some may have left already, at the horizon
-                where = where[index[np.minimum(where, index.size - 1)] == leaving]
+            # some may have left already, at the horizon
+            where = where[index[np.minimum(where, index.size - 1)] == leaving]
             last[index[where]] = t[where]
             by_horizon[index[where]] = level
-            index, t = np.delete(index, where), np.delete(t, where)
+            index, t = _without(where, index, t)
         time = t
     return by_horizon, last, first
 
 
-def _final_alignment(law: ChainLaw, steps: np.ndarray, streams: _ChunkStreams) -> np.ndarray:
+#: States of the :class:`~supercoherence.models.engine.sampling.SignDriftTable` beyond
+#: which a run goes on with the direct recursion (the table then holds at most about
+#: 2^21 states, 32 MiB; runs of 10^5 chains over 1000 takeovers visit 10^4 - 10^5).
+_MAX_DRIFT_STATES = 2**20
+
+
+def _final_alignment(
+    law: ChainLaw, steps: np.ndarray, streams: _ChunkStreams, cache: dict[Any, Any]
+) -> np.ndarray:
     r""":math:`w_K \cdot w_0` after ``steps`` = K drifts, level by level.
 
-    Each block's drift variates are drawn in one call (level-major, ascending replicate
-    within a level: the order of the level-by-level rule), and the recursion
-    :func:`~supercoherence.models.engine.sampling.drift_step` runs in place on the
-    compacted replicates still drifting, with the same floating-point operations.
+    Each level draws one drift variate per replicate still drifting (ascending
+    replicate within its block: the level-by-level rule) into a reused buffer.  For
+    :math:`D = 2` the variates are signs read from the raw words
+    (:class:`~supercoherence.models.engine.sampling.SignStream`) and a chain moves by one
+    look-up in a table of the values reached
+    (:class:`~supercoherence.models.engine.sampling.SignDriftTable`, shared by the
+    chunks of a run through ``cache``); otherwise (or once the table outgrows
+    ``_MAX_DRIFT_STATES``) the recursion
+    :func:`~supercoherence.models.engine.sampling.drift_step_into` runs in place.  Both
+    give the floats of the direct recursion, bit for bit.
     """
     rho = law.drift
     if rho == 1.0:
         return np.ones(steps.size)
     if rho == -1.0:
         return np.where(steps % 2 == 0, 1.0, -1.0)
-    dimension = law.utility_dimension
-
-    def increments(g: np.random.Generator, size: int) -> np.ndarray:
-        return drift_increments(g, size, dimension)
-
     out = np.ones(steps.size)
-    pool = streams.predraw(_block_totals(streams, steps), increments)
-    spread = np.sqrt(max(0.0, 1.0 - rho * rho))
-    exits = _Exits(steps)
-    index = np.flatnonzero(steps > 0)
-    c = np.ones(index.size)
-    work = np.empty(index.size)
+    index = _with_steps(steps)
+    if not index.size:
+        return out
+    alive = streams.alive(steps)
+    exits = _Exits(steps, index.dtype)
+    in_play = _InPlay(index)
     level = 0
-    while index.size:
-        x = pool.take(streams.counts(index))
-        w = work[: index.size]
-        # drift_step(c, rho, x) = clip(rho c + spread sqrt(max(0, 1 - c^2)) x, -1, 1);
-        # |c| <= 1 always, so 1 - c^2 >= 0 exactly and the max(0, .) is the identity
-        np.multiply(c, c, out=w)
-        np.subtract(1.0, w, out=w)
-        np.sqrt(w, out=w)
-        np.multiply(spread, w, out=w)
-        np.multiply(w, x, out=w)
-        np.multiply(c, rho, out=c)
-        np.add(c, w, out=c)
-        np.clip(c, -1.0, 1.0, out=c)
+    signs = _sign_streams(law, streams)
+    if signs is not None:
+        table = cache.get(("drift table", rho))
+        if table is None:
+            table = cache[("drift table", rho)] = SignDriftTable(rho)
+        fillers = [s.fill for s in signs]
+        state = np.zeros(index.size, np.int32)  # 2 * state; state 0 is c = 1
+        keys = np.empty(index.size, np.intp)  # take() wants its own index type
+        while state.size and table.size <= _MAX_DRIFT_STATES:
+            k = keys[: state.size]
+            streams.fill(alive[level], k, fillers)
+            np.add(k, state, out=k)
+            table.step(k, out=state)
+            level += 1
+            leaving = exits.at(level)
+            if leaving.size:
+                where = in_play.find(leaving)
+                out[leaving] = table.values[state[where] >> 1]
+                (state,) = _without(where, state)
+                in_play.drop(leaving)
+        if not state.size:
+            return out
+        c = table.values[state >> 1]
+        fillers = [functools.partial(_sign_increments, s) for s in signs]
+    else:
+        c = np.ones(index.size)
+        fillers = [
+            functools.partial(_increments, g, law.utility_dimension) for g in streams.generators
+        ]
+    x_buffer, work_buffer = np.empty(c.size), np.empty(c.size)
+    while c.size:
+        x, work = x_buffer[: c.size], work_buffer[: c.size]
+        streams.fill(alive[level], x, fillers)
+        drift_step_into(c, rho, x, work)
         level += 1
         leaving = exits.at(level)
         if leaving.size:
-            where = np.searchsorted(index, leaving)
+            where = in_play.find(leaving)
             out[leaving] = c[where]
-            index, c = np.delete(index, where), np.delete(c, where)
+            (c,) = _without(where, c)
+            in_play.drop(leaving)
     return out
+
+
+def _sign_streams(law: ChainLaw, streams: _ChunkStreams) -> list[SignStream] | None:
+    """The blocks' sign streams for :math:`D = 2` (None where they do not apply)."""
+    if law.utility_dimension != 2:
+        return None
+    try:
+        return [SignStream(g) for g in streams.generators]
+    except ValueError:  # not PCG64 halves on this platform: numpy's own draws
+        return None
+
+
+def _sign_increments(signs: SignStream, out: np.ndarray) -> None:
+    """``2 B - 1`` for the next sign draws ``B``, as :func:`drift_increments` makes them."""
+    bits = np.empty(out.size, np.int32)
+    signs.fill(bits)
+    np.multiply(bits, 2.0, out=out)
+    np.subtract(out, 1.0, out=out)
+
+
+def _increments(g: np.random.Generator, dimension: int, out: np.ndarray) -> None:
+    out[...] = drift_increments(g, out.size, dimension)
+
+
+def _uniforms(g: np.random.Generator, out: np.ndarray) -> None:
+    g.random(out=out)
 
 
 class _Exits:
@@ -454,10 +567,10 @@ class _Exits:
     finds the replicates leaving it without scanning those that stay.
     """
 
-    def __init__(self, steps: np.ndarray) -> None:
+    def __init__(self, steps: np.ndarray, dtype: Any = np.int64) -> None:
         top = int(steps.max(initial=0))
         keys = steps.astype(np.uint16) if top < 2**16 else steps
-        self.order = np.argsort(keys, kind="stable")
+        self.order = np.argsort(keys, kind="stable").astype(dtype, copy=False)
         self.starts = np.searchsorted(keys[self.order], np.arange(top + 2))
 
     def at(self, level: int) -> np.ndarray:
@@ -473,7 +586,11 @@ _TIME_COLUMNS = ("last_takeover_time", "first_takeover_time")
 
 
 def _simulate_chunk(
-    law: ChainLaw, horizon: float, streams: _ChunkStreams, columns: frozenset[str]
+    law: ChainLaw,
+    horizon: float,
+    streams: _ChunkStreams,
+    columns: frozenset[str],
+    cache: dict[Any, Any],
 ) -> dict[str, np.ndarray]:
     n = law.count_sampler.sample(streams.raw())
     part = {"n_takeovers": n, "censored": n >= law.max_takeovers}
@@ -490,10 +607,10 @@ def _simulate_chunk(
     else:  # infinite horizon, no time asked for: skip the tenures' uniforms unread
         by_horizon = n.copy()
         if "final_alignment" in columns:
-            streams.skip(_block_totals(streams, n))
+            streams.skip(streams.totals(n))
     part["takeovers_by_horizon"] = by_horizon
     if "final_alignment" in columns:
-        part["final_alignment"] = _final_alignment(law, by_horizon, streams)
+        part["final_alignment"] = _final_alignment(law, by_horizon, streams, cache)
     return {name: part[name] for name in COLUMNS if name in part and name in columns | set(_ALWAYS)}
 
 
@@ -616,8 +733,9 @@ def simulate_chain(
     wanted = _check_columns(columns)
     summary = ChainSummary(law.max_takeovers, horizon) if summarise else None
     table = None
+    cache: dict[Any, Any] = {}  # shared by the chunks (the drift table)
     for start, stop, streams in _chunks(block_generators(seed, replicates), replicates, chunk_size):
-        part = _simulate_chunk(law, horizon, streams, wanted)
+        part = _simulate_chunk(law, horizon, streams, wanted, cache)
         if summary is not None:
             summary.add(part)
         if on_chunk is not None:

@@ -255,15 +255,19 @@ def _check_horizon(horizon: Any) -> float:
 
 
 def event_table(
-    model: Any,
-    replicates: int,
-    *,
-    seed: Seed,
-    horizon: float,
-    max_levels: int = DEFAULT_MAX_LEVELS,
-    chunk_size: int = 2**16,
+    model: Any, replicates: int, *, seed: Seed, horizon: float, **options: Any
 ) -> pd.DataFrame:
-    r"""The whole event table of the chain in memory (see :func:`iter_events`).
+    r"""The whole event table of the chain in memory: :func:`iter_events`'s chunks joined.
+
+    Parameters
+    ----------
+    model, replicates, seed, horizon, **options
+        As in :func:`iter_events` (``options``: ``max_levels``, ``chunk_size``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`EVENT_COLUMNS`.
 
     Examples
     --------
@@ -277,16 +281,7 @@ def event_table(
     >>> bool(table.groupby("replicate")["censored"].sum().eq(1).all())  # one censored each
     True
     """
-    chunks = list(
-        iter_events(
-            model,
-            replicates,
-            seed=seed,
-            horizon=horizon,
-            max_levels=max_levels,
-            chunk_size=chunk_size,
-        )
-    )
+    chunks = list(iter_events(model, replicates, seed=seed, horizon=horizon, **options))
     return pd.concat(chunks, ignore_index=True) if chunks else _empty()
 
 
@@ -415,11 +410,12 @@ def abm_events(
 ) -> pd.DataFrame:
     r"""Event tables of ``replicates`` Mesa runs (seeded as ``simulate_abm``), concatenated.
 
-    Replicate ``i`` runs :class:`~supercoherence.models.nested.NestedOptimizerModel`
-    with ``spawn_seeds(seed, replicates)[i]``, the seeding of
-    :func:`~supercoherence.models.nested.simulate_abm`, so it is the same run as that
-    function's replicate ``i``.  The initial root's age is read before the run and
-    recorded as ``entry``.
+    The runs are those of :func:`~supercoherence.models.nested.simulate_abm` (its one
+    replicate loop, with ``events=True``): replicate ``i`` runs
+    :class:`~supercoherence.models.nested.NestedOptimizerModel` with
+    ``spawn_seeds(seed, replicates)[i]``, so it is the same run as that function's
+    replicate ``i``.  The initial root's age is read before the run and recorded as
+    ``entry``.
 
     Parameters
     ----------
@@ -429,7 +425,8 @@ def abm_events(
     horizon : int
         Steps per run.
     graph, nesting, **options
-        Passed to :class:`~supercoherence.models.nested.NestedOptimizerModel`.
+        Passed to :func:`~supercoherence.models.nested.simulate_abm` (the model's options
+        and flat parameters).
 
     Examples
     --------
@@ -439,22 +436,16 @@ def abm_events(
     >>> sorted(set(table["replicate"].tolist())), bool(table["age"].ge(0).all())
     ([0, 1, 2], True)
     """
-    from supercoherence.models.nested import NestedOptimizerModel
+    from supercoherence.models.nested import simulate_abm
 
-    replicates = check_positive_int("replicates", replicates)
-    horizon = check_positive_int("horizon", horizon)
-    frames = []
-    for i, child in enumerate(spawn_seeds(seed, replicates)):
-        model = NestedOptimizerModel(
-            scenario,
-            seed=child,
-            horizon=horizon,
-            graph=graph,
-            nesting=nesting,
-            collect_model=False,
-            **options,
-        )
-        entry = float(model.state.age[model.root_slot])
-        model.run_model()
-        frames.append(lineage_events(model, replicate=i, entry=entry))
-    return pd.concat(frames, ignore_index=True)
+    result = simulate_abm(
+        scenario,
+        replicates,
+        seed=seed,
+        horizon=horizon,
+        graph=graph,
+        nesting=nesting,
+        events=True,
+        **options,
+    )
+    return result.events

@@ -31,6 +31,7 @@ drift, but not when takeovers happen.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -190,11 +191,22 @@ class ChainLaw:
         >>> law.has_clock, law.utility_dimension
         (True, 3)
         """
+        from supercoherence.theory.scenario import TakeoverScenario
+
         max_takeovers = check_positive_int("max_takeovers", max_takeovers)
         q = np.asarray(scenario.never_overthrown_numeric(np.arange(max_takeovers)), dtype=float)
-        return cls._checked(
-            q, scenario.drift, scenario.utility_dimension, scenario.inverse_cumulative_hazard
-        )
+        inverse: InverseHazard = scenario.inverse_cumulative_hazard
+        kind = type(scenario)
+        if all(
+            getattr(kind, name) is getattr(TakeoverScenario, name)
+            for name in ("inverse_cumulative_hazard", "inverse_given", "hazard_scale", "shape_at")
+        ):
+            # inverse_cumulative_hazard(n, y) is family.inverse_kernel(hazard_scale(n),
+            # shape_at(n), y): the same calls, with an in-place form of the kernel
+            inverse = _KernelInverse(
+                scenario.family.inverse_kernel, functools.partial(_scenario_level, scenario)
+            )
+        return cls._checked(q, scenario.drift, scenario.utility_dimension, inverse)
 
     @classmethod
     def from_hazard(
@@ -213,12 +225,19 @@ class ChainLaw:
         >>> ChainLaw.from_hazard(ConstantHazard(1.0), 3).q.tolist()
         [0.0, 0.0, 0.0]
         """
+        from supercoherence.theory.hazard import HazardFamily
+
         max_takeovers = check_positive_int("max_takeovers", max_takeovers)
         q = np.full(max_takeovers, float(family.never_overthrown_numeric()))
-
-        def inverse(n: int, y: np.ndarray) -> np.ndarray:
-            return family.inverse_cumulative_numeric(y)
-
+        inverse: InverseHazard
+        shared = getattr(HazardFamily, "inverse_cumulative_numeric", None)
+        if shared is not None and type(family).inverse_cumulative_numeric is shared:
+            # inverse_cumulative_numeric(y) = inverse_kernel(float(h0), float(shape), y): the
+            # floats once here (the call above checked they are numbers)
+            parameters = (float(family.h0), float(family.shape_parameter))
+            inverse = _KernelInverse(family.inverse_kernel, parameters)
+        else:  # a family with its own numeric inverse (e.g. CriticalMoments)
+            inverse = functools.partial(_family_inverse, family)
         return cls._checked(q, drift, utility_dimension, inverse)
 
     @classmethod
@@ -310,13 +329,15 @@ class ChainLaw:
         warn_renamed("ChainLaw.survival", "ChainLaw.tail_law")
         return self.tail_law()
 
-    def finite_tenure(self, level: int, v: np.ndarray) -> np.ndarray:
+    def finite_tenure(self, level: int, v: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
         r"""Tenures of level ``level`` conditioned on being finite, from uniforms ``v``.
 
         Given :math:`\tau_n < \infty`, i.e. :math:`E < L = \Lambda_n(\infty)`, the
         exponential :math:`E` is truncated to :math:`[0, L)`; its inverse CDF is
         :math:`E = -\log(1 - V(1 - q_n))`, :math:`V \sim U[0, 1)`, and
-        :math:`\tau_n = \Lambda_n^{-1}(E)`.
+        :math:`\tau_n = \Lambda_n^{-1}(E)`.  With ``overwrite=True`` the exponentials
+        (and, for the named hazard families, the tenures) are computed in place in ``v``
+        (then a float64 array), with the same floating-point results.
 
         Examples
         --------
@@ -327,9 +348,134 @@ class ChainLaw:
         """
         if self.inverse_hazard is None:
             raise ParameterError("model", "a q sequence", "a scenario or hazard family (a clock)")
-        mass = 1.0 - self.q[level]
-        e = -np.log1p(-v * mass)
-        if self.q[level] > 0:
+        q = self.q[level]
+        if not overwrite:
+            v = np.asarray(v, dtype=float)
+        # The operations of E = min(-log1p(-v (1 - q)), L-) with the signs moved (exact:
+        # rounding is symmetric): minus = log1p(v * -(1 - q)) = -E before the cap.
+        minus = np.multiply(v, -(1.0 - q), out=v if overwrite else np.empty_like(v))
+        np.log1p(minus, out=minus)
+        if q > 0 and minus.size:
             # E < L mathematically; keep it so after rounding (the inverse is inf at L).
-            e = np.minimum(e, np.nextafter(-np.log(self.q[level]), 0.0))
-        return np.asarray(self.inverse_hazard(level, e), dtype=float)
+            cap = np.nextafter(-np.log(q), 0.0)
+            if minus.min() < -cap:  # min(E, cap) changes only these
+                np.maximum(minus, -cap, out=minus)
+        inverse = self.inverse_hazard
+        if isinstance(inverse, _KernelInverse) and inverse.from_negated(level, minus):
+            return minus
+        np.negative(minus, out=minus)
+        return np.asarray(inverse(level, minus), dtype=float)
+
+
+class _KernelInverse:
+    r""":math:`\Lambda_n^{-1}(y)` = ``kernel(*parameters(n), y)`` of a hazard family.
+
+    The same call as the family's (or the scenario's) own numeric inverse (a family's
+    parameters are converted to floats once).  :meth:`from_negated` evaluates the three
+    kernels of :mod:`supercoherence.theory.hazard` in place, from :math:`-y`, with their
+    floating-point operations (signs moved only where rounding is symmetric), so the
+    tenures are bit-identical to the kernel's; ``tests/models/test_engine_sampling.py``
+    checks this against the kernels.
+    """
+
+    def __init__(
+        self,
+        kernel: Callable[..., Any],
+        parameters: tuple[float, float] | Callable[[int], tuple[Any, Any]],
+    ) -> None:
+        self.kernel = kernel
+        # (h, shape) of every level, or a (picklable) function of the level
+        self.parameters = parameters
+        self._fixed = None
+        if isinstance(parameters, tuple):
+            self._fixed = (*parameters, _in_place_kernel(kernel, *parameters))
+
+    def _level(self, n: int) -> tuple[Any, Any, Any]:
+        """``(h, shape, in-place kernel or None)`` of level ``n``."""
+        if self._fixed is not None:
+            return self._fixed
+        h, shape = self.parameters(n)
+        return h, shape, _in_place_kernel(self.kernel, h, shape)
+
+    def __call__(self, n: int, y: np.ndarray) -> np.ndarray:
+        h, shape, _ = self._level(n)
+        return self.kernel(h, shape, y)
+
+    def from_negated(self, n: int, minus: np.ndarray) -> bool:
+        r"""Overwrite ``minus`` = :math:`-y` with :math:`\Lambda_n^{-1}(y)`; False (and
+        ``minus`` untouched) if this kernel or level has no in-place form."""
+        fused = self._level(n)[2]
+        if fused is None:
+            return False
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            fused(minus)
+        return True
+
+
+def _family_inverse(family: Any, n: int, y: np.ndarray) -> np.ndarray:
+    r""":math:`\Lambda^{-1}(y)` of a hazard family, the same at every level ``n``."""
+    return family.inverse_cumulative_numeric(y)
+
+
+def _scenario_level(scenario: Any, n: int) -> tuple[Any, Any]:
+    """The arguments ``inverse_cumulative_hazard(n, .)`` hands its family's kernel."""
+    return scenario.hazard_scale(n), scenario.shape_at(n)
+
+
+def _in_place_kernel(kernel: Callable[..., Any], h: Any, shape: Any) -> Any:
+    """The in-place form of a named family's kernel at one level (None: no such form)."""
+    from supercoherence.theory.hazard import ConstantHazard, EntrenchmentHazard, PowerHazard
+
+    h, shape = float(h), float(shape)
+    if not h > 0 or not np.isfinite(h):
+        return None  # h = 0 (never overthrown): the kernel's own inf
+    if kernel is ConstantHazard.inverse_kernel:
+        return functools.partial(_constant_from_negated, h)
+    if kernel is EntrenchmentHazard.inverse_kernel and shape > 0:
+        return functools.partial(_entrenchment_from_negated, h, shape)
+    if kernel is PowerHazard.inverse_kernel and shape > 0:
+        return functools.partial(_power_from_negated, h, shape)
+    return None
+
+
+def _constant_from_negated(h: float, z: np.ndarray) -> None:
+    """``constant_inverse(h, -z)`` = (-z)/h = z/(-h), into ``z``."""
+    np.divide(z, -h, out=z)
+
+
+def _entrenchment_from_negated(h: float, delta: float, z: np.ndarray) -> None:
+    """``entrenchment_inverse(h, delta, y)`` into ``z = -y``.
+
+    The kernel: x = (y delta)/h, -log1p(-x)/delta, inf where x >= 1.  Here
+    z delta = -(y delta), z/h = -x, log1p(-x), divided by -delta; x = 1 gives
+    log1p(-1) = -inf, i.e. +inf as in the kernel, and x > 1 is set to inf.
+    """
+    np.multiply(z, delta, out=z)
+    np.divide(z, h, out=z)
+    beyond = np.less(z, -1.0) if z.size and z.min() < -1.0 else None
+    np.log1p(z, out=z)
+    np.divide(z, -delta, out=z)
+    if beyond is not None:
+        z[beyond] = np.inf
+
+
+def _power_from_negated(h: float, beta: float, z: np.ndarray) -> None:
+    """``power_inverse(h, beta, y)`` into ``z = -y``.
+
+    The kernel: expm1(y/h) for beta = 1, else x = (y (1 - beta))/h,
+    expm1(log1p(x)/(1 - beta)), inf where x <= -1.  Here z/(-h) = y/h and
+    z (-(1 - beta)) = y (1 - beta).
+    """
+    if beta == 1:
+        np.divide(z, -h, out=z)
+        np.expm1(z, out=z)
+        return
+    one_minus = 1.0 - beta
+    np.multiply(z, -one_minus, out=z)
+    np.divide(z, h, out=z)
+    beyond = np.less_equal(z, -1.0) if z.size and z.min() <= -1.0 else None
+    np.log1p(z, out=z)
+    np.divide(z, one_minus, out=z)
+    np.expm1(z, out=z)
+    if beyond is not None:
+        z[beyond] = np.inf

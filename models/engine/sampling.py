@@ -40,6 +40,16 @@ proportional to :math:`(1 - x^2)^{(m-3)/2}`, i.e. :math:`(1 + X)/2 \sim
 :math:`X = \pm 1` with probability 1/2 each.  As :math:`E[X_n] = 0`,
 :math:`E[c_{n+1} \mid c_n] = \rho c_n` and :math:`E[c_n] = \rho^n`.
 
+**The drift for** :math:`D = 2`.  There :math:`X_n = \pm 1`, drawn as numpy's
+``integers(0, 2)`` (the top bit of a 32-bit draw, :class:`SignStream` reads them
+from the raw words, half a word per takeover), and from a given :math:`c_n` the
+recursion can reach only two floats.  The floats a run visits are few (the angles
+:math:`\arccos c_n` move by :math:`\pm\arccos\rho`, so :math:`c_n` takes the values
+:math:`\cos(k \arccos\rho)` up to rounding), and :class:`SignDriftTable` numbers
+them as they appear and steps a chain by a table look-up.  Each transition is
+computed once by the recursion itself and values are told apart by their bits, so
+the chains go through exactly the floats of the direct recursion.
+
 **Streams.**  Replicate :math:`i` belongs to the stream block
 :math:`\lfloor i / B \rfloor`, :math:`B =` :data:`STREAM_BLOCK`; block :math:`b`
 draws from ``PCG64(spawn_seeds(seed, n_blocks)[b])`` and nothing else.  Each block
@@ -59,16 +69,22 @@ References
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from supercoherence.errors import ParameterError
 from supercoherence.randomness import Seed, spawn_seeds
 
 __all__ = [
     "STREAM_BLOCK",
+    "SignDriftTable",
+    "SignStream",
     "TakeoverCountSampler",
     "block_generators",
     "drift_increments",
     "drift_step",
+    "drift_step_into",
     "uniforms_from_raw",
 ]
 
@@ -267,6 +283,9 @@ def drift_increments(rng: np.random.Generator, size: int, dimension: int) -> np.
 def drift_step(c: np.ndarray, rho: float, x: np.ndarray) -> np.ndarray:
     r"""One takeover's drift: :math:`\rho c + \sqrt{1-\rho^2}\sqrt{1-c^2}\,X`, in [-1, 1].
 
+    The engine runs the same floating-point operations in place
+    (:func:`drift_step_into`), so the two agree bit for bit.
+
     Examples
     --------
     >>> drift_step(np.array([1.0, 0.0]), 0.6, np.array([1.0, 1.0])).tolist()
@@ -274,3 +293,164 @@ def drift_step(c: np.ndarray, rho: float, x: np.ndarray) -> np.ndarray:
     """
     spread = np.sqrt(max(0.0, 1.0 - rho * rho)) * np.sqrt(np.maximum(0.0, 1.0 - c * c))
     return np.clip(rho * c + spread * x, -1.0, 1.0)
+
+
+def drift_step_into(c: np.ndarray, rho: float, x: np.ndarray, work: np.ndarray) -> None:
+    r""":func:`drift_step` in place: ``c`` becomes the next alignments, ``work`` is scratch.
+
+    The same operations in the same order (``|c| <= 1``, so :math:`1 - c^2 \ge 0` exactly
+    and the ``maximum(0, .)`` of :func:`drift_step` is the identity); ``work`` has
+    ``c.size`` elements and may not overlap ``c`` or ``x``.
+
+    Examples
+    --------
+    >>> c, x = np.array([1.0, 0.3, -0.7]), np.array([1.0, -1.0, 1.0])
+    >>> expected = drift_step(c, 0.6, x)
+    >>> drift_step_into(c, 0.6, x, np.empty(3))
+    >>> bool(np.array_equal(c.view(np.uint64), expected.view(np.uint64)))
+    True
+    """
+    spread = np.sqrt(max(0.0, 1.0 - rho * rho))
+    np.multiply(c, c, out=work)
+    np.subtract(1.0, work, out=work)
+    np.sqrt(work, out=work)
+    np.multiply(spread, work, out=work)
+    np.multiply(work, x, out=work)
+    np.multiply(c, rho, out=c)
+    np.add(c, work, out=c)
+    np.clip(c, -1.0, 1.0, out=c)
+
+
+class SignStream:
+    r"""``Generator.integers(0, 2)`` of one stream, read from its raw 64-bit words.
+
+    numpy draws :math:`\{0, 1\}` (Lemire's method on a range of 2, never rejecting) as
+    the top bit of a 32-bit draw, and the 32-bit draws of PCG64 are the low then the
+    high half of each raw word.  :meth:`fill` reproduces that sequence from
+    ``random_raw``, a word per two draws, and keeps an odd half for the next call, so
+    any split of the draws into calls gives the numbers of one ``integers(0, 2, size)``
+    call from the same state (the state's own buffered half, if any, comes first).
+    The generator is left one half-word ahead of numpy's after an odd total; nothing
+    draws from it afterwards.
+
+    Parameters
+    ----------
+    generator : numpy.random.Generator
+        A PCG64 generator (the stream blocks' bit generator), read from its current
+        state.
+
+    Examples
+    --------
+    >>> a, b = np.random.default_rng(4), np.random.default_rng(4)
+    >>> bits = SignStream(a)
+    >>> out = np.empty(7, np.int32)
+    >>> bits.fill(out[:3]); bits.fill(out[3:])
+    >>> out.tolist() == b.integers(0, 2, size=7).tolist()
+    True
+    """
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.bit_generator = generator.bit_generator
+        state = self.bit_generator.state
+        if state["bit_generator"] != "PCG64" or sys.byteorder != "little":
+            raise ValueError("SignStream reads the 32-bit halves of PCG64 on little-endian")
+        self.pending = int(state["uinteger"]) >> 31 if state["has_uint32"] else -1
+
+    def fill(self, out: np.ndarray) -> None:
+        """Write the next ``out.size`` draws into ``out`` (an integer array)."""
+        start = 0
+        if self.pending >= 0 and out.size:
+            out[0] = self.pending
+            self.pending, start = -1, 1
+        need = out.size - start
+        if need <= 0:
+            return
+        halves = self.bit_generator.random_raw((need + 1) // 2).view(np.uint32)
+        np.right_shift(halves[:need], np.uint32(31), out=out[start:], casting="unsafe")
+        if need % 2:
+            self.pending = int(halves[need]) >> 31
+
+
+_SIGNS = np.array([-1.0, 1.0])
+
+
+class SignDriftTable:
+    r"""The drift recursion for :math:`D = 2` as a table of transitions between values.
+
+    For :math:`D = 2` the increment is :math:`X = \pm 1`, so from a given alignment
+    :math:`c` the recursion (:func:`drift_step`, as floating-point operations) can only
+    go to two values.  The values a run reaches form a small set (from :math:`c_0 = 1`
+    they are :math:`\cos(k\varphi)`, :math:`\varphi = \arccos\rho`, up to rounding:
+    :math:`10^4` to :math:`10^5` distinct floats for :math:`10^5` chains over 1000
+    takeovers, hardly more for :math:`3 \times 10^5`), so the engine numbers them (state
+    0 is :math:`c = 1`) and steps a chain by one table look-up.  A chain holds its state
+    doubled, :math:`2s`; its key is :math:`2s + b` with :math:`b = (X + 1)/2`, and
+    :meth:`step` returns the doubled next state.  A transition is computed the first
+    time it is needed, with :func:`drift_step_into` on its value, and a value is
+    identified by its bits, so every chain goes through exactly the floats of the
+    direct recursion: the results are bit-identical to it.
+
+    Parameters
+    ----------
+    rho : float
+        :math:`\rho \in (-1, 1)`.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        ``values[s]`` is the alignment of state ``s`` (only the first :attr:`size`).
+    size : int
+        The number of states so far.
+
+    Examples
+    --------
+    >>> table = SignDriftTable(0.6)
+    >>> states = table.step(np.array([0, 1], np.int32))  # from c = 1: X = -1, +1
+    >>> table.values[states >> 1].tolist(), table.size
+    ([0.6, 0.6], 2)
+    >>> c = np.array([0.6, 0.6])
+    >>> drift_step_into(c, 0.6, np.array([-1.0, 1.0]), np.empty(2))
+    >>> nxt = table.step(np.array([states[0], states[1] + 1], np.int32))
+    >>> table.values[nxt >> 1].tolist() == c.tolist()
+    True
+    """
+
+    def __init__(self, rho: float) -> None:
+        if not -1.0 < rho < 1.0:
+            raise ParameterError("rho", rho, "(-1, 1)", "rho = +-1 has closed forms")
+        self.rho = float(rho)
+        self.values = np.ones(1024)
+        self.next = np.full(2 * self.values.size, -1, np.int32)
+        self.size = 1
+        self._ids = {np.float64(1.0).view(np.uint64).item(): 0}
+
+    def step(self, keys: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """``2 * next state`` (int32) for each ``key = 2 * state + bit``, into ``out``.
+
+        ``keys`` are best of numpy's index type (``intp``): ``take`` converts others.
+        """
+        out = np.take(self.next, keys, out=out, mode="clip")
+        if out.size and out.min() < 0:
+            missing = np.flatnonzero(out < 0)
+            unknown = keys[missing]
+            # a few repeated keys cost less than sorting them away
+            self._learn(unknown if unknown.size <= 256 else np.unique(unknown))
+            out[missing] = self.next[unknown]
+        return out
+
+    def _learn(self, keys: np.ndarray) -> None:
+        """Compute the transitions ``keys`` (unknown; repeats allowed), number new values."""
+        c = self.values[keys >> 1]
+        x = _SIGNS[keys & 1]  # 2.0 * bit - 1.0, as drift_increments makes it
+        drift_step_into(c, self.rho, x, np.empty(c.size))
+        table = self._ids  # bits of a value -> its state (setdefault numbers a new one)
+        ids = np.array([table.setdefault(p, len(table)) for p in c.view(np.uint64).tolist()])
+        grown = len(table)
+        if grown > self.values.size:
+            capacity = max(grown, 2 * self.values.size)
+            self.values = np.resize(self.values, capacity)
+            self.next = np.resize(self.next, 2 * capacity)
+            self.next[2 * self.size :] = -1
+        self.values[ids] = c  # rewrites known states with their own value
+        self.size = grown
+        self.next[keys] = 2 * ids

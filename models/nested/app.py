@@ -30,7 +30,9 @@ Slider values are decimals (a step of 0.05 gives 0.35, not the binary double nea
 it): the exact parameters are taken as the decimals they spell
 (:func:`~supercoherence.theory.result.sympify_param` of the decimal string), which keeps
 the exact :math:`q_n` small and the classification fast.  The classification runs in a
-thread on the recursion page; the numeric law is shown at once.
+thread on the recursion page; the numeric law is shown at once.  Each slider shows its
+parameter's words and symbol from the scenario's field metadata (:func:`slider_label`:
+"spawn rate λ"), not its keyword.
 
 Layout notes (what the screenshots showed): Mesa 3.5's ``ComponentsView`` puts each
 component in a half-width, ten-row cell of a draggable grid under a tab named "Page 0",
@@ -67,7 +69,8 @@ import solara
 import sympy as sp
 
 from supercoherence.errors import ParameterError, SupercoherenceError
-from supercoherence.models.nested.model import NestedOptimizerModel
+from supercoherence.models.nested.model import DEFAULT_OPTIONS, NestedOptimizerModel
+from supercoherence.models.nested.reporters import REPORTER_LABELS
 from supercoherence.theory.nested import NestedDynamics, mean_field
 from supercoherence.theory.recursion import (
     classify,
@@ -95,6 +98,7 @@ __all__ = [
     "model_theory",
     "routes",
     "series_svg",
+    "slider_label",
     "tree_svg",
 ]
 
@@ -173,29 +177,48 @@ svg.chart,svg.nesting-tree{width:100%;height:auto;display:block}
 """
 
 
+def slider_label(name: str) -> str:
+    """The label of a parameter's slider: its words and symbol from the field metadata.
+
+    A scenario field shows :attr:`~supercoherence.theory.scenario.Parameter.label` and
+    its symbol in Unicode (as the post widget's sliders do); an interaction parameter or
+    a model option, which carry no metadata, its name in words.
+
+    Examples
+    --------
+    >>> slider_label("spawn_rate"), slider_label("hazard"), slider_label("challenge_rate")
+    ('spawn rate λ', 'hazard family', 'challenge rate')
+    """
+    info = TakeoverScenario.parameters().get(name)
+    if info is None:
+        return name.replace("_", " ")
+    return f"{info.label} {sp.pretty(sp.Symbol(info.symbol))}" if info.symbol else info.label
+
+
+def _slider(value: float, low: float, high: float, step: float, name: str) -> dict[str, Any]:
+    """SolaraViz's description of a float slider named by :func:`slider_label`."""
+    return {
+        "type": "SliderFloat",
+        "value": value,
+        "min": low,
+        "max": high,
+        "step": step,
+        "label": slider_label(name),
+    }
+
+
 # --------------------------------------------------------------------------- theory
 
 
-class _DecimalScenario:
+class _DecimalScenario(TakeoverScenario):
     """A scenario whose exact parameters are the decimals its floats print as.
 
-    Borrows :class:`TakeoverScenario`'s exact methods, so the formulas are the theory
+    Every exact method is :class:`TakeoverScenario`'s, so the formulas are the theory
     layer's; only ``_exact`` differs (``sympify_param(name, repr(value))``).
     """
 
-    hazard_scale_expr = TakeoverScenario.hazard_scale_expr
-    entrenchment_expr = TakeoverScenario.entrenchment_expr
-    hazard_expr = TakeoverScenario.hazard_expr
-    never_overthrown = TakeoverScenario.never_overthrown
-    family = TakeoverScenario.family
-    shape_expr = TakeoverScenario.shape_expr
-
-    def __init__(self, scenario: TakeoverScenario) -> None:
-        self._scenario = scenario
-        self.hazard = scenario.hazard
-
     def _exact(self, name: str) -> sp.Expr:
-        return sympify_param(name, repr(getattr(self._scenario, name)))
+        return sympify_param(name, repr(getattr(self, name)))
 
 
 def exact_q(scenario: TakeoverScenario) -> sp.Expr:
@@ -206,7 +229,7 @@ def exact_q(scenario: TakeoverScenario) -> sp.Expr:
     >>> exact_q(TakeoverScenario(detection=0.2, entrenchment_weakening=1))
     exp(-n/5 - 1/5)
     """
-    return _DecimalScenario(scenario).never_overthrown()
+    return _DecimalScenario(**scenario.to_mapping()).never_overthrown()
 
 
 _CACHE: dict[str, tuple[str, float, str]] = {}
@@ -629,7 +652,7 @@ def RecursionPage() -> solara.Element:
     with solara.Columns([1, 2]) as main:
         with solara.Card("Scenario"):
             solara.Select(
-                label="hazard",
+                label=slider_label("hazard"),
                 value=parameters["hazard"],
                 values=list(HAZARD_SHAPES),
                 on_value=setter("hazard"),
@@ -638,7 +661,7 @@ def RecursionPage() -> solara.Element:
                 if name == "drift":
                     continue
                 solara.SliderFloat(
-                    label=name,
+                    label=slider_label(name),
                     value=parameters[name],
                     min=lo,
                     max=hi,
@@ -710,40 +733,20 @@ def model_params(horizon: int = 100, seed: int = 1) -> dict[str, Any]:
             "type": "Select",
             "value": defaults["hazard"],
             "values": list(HAZARD_SHAPES),
-            "label": "hazard",
+            "label": slider_label("hazard"),
         }
     }
     for name, (lo, hi, step) in SCENARIO_SLIDERS.items():
-        params[name] = {
-            "type": "SliderFloat",
-            "value": defaults[name],
-            "min": lo,
-            "max": hi,
-            "step": step,
-            "label": name,
-        }
-    for name, value in MODEL_START.items():
-        params[name]["value"] = value
-    params["nesting"] = {"type": "Checkbox", "value": True, "label": "nesting"}
-    params["resource_share"] = {
-        "type": "SliderFloat",
-        "value": 0.1,
-        "min": 0.0,
-        "max": 1.0,
-        "step": 0.05,
-        "label": "resource_share",
-    }
+        value = MODEL_START.get(name, defaults[name])
+        params[name] = _slider(value, lo, hi, step, name)
+    params["nesting"] = {"type": "Checkbox", "value": True, "label": slider_label("nesting")}
+    params["resource_share"] = _slider(
+        DEFAULT_OPTIONS["resource_share"], 0.0, 1.0, 0.05, "resource_share"
+    )
     known = NestedDynamics.parameter_names()
     for name, (lo, hi, step, value) in DYNAMICS_SLIDERS.items():
         if name in known:  # follow the model's constructor if a keyword is renamed
-            params[name] = {
-                "type": "SliderFloat",
-                "value": value,
-                "min": lo,
-                "max": hi,
-                "step": step,
-                "label": name,
-            }
+            params[name] = _slider(value, lo, hi, step, name)
     params["horizon"] = horizon
     params["seed"] = seed
     return params
@@ -766,7 +769,11 @@ def SeriesView(model: NestedOptimizerModel) -> solara.Element:
     cols = ("coherence", "root_tenure", "top_level_takeovers", "alignment_with_original")
     series = {c: frame[c].astype(float).tolist() for c in cols if c in frame.columns}
     svg = "".join(
-        series_svg({k: v}, title=f"{k}, steps 0..{model.steps}", width=380)
+        series_svg(
+            {REPORTER_LABELS[k].split(" (")[0]: v},
+            title=f"{REPORTER_LABELS[k]}, steps 0..{model.steps}",
+            width=380,
+        )
         for k, v in series.items()
     )
     return solara.HTML(tag="div", classes=["chart-grid"], unsafe_innerHTML=svg)

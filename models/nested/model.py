@@ -386,8 +386,11 @@ def resolve_parameters(
             raise ParameterError.unknown(key, value, (*scenario_names, *dynamics_names))
     own = {k: v for k, v in parameters.items() if k in scenario_names}
     mine = {k: v for k, v in parameters.items() if k in dynamics_names}
-    scenario = replace(scenario, **own) if scenario is not None else TakeoverScenario(**own)
-    dynamics = replace(dynamics, **mine) if dynamics is not None else NestedDynamics(**mine)
+    # a given object is frozen and was validated when made: rebuilt only to override fields
+    if scenario is None or own:
+        scenario = replace(scenario, **own) if scenario is not None else TakeoverScenario(**own)
+    if dynamics is None or mine:
+        dynamics = replace(dynamics, **mine) if dynamics is not None else NestedDynamics(**mine)
     return scenario, dynamics
 
 

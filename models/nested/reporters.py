@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AGENT_REPORTERS",
     "MODEL_REPORTERS",
+    "REPORTER_LABELS",
     "alignment_with_original",
     "coherence",
     "depth",
@@ -155,6 +156,19 @@ MODEL_REPORTERS = {
     "size": size,
     "depth": depth,
     "root": root,
+}
+
+#: What each model-level series is, in words with its unit: the one home of these labels
+#: (the figures' axes and the app's charts read them).
+REPORTER_LABELS = {
+    "top_level_takeovers": "top-level takeovers (count)",
+    "nested_takeovers": "nested takeovers (count)",
+    "root_tenure": "root tenure (time units)",
+    "coherence": "coherence (resource-weighted alignment)",
+    "alignment_with_original": "root's alignment with the original utility",
+    "size": "graph size (optimizers)",
+    "depth": "nesting depth (levels)",
+    "root": "top-level optimizer (node id)",
 }
 
 #: Per-agent reporters (attribute names), collected only with ``collect_agents=True``.

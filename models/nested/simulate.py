@@ -22,6 +22,12 @@ table holds (docs/ARCHITECTURE.md):
 Interaction (:class:`~supercoherence.theory.nested.NestedDynamics`, or its fields as
 flat keywords) is passed through to the model; its default is the limit above.
 
+This is the one replicate loop of the Mesa model: with ``events=True`` it also reads each
+run's per-level event table off its lineage
+(:func:`~supercoherence.models.engine.events.lineage_events`, with the initial root's
+age at time 0 as ``entry``), which :func:`~supercoherence.models.engine.events.abm_events`
+and the study engine ``abm`` return.
+
 With ``nesting=False`` and the default single root the top-level process is exactly the
 engine's recursion, so :math:`P(N_T = 0) = e^{-\Lambda_0(T)}`, :math:`P(\text{first
 takeover time} > t) = e^{-\Lambda_0(t)}` for :math:`t \le T` and, for a horizon long
@@ -32,6 +38,7 @@ and :math:`E[w_N \cdot w_0] = E[\rho^N]`.
 from __future__ import annotations
 
 import gc
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +47,7 @@ import pandas as pd
 
 from supercoherence.checks import check_positive_int
 from supercoherence.models.engine.chain import COLUMNS as CHAIN_COLUMNS
+from supercoherence.models.engine.events import lineage_events
 from supercoherence.models.nested.graphs import GraphSpec
 from supercoherence.models.nested.model import (
     DEFAULT_OPTIONS,
@@ -58,8 +66,9 @@ from supercoherence.theory.scenario import TakeoverScenario
 
 __all__ = ["TABLE_COLUMNS", "TIMESERIES_COLUMNS", "AbmResult", "simulate_abm"]
 
-#: Replicates between explicit garbage collections (a Mesa model is a reference cycle,
-#: freed only by the collector: without this, peak memory grows with the replicates).
+#: Finished models that may outlive a young-generation collection before a full one (a
+#: Mesa model is a reference cycle, freed only by the collector: without collections,
+#: peak memory grows with the replicates).
 COLLECT_EVERY = 16
 
 #: Columns of :attr:`AbmResult.table` and their dtypes: the chain engine's replicate
@@ -103,11 +112,16 @@ class AbmResult:
         the initial state); ``None`` unless asked for.
     horizon : int
         The horizon the replicates ran to (or stopped early before).
+    events : pandas.DataFrame or None
+        The runs' per-level event tables, concatenated
+        (:data:`~supercoherence.models.engine.events.EVENT_COLUMNS`); ``None`` unless
+        asked for.
     """
 
     table: dict[str, np.ndarray]
     timeseries: pd.DataFrame | None
     horizon: int
+    events: pd.DataFrame | None = None
 
     @property
     def replicates(self) -> int:
@@ -141,6 +155,22 @@ def _series(model: NestedOptimizerModel, replicate: int) -> pd.DataFrame:
     return frame[list(TIMESERIES_COLUMNS)]
 
 
+def _collect_young(finished: weakref.ref) -> bool:
+    """Free a finished model by collecting the young generations; whether it survived.
+
+    A full collection walks the whole heap (hundreds of milliseconds in a process that
+    has imported sympy and pandas, far more than a short replicate), while a model that
+    has just finished is usually still young: collecting generations 0 and 1 frees it
+    at a small cost, and only the survivors (models promoted to the old generation during
+    a long run) are left to a full collection every :data:`COLLECT_EVERY` of them.
+    """
+    for generation in (0, 1):
+        if finished() is None:
+            return False
+        gc.collect(generation)
+    return finished() is not None
+
+
 def simulate_abm(
     scenario: TakeoverScenario,
     replicates: int,
@@ -150,6 +180,7 @@ def simulate_abm(
     graph: GraphSpec = None,
     nesting: bool = DEFAULT_OPTIONS["nesting"],
     timeseries: bool = False,
+    events: bool = False,
     remove_detected: bool = DEFAULT_OPTIONS["remove_detected"],
     resource_share: float = DEFAULT_OPTIONS["resource_share"],
     deceptive_share: float = DEFAULT_OPTIONS["deceptive_share"],
@@ -175,6 +206,8 @@ def simulate_abm(
         Keep losing mesa-optimizers as nested optimizers.
     timeseries : bool
         Also return the per-step reporters of every replicate.
+    events : bool
+        Also return every run's per-level event table (:attr:`AbmResult.events`).
     remove_detected, resource_share, deceptive_share
         As in :class:`NestedOptimizerModel`.
     dynamics : NestedDynamics or None
@@ -205,12 +238,16 @@ def simulate_abm(
     True
     >>> bool(res.table["censored"].all()), res.table["size"].tolist()
     (True, [1, 1, 1, 1])
+    >>> with_events = simulate_abm(sc, 4, seed=1, horizon=3, events=True)
+    >>> rows = with_events.events.groupby("replicate").size()  # one per top-level optimizer
+    >>> rows.tolist() == (with_events.table["n_takeovers"] + 1).tolist()
+    True
     """
     replicates = check_positive_int("replicates", replicates)
     horizon = check_positive_int("horizon", horizon)
     scenario, dynamics = resolve_parameters(scenario, dynamics, parameters)
     table = {name: np.empty(replicates, dtype=dtype) for name, dtype in TABLE_COLUMNS.items()}
-    frames = []
+    frames, lineages, survivors = [], [], 0
     for i, child in enumerate(spawn_seeds(seed, replicates)):
         model = NestedOptimizerModel(
             scenario,
@@ -224,13 +261,20 @@ def simulate_abm(
             dynamics=dynamics,
             collect_model=timeseries,
         )
+        entry = float(model.state.age[model.root_slot])  # the initial root's age at time 0
         model.run_model()
         for column, value in zip(table.values(), _row(model), strict=True):
             column[i] = value
         if timeseries:
             frames.append(_series(model, i))
+        if events:
+            lineages.append(lineage_events(model, replicate=i, entry=entry))
+        finished = weakref.ref(model)
         del model
-        if (i + 1) % COLLECT_EVERY == 0:
-            gc.collect()  # Mesa models hold reference cycles: free them, memory stays flat
+        survivors += _collect_young(finished)  # Mesa models are reference cycles
+        if survivors >= COLLECT_EVERY:
+            gc.collect()  # the old ones: memory stays flat in the replicates
+            survivors = 0
     series = pd.concat(frames, ignore_index=True) if timeseries else None
-    return AbmResult(table=table, timeseries=series, horizon=horizon)
+    lineage = pd.concat(lineages, ignore_index=True) if events else None
+    return AbmResult(table=table, timeseries=series, horizon=horizon, events=lineage)

@@ -12,7 +12,9 @@
     [P 0 = 1], [P N = 0] and [P i = p P (i+1) + q P (i-1)] for [0 < i < N]
     (written with [i = S j]).
     - [homogeneous_zero]: the homogeneous problem with zero boundary values has only
-      the zero solution on [0..N] (for every [p], fair or not); hence
+      the zero solution on [0..N] (for every [p], fair or not), so
+      ([difference_unique]) two functions with the same boundary values whose
+      difference solves it agree on [0..N]; hence
     - [ruin_unique]: two solutions of the ruin problem agree on [0..N];
     - [duration_unique]: two solutions of the duration problem
       ([D 0 = D N = 0], [D i = 1 + p D (i+1) + q D (i-1)]) agree on [0..N], and
@@ -103,14 +105,25 @@ Proof.
   destruct (Hpair i Hi) as [_ H]; rewrite H, HW1; ring.
 Qed.
 
+(** Two functions with the same boundary values whose difference solves the
+    homogeneous recurrence agree on [0..N] (the uniqueness of both problems below). *)
+Lemma difference_unique : forall X1 X2 : nat -> R,
+  X1 0%nat = X2 0%nat -> X1 N = X2 N ->
+  (forall j, (S j < N)%nat ->
+     p * (X1 (S (S j)) - X2 (S (S j))) = X1 (S j) - X2 (S j) - (1 - p) * (X1 j - X2 j)) ->
+  forall i, (i <= N)%nat -> X1 i = X2 i.
+Proof.
+  intros X1 X2 H0 HN0 Hrec i Hi.
+  assert (HW : X1 i - X2 i = 0).
+  { apply (homogeneous_zero (fun i => X1 i - X2 i)); [lra | lra | exact Hrec | exact Hi]. }
+  lra.
+Qed.
+
 Theorem ruin_unique : forall P1 P2, ruin_problem p N P1 -> ruin_problem p N P2 ->
   forall i, (i <= N)%nat -> P1 i = P2 i.
 Proof.
-  intros P1 P2 [H10 [H1N H1r]] [H20 [H2N H2r]] i Hi.
-  assert (HW : P1 i - P2 i = 0).
-  { apply (homogeneous_zero (fun i => P1 i - P2 i)); [lra | lra | | exact Hi].
-    intros j Hj; rewrite (H1r j Hj), (H2r j Hj); ring. }
-  lra.
+  intros P1 P2 [H10 [H1N H1r]] [H20 [H2N H2r]]; apply difference_unique; [lra | lra |].
+  intros j Hj; rewrite (H1r j Hj), (H2r j Hj); ring.
 Qed.
 
 (** The expected duration: [D 0 = D N = 0], [D i = 1 + p D (i+1) + q D (i-1)]. *)
@@ -121,11 +134,8 @@ Definition duration_problem (p : R) (N : nat) (D : nat -> R) : Prop :=
 Theorem duration_unique : forall D1 D2, duration_problem p N D1 -> duration_problem p N D2 ->
   forall i, (i <= N)%nat -> D1 i = D2 i.
 Proof.
-  intros D1 D2 [H10 [H1N H1r]] [H20 [H2N H2r]] i Hi.
-  assert (HW : D1 i - D2 i = 0).
-  { apply (homogeneous_zero (fun i => D1 i - D2 i)); [lra | lra | | exact Hi].
-    intros j Hj; rewrite (H1r j Hj), (H2r j Hj); ring. }
-  lra.
+  intros D1 D2 [H10 [H1N H1r]] [H20 [H2N H2r]]; apply difference_unique; [lra | lra |].
+  intros j Hj; rewrite (H1r j Hj), (H2r j Hj); ring.
 Qed.
 
 Theorem duration_fair_solves : p = / 2 ->

@@ -46,6 +46,7 @@ from matplotlib.patches import Patch
 from supercoherence.deprecation import renamed_function
 from supercoherence.errors import ParameterError
 from supercoherence.simulations.presentation.labels import (
+    ESTIMATE_COLUMNS,
     estimand_name,
     point_labels,
     varied_parameters,
@@ -78,30 +79,13 @@ __all__ = [
     "theme",
 ]
 
-#: The columns of ``estimates.parquet`` that are not parameters.
-ESTIMATE_COLUMNS: frozenset[str] = frozenset(
-    {
-        "point",
-        "estimand",
-        "at",
-        "estimate",
-        "std_error",
-        "ci_low",
-        "ci_high",
-        "replicates",
-        "exact",
-        "z",
-        "flag",
-    }
-)
 
-_SERIES_LABELS: dict[str, str] = {
-    "coherence": "coherence (resource-weighted alignment)",
-    "root_tenure": "root tenure (time units)",
-    "size": "graph size (optimizers)",
-    "depth": "nesting depth (levels)",
-    "top_level_takeovers": "top-level takeovers (count)",
-}
+def _series_labels() -> Mapping[str, str]:
+    """The Mesa model's series labels, read from their one home (imports Mesa lazily)."""
+    from supercoherence.models.nested.reporters import REPORTER_LABELS
+
+    return REPORTER_LABELS
+
 
 _TIME_LABEL = "time $t$ (model time units)"
 
@@ -137,9 +121,7 @@ def parameter_columns(estimates: pd.DataFrame) -> list[str]:
     >>> parameter_columns(df)
     ['detection']
     """
-    skip = (
-        ESTIMATE_COLUMNS | _DATA_COLUMNS | {"replicate", "step", "classification", *_SERIES_LABELS}
-    )
+    skip = {*ESTIMATE_COLUMNS, *_DATA_COLUMNS, "replicate", "step", *_series_labels()}
     return [c for c in estimates.columns if c not in skip]
 
 
@@ -214,6 +196,40 @@ def _has(frame: pd.DataFrame, column: str) -> bool:
     return column in frame.columns and bool(frame[column].notna().any())
 
 
+def _error_bars(frame: pd.DataFrame) -> np.ndarray | None:
+    """Error bars ``[estimate - ci_low, ci_high - estimate]`` (clipped at 0) for
+    ``Axes.errorbar``, or ``None`` when the table has no interval."""
+    if not (_has(frame, "ci_low") and _has(frame, "ci_high")):
+        return None
+    est = frame["estimate"].to_numpy(dtype=float)
+    low = np.clip(est - frame["ci_low"].to_numpy(dtype=float), 0, None)
+    high = np.clip(frame["ci_high"].to_numpy(dtype=float) - est, 0, None)
+    return np.vstack([low, high])
+
+
+def _check_axes(frame: pd.DataFrame, x: str, y: str, choices: Sequence[str]) -> None:
+    """The two axes of a phase diagram: distinct columns of ``frame`` (else the error
+    names the axis and ``choices``)."""
+    if x == y:
+        raise ParameterError("y", y, f"a parameter other than x = {x!r}")
+    for name, column in (("x", x), ("y", y)):
+        if column not in frame.columns:
+            raise ParameterError(name, column, f"one of {choices}")
+
+
+def _axis_labels(ax: Axes, x: str, y: str) -> None:
+    """Both axes labelled by their parameters (words, symbol, unit)."""
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel(_label(y))
+
+
+def _index_ticks(ax: Axes, xs: np.ndarray, ys: np.ndarray) -> None:
+    """Cells on the index grid: a tick per cell, labelled with its value, no grid lines."""
+    ax.set_xticks(np.arange(xs.size), [_format_value(v) for v in xs])
+    ax.set_yticks(np.arange(ys.size), [_format_value(v) for v in ys])
+    ax.grid(False)
+
+
 # --------------------------------------------------------------------------- figures
 
 
@@ -254,6 +270,7 @@ def plot_no_takeover_by(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with one curve and band per point and the closed form dashed over them.
 
     Raises
     ------
@@ -280,7 +297,8 @@ def plot_no_takeover_by(
         exact_drawn = False
         for i, (pt, group) in enumerate(rows.groupby("point", sort=True)):
             color = PALETTE[i % (len(PALETTE) - 1)]
-            if _has(group, "ci_low") and _has(group, "ci_high"):
+            yerr = _error_bars(group)
+            if yerr is not None:
                 ax.fill_between(
                     group["at"],
                     group["ci_low"],
@@ -293,12 +311,7 @@ def plot_no_takeover_by(
                 ax.errorbar(
                     group["at"],
                     group["estimate"],
-                    yerr=np.vstack(
-                        [
-                            np.clip(group["estimate"] - group["ci_low"], 0, None),
-                            np.clip(group["ci_high"] - group["estimate"], 0, None),
-                        ]
-                    ),
+                    yerr=yerr,
                     fmt="none",
                     ecolor=color,
                     elinewidth=1.2,
@@ -377,6 +390,7 @@ def plot_law_of_n(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the estimated bars and the exact law's dots.
 
     Raises
     ------
@@ -398,11 +412,7 @@ def plot_law_of_n(
     with theme():
         k = rows["at"].to_numpy(dtype=float)
         est = rows["estimate"].to_numpy(dtype=float)
-        yerr = None
-        if _has(rows, "ci_low") and _has(rows, "ci_high"):
-            low = np.clip(est - rows["ci_low"].to_numpy(dtype=float), 0, None)
-            high = np.clip(rows["ci_high"].to_numpy(dtype=float) - est, 0, None)
-            yerr = np.vstack([low, high])
+        yerr = _error_bars(rows)
         ax.bar(
             k,
             est,
@@ -497,6 +507,7 @@ def plot_value_drift(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the Monte Carlo mean, its bands and the exact mean.
 
     Raises
     ------
@@ -531,26 +542,18 @@ def plot_value_drift(
     ax = _ax_or_new(ax)
     with theme():
         x = summary["x"].to_numpy(dtype=float)
-        if _has(summary, "q_low"):
-            ax.fill_between(
-                x,
-                summary["q_low"],
-                summary["q_high"],
-                color=PALETTE[0],
-                alpha=0.15,
-                linewidth=0,
-                label="10-90% of replicates",
-            )
-        if _has(summary, "ci_low"):
-            ax.fill_between(
-                x,
-                summary["ci_low"],
-                summary["ci_high"],
-                color=PALETTE[0],
-                alpha=0.35,
-                linewidth=0,
-                label="95% interval of the mean",
-            )
+        bands = (("q", 0.15, "10-90% of replicates"), ("ci", 0.35, "95% interval of the mean"))
+        for prefix, alpha, label in bands:
+            if _has(summary, f"{prefix}_low"):
+                ax.fill_between(
+                    x,
+                    summary[f"{prefix}_low"],
+                    summary[f"{prefix}_high"],
+                    color=PALETTE[0],
+                    alpha=alpha,
+                    linewidth=0,
+                    label=label,
+                )
         ax.plot(
             x, summary["mean"], color=PALETTE[0], marker="o", markersize=4, label="Monte Carlo mean"
         )
@@ -628,6 +631,7 @@ def plot_timeseries(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with a mean line and quantile band per point.
 
     Raises
     ------
@@ -657,9 +661,10 @@ def plot_timeseries(
             )
             ax.plot(group["x"], group["mean"], color=color, label=labels[int(pt)])
         ax.set_xlabel("step (model time units)")
-        ax.set_ylabel(_SERIES_LABELS.get(y, y.replace("_", " ")))
+        series_label = _series_labels().get(y, y.replace("_", " "))
+        ax.set_ylabel(series_label)
         ax.set_title(
-            f"{_SERIES_LABELS.get(y, y).split(' (')[0].capitalize()} over time "
+            f"{series_label.split(' (')[0].capitalize()} over time "
             f"(mean, {low:.0%}-{high:.0%} band)"
         )
         _legend(ax)
@@ -699,6 +704,7 @@ def plot_phase_diagram(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the colour map (or the scatter) and the analytic boundary.
 
     Raises
     ------
@@ -717,11 +723,7 @@ def plot_phase_diagram(
     >>> ax.get_xlabel()
     'detection $d$ (probability)'
     """
-    if x == y:
-        raise ParameterError("y", y, f"a parameter other than x = {x!r}")
-    for name, column in (("x", x), ("y", y)):
-        if column not in estimates.columns:
-            raise ParameterError(name, column, f"one of {parameter_columns(estimates)}")
+    _check_axes(estimates, x, y, parameter_columns(estimates))
     rows = _rows(estimates, estimand)
     grid = rows.pivot_table(index=y, columns=x, values="estimate", aggfunc="mean")
     ax = _ax_or_new(ax)
@@ -740,15 +742,12 @@ def plot_phase_diagram(
             shading="flat",
             **({"vmin": 0, "vmax": 1} if _is_probability(estimand) else {}),
         )
-        ax.set_xticks(np.arange(xs.size), [_format_value(v) for v in xs])
-        ax.set_yticks(np.arange(ys.size), [_format_value(v) for v in ys])
-        ax.grid(False)
+        _index_ticks(ax, xs, ys)
         colorbar = ax.figure.colorbar(mesh, ax=ax)
         colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand_name(estimand)))
         if boundary is not None:
             _draw_boundary(ax, boundary, x, y, xs, ys)
-        ax.set_xlabel(_label(x))
-        ax.set_ylabel(_label(y))
+        _axis_labels(ax, x, y)
         ax.set_title("Phase diagram: estimate and analytic boundary")
     return ax
 
@@ -796,7 +795,6 @@ def _scatter_phase(
     means = rows.groupby([x, y], as_index=False)["estimate"].mean()
     with theme():
         norm = {"vmin": 0.0, "vmax": 1.0} if _is_probability(estimand) else {}
-        markers = ("o", "s", "^", "D", "v", "P", "X", "*")
         handles = []
         if boundary is not None:
             _require_columns(boundary, [x, y, "classification"], "boundary")
@@ -817,31 +815,20 @@ def _scatter_phase(
                 c=part["estimate"],
                 cmap=COLOR_MAP,
                 s=36,
-                marker=markers[code % len(markers)],
+                marker=_class_marker(code),
                 edgecolor=EXACT_COLOR,
                 linewidth=0.5,
                 zorder=3,
                 **norm,
             )
             if cls:
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker=markers[code % len(markers)],
-                        linestyle="",
-                        markerfacecolor="white",
-                        markeredgecolor=EXACT_COLOR,
-                        label=f"theory: {cls.replace('_', ' ')}",
-                    )
-                )
+                handles.append(_class_handle(code, cls))
         colorbar = ax.figure.colorbar(artist, ax=ax)
         colorbar.set_label(_ESTIMAND_LABELS.get(estimand, estimand_name(estimand)))
         for column, set_scale in ((x, ax.set_xscale), (y, ax.set_yscale)):
             if _log_spread(merged[column].to_numpy(dtype=float)):
                 set_scale("log")
-        ax.set_xlabel(_label(x))
-        ax.set_ylabel(_label(y))
+        _axis_labels(ax, x, y)
         ax.set_title(f"Phase diagram: {len(merged)} sampled points and their estimate")
         if handles:
             ax.figure.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
@@ -863,6 +850,27 @@ _ESTIMAND_LABELS = {
     "final_alignment": r"final alignment $w \cdot w_0$",
     "coherence": "coherence",
 }
+
+
+#: Marker of each analytic class on a phase diagram, by the class's index (cycled).
+_CLASS_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _class_marker(code: int) -> str:
+    return _CLASS_MARKERS[code % len(_CLASS_MARKERS)]
+
+
+def _class_handle(code: int, cls: str) -> Line2D:
+    """Legend entry of analytic class ``cls``: its hollow marker and its name."""
+    return Line2D(
+        [],
+        [],
+        marker=_class_marker(code),
+        linestyle="",
+        markerfacecolor="white",
+        markeredgecolor=EXACT_COLOR,
+        label=f"theory: {cls.replace('_', ' ')}",
+    )
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:
@@ -907,30 +915,19 @@ def _draw_boundary(
                 [], [], color=EXACT_COLOR, linestyle="--", linewidth=1.5, label="analytic boundary"
             )
         )
-    markers = ("o", "s", "^", "D", "v", "P", "X", "*")
     for code, cls in enumerate(classes):
         part = table[table["code"] == code]
         ax.scatter(
             part["i"],
             part["j"],
-            marker=markers[code % len(markers)],
+            marker=_class_marker(code),
             s=22,
             facecolor="white",
             edgecolor=EXACT_COLOR,
             linewidth=0.8,
             zorder=3,
         )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker=markers[code % len(markers)],
-                linestyle="",
-                markerfacecolor="white",
-                markeredgecolor=EXACT_COLOR,
-                label=f"theory: {cls.replace('_', ' ')}",
-            )
-        )
+        handles.append(_class_handle(code, cls))
     # Outside the axes, below: "outside" legends take part in the constrained layout.
     ax.figure.legend(handles=handles, loc="outside lower center", ncol=1, frameon=False)
 
@@ -974,6 +971,7 @@ def plot_verdict_phase(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the verdict's cells; the legend is the figure's.
 
     Raises
     ------
@@ -992,11 +990,7 @@ def plot_verdict_phase(
     >>> ax.get_title()
     'Phase diagram: the verdict estimated from simulation'
     """
-    if x == y:
-        raise ParameterError("y", y, f"a parameter other than x = {x!r}")
-    for name, column in (("x", x), ("y", y)):
-        if column not in verdict.columns:
-            raise ParameterError(name, column, f"one of {sorted(map(str, verdict.columns))}")
+    _check_axes(verdict, x, y, sorted(map(str, verdict.columns)))
     _require_columns(verdict, [x, y, "estimated_outcome"], "verdict")
     table = verdict.assign(
         support=verdict["support"] if "support" in verdict.columns else 1.0
@@ -1025,9 +1019,7 @@ def plot_verdict_phase(
                 rgb = 1.0 - shade * (1.0 - rgb)
             image[j, i] = rgb
         ax.imshow(image, origin="lower", aspect="auto", interpolation="nearest")
-        ax.set_xticks(np.arange(xs.size), [_format_value(v) for v in xs])
-        ax.set_yticks(np.arange(ys.size), [_format_value(v) for v in ys])
-        ax.grid(False)
+        _index_ticks(ax, xs, ys)
         shown = set(cells["outcome"].astype(str))
         handles = [
             Patch(facecolor=color, edgecolor="none", label=f"estimated: {name}")
@@ -1039,8 +1031,7 @@ def plot_verdict_phase(
             known = boundary[boundary["classification"].astype(str) != "no closed form"]
             if not known.empty:
                 _draw_boundary(ax, known, x, y, xs, ys)
-        ax.set_xlabel(_label(x))
-        ax.set_ylabel(_label(y))
+        _axis_labels(ax, x, y)
         ax.set_title("Phase diagram: the verdict estimated from simulation")
     return ax
 
@@ -1068,6 +1059,7 @@ def plot_extinction(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the closed form, the critical point and the estimates.
 
     Raises
     ------
@@ -1099,18 +1091,10 @@ def plot_extinction(
         )
         if estimates is not None:
             est = estimates.sort_values("mean_offspring")
-            yerr = None
-            if _has(est, "ci_low") and _has(est, "ci_high"):
-                yerr = np.vstack(
-                    [
-                        np.clip(est["estimate"] - est["ci_low"], 0, None),
-                        np.clip(est["ci_high"] - est["estimate"], 0, None),
-                    ]
-                )
             ax.errorbar(
                 est["mean_offspring"],
                 est["estimate"],
-                yerr=yerr,
+                yerr=_error_bars(est),
                 fmt="o",
                 color=PALETTE[0],
                 markersize=5,
@@ -1162,6 +1146,7 @@ def plot_phase_portrait(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the streamlines, nullclines, trajectories and equilibria.
 
     Raises
     ------

@@ -267,6 +267,7 @@ def display_math(latex: str) -> str:
     Returns
     -------
     str
+        The formula between two ``$$`` lines.
 
     Raises
     ------
@@ -297,6 +298,8 @@ def theorem_markdown(name: str = "dichotomy") -> str:
     Returns
     -------
     str
+        Paragraphs: the bold title with the plain statement, the display formula, and
+        the hypotheses when there are any.
 
     Raises
     ------
@@ -451,12 +454,9 @@ def conditions_latex(
 
     Parameters
     ----------
-    points : iterable of mapping
-        Parameter points (``Study.points``).
-    engine : str
-        The study's engine.
-    conditions : list of PointCondition, optional
-        Precomputed :func:`derive_conditions`.
+    points, engine, conditions
+        The study's points and engine, and optionally the precomputed
+        :func:`derive_conditions`, as for :func:`conditions_markdown`.
 
     Returns
     -------

@@ -481,6 +481,7 @@ def draw_graph(
     Returns
     -------
     matplotlib.axes.Axes
+        The axes with the nodes, edges and the legend of the colours.
 
     Examples
     --------
@@ -661,6 +662,7 @@ def draw_lineage(lineage: nx.DiGraph, *, ax: Axes | None = None) -> Axes:
     Returns
     -------
     matplotlib.axes.Axes
+        The drawing: a disc per optimizer at its takeover time, arrows to successors.
 
     Raises
     ------

@@ -31,6 +31,7 @@ from supercoherence.theory.scenario import HAZARD_SHAPES, TakeoverScenario
 
 __all__ = [
     "ESTIMAND_NAMES",
+    "ESTIMATE_COLUMNS",
     "SYMBOLS",
     "estimand_name",
     "format_value",
@@ -55,6 +56,23 @@ SYMBOLS: dict[str, str] = {
     "alignment": "alignment",
     "initial_mesa": "$y_0$",
 }
+
+#: The columns of ``estimates.parquet`` that are not parameters, in the stored order
+#: (docs/ARCHITECTURE.md): the key (``point``, ``estimand``, ``at``), the estimate with its
+#: interval and sample size, the closed form and its ``z``-score and flag.
+ESTIMATE_COLUMNS: tuple[str, ...] = (
+    "point",
+    "estimand",
+    "at",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "replicates",
+    "exact",
+    "z",
+    "flag",
+)
 
 #: What each stored estimand is, in words, for table headers and colour bars.
 ESTIMAND_NAMES: dict[str, str] = {

@@ -723,7 +723,8 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
     Raises
     ------
     StudyFileError
-        If the folder holds no study results.
+        If the folder holds no study results (no ``estimates.parquet``), or a stored
+        table does not match the SHA-256 recorded in ``manifest.json``.
 
     Examples
     --------

@@ -291,6 +291,7 @@ def study_payload(study_dir: str | Path) -> dict[str, Any]:
     """
     import pandas as pd
 
+    from supercoherence.simulations.presentation.labels import ESTIMATE_COLUMNS
     from supercoherence.simulations.store import upgrade_names
 
     folder = Path(study_dir)
@@ -322,20 +323,9 @@ def study_payload(study_dir: str | Path) -> dict[str, Any]:
     path = folder / "estimates.parquet"
     if path.exists():
         table = upgrade_names(pd.read_parquet(path))
-        keep = [
-            c
-            for c in (
-                "estimand",
-                "at",
-                "estimate",
-                "std_error",
-                "ci_low",
-                "ci_high",
-                "replicates",
-                "exact",
-            )
-            if c in table.columns
-        ]
+        # The estimate and its interval per row; not the point (the key) nor z or flag.
+        shown = [c for c in ESTIMATE_COLUMNS if c not in ("point", "z", "flag")]
+        keep = [c for c in shown if c in table.columns]
         if "point" in table.columns and "estimate" in table.columns:
             for point, group in table.groupby("point"):
                 records = group[keep].head(ESTIMATE_ROWS).to_dict("records")
@@ -515,6 +505,7 @@ def widget_html(
     Returns
     -------
     str
+        One HTML document, its styles, script and data inlined (no URL is loaded).
 
     Raises
     ------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import sympy as sp
@@ -19,10 +20,12 @@ from supercoherence.errors import ParameterError
 
 __all__ = [
     "check_in_interval",
+    "check_known_keys",
     "check_nonnegative",
     "check_positive",
     "check_probability",
     "check_positive_int",
+    "check_real",
 ]
 
 
@@ -191,3 +194,51 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ParameterError(name, value, allowed)
     return int(value)
+
+
+def check_real(name: str, value) -> float:
+    """``value`` as a finite ``float`` (a real number or a numeric sympy expression).
+
+    Examples
+    --------
+    >>> check_real("drift", sp.Rational(1, 2))
+    0.5
+    >>> check_real("drift", "0.5")
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: drift = '0.5' is out of range: allowed a real number
+    >>> check_real("drift", float("inf"))
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: drift = inf is out of range: allowed a finite real number
+    """
+    if isinstance(value, sp.Basic) and value.is_number:
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(name, value, "a real number")
+    if not math.isfinite(float(value)):
+        raise ParameterError(name, value, "a finite real number")
+    return float(value)
+
+
+def check_known_keys(
+    mapping: Mapping[str, object], names: Iterable[str], *, also: Iterable[str] = ()
+) -> None:
+    """Refuse the first key of ``mapping`` that is not one of ``names`` (nor ``also``).
+
+    The error suggests the nearest of ``names`` (``also`` holds keys accepted but not
+    suggested, e.g. deprecated names).
+
+    Examples
+    --------
+    >>> check_known_keys({"detection": 0.5}, ["detection", "drift"])
+    >>> check_known_keys({"detecton": 0.5}, ["detection", "drift"])
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.ParameterError: unknown parameter 'detecton'; did you mean 'detection'?
+    """
+    names = tuple(names)
+    accepted = {*names, *also}
+    for key, value in mapping.items():
+        if key not in accepted:
+            raise ParameterError.unknown(str(key), value, names)

@@ -5,6 +5,10 @@ time one of its attributes is read (``pd.DataFrame``); annotations (with
 ``from __future__ import annotations``) never touch it.  The pipeline uses this for
 pandas and pyarrow: validating a study file, or importing
 :mod:`supercoherence.simulations`, then loads neither.
+
+:func:`bare_name_error` is the error each layer's ``__init__`` raises when it is imported
+under its bare folder name (``import theory`` from the repository root), which would
+load a second copy of every module and class.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["lazy_module", "lazy_submodules"]
+__all__ = ["bare_name_error", "lazy_module", "lazy_submodules"]
 
 
 class _LazyModule:
@@ -69,3 +73,26 @@ def lazy_submodules(package: str, names: list[str]) -> tuple[Any, Any]:
         return sorted(set(vars(importlib.import_module(package))) | set(names))
 
     return __getattr__, __dir__
+
+
+def bare_name_error(name: str, layer: str) -> ImportError:
+    """The error for the layer folder ``layer`` imported as ``name`` instead of
+    ``supercoherence.<layer>``: it would load a second copy of every module and class.
+
+    Each layer's ``__init__`` raises it first thing::
+
+        if __name__ != "supercoherence.theory":  # e.g. `import theory` from the repo root
+            raise bare_name_error(__name__, "theory")
+
+    Examples
+    --------
+    >>> print(bare_name_error("theory", "theory"))  # doctest: +NORMALIZE_WHITESPACE
+    the folder theory/ is the package supercoherence.theory: import it by that name
+    (`import supercoherence.theory...`), not as 'theory', which would load a second copy
+    of every module and class
+    """
+    return ImportError(
+        f"the folder {layer}/ is the package supercoherence.{layer}: import it by that name "
+        f"(`import supercoherence.{layer}...`), not as {name!r}, which would load a second "
+        "copy of every module and class"
+    )

@@ -72,16 +72,17 @@ def test_recursion_page_in_chromium(browser, server: str) -> None:
     assert [t.lower() for t in tabs] == ["recursion", "nested model"]  # labels, not paths
     want = app.closed_forms({})
     assert tab.get_attribute("#rec-outcome", "data-value") == repr(want["outcome"])
-    assert _thumb_value(tab, "entrenchment_weakening") == "0"
+    weakening = app.slider_label("entrenchment_weakening")  # what the slider shows
+    assert _thumb_value(tab, weakening) == "0"
     # Click the middle of the entrenchment-weakening slider (range 0..2, step 0.25) -> 1.
-    _click_slider(tab, "entrenchment_weakening", 0.5)
+    _click_slider(tab, weakening, 0.5)
     forms = app.closed_forms({"entrenchment_weakening": 1.0})
     tab.wait_for_function(
         "o => document.querySelector('#rec-outcome')?.dataset.value === o",
         arg=repr(forms["outcome"]),
         timeout=90_000,
     )
-    assert _thumb_value(tab, "entrenchment_weakening") == "1"
+    assert _thumb_value(tab, weakening) == "1"
     shown = float(tab.get_attribute("#rec-recurrence", "data-value"))
     assert shown == forms["recurrence"]
     assert tab.get_attribute("#rec-q", "data-value") == repr(forms["q"][:3])
@@ -105,7 +106,7 @@ def test_model_page_in_chromium(browser, server: str) -> None:
     forms = app.closed_forms(start)
     assert tab.get_attribute("#model-q", "data-value") == repr(forms["q"][:3])
     # entrenchment_weakening 1 -> 2 (its slider's right end), then Reset: a new model.
-    _click_slider(tab, "entrenchment_weakening", 0.999)
+    _click_slider(tab, app.slider_label("entrenchment_weakening"), 0.999)
     tab.get_by_role("button", name="Reset").click()
     forms = app.closed_forms({**start, "entrenchment_weakening": 2.0})
     tab.wait_for_function(

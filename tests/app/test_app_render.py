@@ -18,6 +18,14 @@ def _html(box) -> str:
     return "".join(w.unsafe_innerHTML or "" for w in box.find(solara.widgets.HTML).widgets)
 
 
+def _sliders(box) -> dict[str, vw.Slider]:
+    """The page's sliders by parameter name; each shows its human label, never the name."""
+    by_label = {s.widget.label: s.widget for s in box.find(vw.Slider)}
+    assert by_label and not any("_" in label for label in by_label), sorted(by_label)
+    names = [*app.SCENARIO_SLIDERS, *app.DYNAMICS_SLIDERS, "resource_share"]
+    return {n: by_label[app.slider_label(n)] for n in names if app.slider_label(n) in by_label}
+
+
 def _wait_for(box, text: str, timeout: float = 60.0) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -30,7 +38,7 @@ def _wait_for(box, text: str, timeout: float = 60.0) -> str:
 
 def test_recursion_page_sliders_drive_the_numbers() -> None:
     _, rc = solara.render(app.RecursionPage(), handle_error=False)
-    sliders = {s.widget.label: s.widget for s in rc.find(vw.Slider)}
+    sliders = _sliders(rc)
     assert {"spawn_rate", "entrenchment_weakening", "entrenchment_rate"} <= set(sliders)
     before = _wait_for(rc, 'id="rec-recurrence"')
     want = app.closed_forms(TakeoverScenario().to_mapping())
@@ -49,7 +57,7 @@ def test_model_page_sliders_reset_the_interacting_model() -> None:
     shown = _html(rc)
     assert 'class="nesting-tree"' in shown and 'id="model-outcome"' in shown
     assert "Interacting" in shown  # the app starts away from the independent-contest limit
-    sliders = {s.widget.label: s.widget for s in rc.find(vw.Slider)}
+    sliders = _sliders(rc)
     assert {"spawn_rate", "entrenchment_weakening", "challenge_rate", "active_share"} <= set(
         sliders
     )
@@ -70,7 +78,7 @@ def test_model_page_sliders_reset_the_interacting_model() -> None:
 
 def test_model_page_shows_an_invalid_point_instead_of_numbers() -> None:
     _, rc = solara.render(solara.AppLayout(children=[app.ModelPage()]), handle_error=False)
-    sliders = {s.widget.label: s.widget for s in rc.find(vw.Slider)}
+    sliders = _sliders(rc)
     sliders["capability_ratio"].v_model = 0.5
     sliders["detection_scaling"].v_model = 2.0  # above -log(1 - 0.5): detection < 0
     rc.find(vw.Btn, children=["Reset"]).widget.click()
@@ -110,4 +118,6 @@ def test_components_of_a_model() -> None:
     big = app.tree_svg(model.graph, max_nodes=3)
     assert big.count("<circle") == min(3, model.graph.number_of_nodes())
     _, rc = solara.render(solara.Column(children=[app.SeriesView(model)]), handle_error=False)
-    assert "coherence" in _html(rc) and "alignment_with_original" in _html(rc)
+    html = _html(rc)
+    assert "coherence (resource-weighted alignment)" in html and "root tenure" in html
+    assert "alignment_with_original" not in html  # a label in words, not the column name

@@ -13,16 +13,7 @@ from supercoherence.theory.nested import NestedDynamics, mean_field, steady_stat
 from supercoherence.theory.scenario import TakeoverScenario
 
 Z = 4.0
-ESCALATING = TakeoverScenario(
-    spawn_rate=2.0,
-    alignment_skill=0.3,
-    detection=0.2,
-    capability_ratio=1.5,
-    hazard="entrenchment",
-    entrenchment_rate=1.0,
-    detection_scaling=0.3,
-    drift=0.6,
-)
+# ``escalating`` is the shared scenario of tests/conftest.py (fixture ``scenarios``).
 # Constant hazard, persisting children all active: nesting decides (test below).
 DECISIVE = TakeoverScenario(
     spawn_rate=2.0, alignment_skill=0.3, detection=0.3, hazard="constant", drift=0.5
@@ -41,34 +32,37 @@ def _no_takeover(scenario, horizon: int) -> float:
 @pytest.mark.parametrize("nesting", [False, True])
 @pytest.mark.parametrize("remove_detected", [True, False])
 def test_interacting_code_path_at_vanishing_interaction_is_bitwise_todays_model(
-    nesting, remove_detected
+    nesting, remove_detected, scenarios
 ):
+    escalating = scenarios["escalating"]
     # theta = 1e300 switches the interacting path on (power updates, treachery checks)
     # but no deceptive node can reach it: every draw must be the same.
     options = dict(horizon=6, nesting=nesting, remove_detected=remove_detected)
-    today = simulate_abm(ESCALATING, 6, seed=3, graph=balanced_tree(2, 2), **options)
+    today = simulate_abm(escalating, 6, seed=3, graph=balanced_tree(2, 2), **options)
     new = simulate_abm(
-        ESCALATING, 6, seed=3, graph=balanced_tree(2, 2), deceptive_threshold=1e300, **options
+        escalating, 6, seed=3, graph=balanced_tree(2, 2), deceptive_threshold=1e300, **options
     )
     for name in TABLE_COLUMNS:
         np.testing.assert_array_equal(today.table[name], new.table[name], err_msg=name)
     assert today.table["size"].max() > 7 or not nesting
 
 
-def test_reduction_with_repeated_challenges_but_no_disagreement_is_the_recursion():
+def test_reduction_with_repeated_challenges_but_no_disagreement_is_the_recursion(scenarios):
+    escalating = scenarios["escalating"]
     # drift = 1: every winner shares its parent's goal, so none turns active; the
     # challenge machinery runs (and draws) but the top-level law is the recursion's.
-    sc = TakeoverScenario(**{**ESCALATING.to_mapping(), "drift": 1.0})
+    sc = TakeoverScenario(**{**escalating.to_mapping(), "drift": 1.0})
     res = simulate_abm(sc, 1000, seed=31, horizon=3, nesting=True, challenge_rate=1.0)
     z = _z(res.table["takeovers_by_horizon"] == 0, _no_takeover(sc, 3))
     assert abs(z) <= Z, z
 
 
-def test_reduction_forced_interacting_path_matches_closed_form_survival():
+def test_reduction_forced_interacting_path_matches_closed_form_survival(scenarios):
+    escalating = scenarios["escalating"]
     res = simulate_abm(
-        ESCALATING, 1000, seed=32, horizon=3, nesting=True, deceptive_threshold=1e300
+        escalating, 1000, seed=32, horizon=3, nesting=True, deceptive_threshold=1e300
     )
-    z = _z(res.table["takeovers_by_horizon"] == 0, _no_takeover(ESCALATING, 3))
+    z = _z(res.table["takeovers_by_horizon"] == 0, _no_takeover(escalating, 3))
     assert abs(z) <= Z, z
 
 
@@ -139,10 +133,11 @@ def test_steady_state_hazard_is_the_mean_field_long_run_hazard():
     assert total == pytest.approx(steady_state_hazard(DECISIVE, dyn), rel=0.02)
 
 
-def test_power_is_the_recursive_commanded_resources():
+def test_power_is_the_recursive_commanded_resources(scenarios):
+    escalating = scenarios["escalating"]
     graph = balanced_tree(2, 3)
     model = NestedOptimizerModel(
-        ESCALATING,
+        escalating,
         seed=1,
         horizon=3,
         graph=graph,
@@ -212,12 +207,13 @@ def test_interacting_runs_keep_a_tree_and_conserve_resources():
         ({"chalenge_rate": 1.0}, "chalenge_rate"),
     ],
 )
-def test_bad_dynamics_are_refused_by_name_before_a_model_exists(options, name):
+def test_bad_dynamics_are_refused_by_name_before_a_model_exists(options, name, scenarios):
+    escalating = scenarios["escalating"]
     with pytest.raises(ParameterError) as err:
-        NestedOptimizerModel(ESCALATING, seed=0, horizon=3, **options)
+        NestedOptimizerModel(escalating, seed=0, horizon=3, **options)
     assert err.value.name == name and name in str(err.value)
     with pytest.raises(ParameterError):
-        simulate_abm(ESCALATING, 2, seed=0, horizon=3, **options)
+        simulate_abm(escalating, 2, seed=0, horizon=3, **options)
 
 
 @pytest.mark.parametrize(
@@ -229,10 +225,11 @@ def test_bad_dynamics_are_refused_by_name_before_a_model_exists(options, name):
     ],
     ids=["cycle", "two-parents", "undirected"],
 )
-def test_a_graph_that_is_not_a_tree_is_refused(graph):
+def test_a_graph_that_is_not_a_tree_is_refused(graph, scenarios):
+    escalating = scenarios["escalating"]
     nx.set_node_attributes(graph, 1.0, "resources")
     with pytest.raises(GraphError):
-        NestedOptimizerModel(ESCALATING, seed=0, horizon=3, graph=graph, challenge_rate=1.0)
+        NestedOptimizerModel(escalating, seed=0, horizon=3, graph=graph, challenge_rate=1.0)
 
 
 def test_flat_keywords_build_the_same_model_as_objects():

@@ -15,20 +15,16 @@ from supercoherence.models.nested.model import MAX_OPTIMIZERS
 from supercoherence.theory.nested import NestedDynamics
 from supercoherence.theory.scenario import TakeoverScenario
 
-BUSY = TakeoverScenario(
-    spawn_rate=3.0,
-    alignment_skill=0.2,
-    detection=0.1,
-    capability_ratio=1.2,
-    hazard="power",
-    power_exponent=1.5,
-    drift=0.7,
-)
+
+@pytest.fixture(scope="module")
+def busy(scenarios):
+    """The shared ``busy`` scenario (tests/conftest.py): many nested takeovers."""
+    return scenarios["busy"]
 
 
-def _interacting(seed: int = 4) -> NestedOptimizerModel:
+def _interacting(busy, seed: int = 4) -> NestedOptimizerModel:
     model = NestedOptimizerModel(
-        BUSY,
+        busy,
         seed=seed,
         horizon=6,
         nesting=True,
@@ -43,8 +39,8 @@ def _interacting(seed: int = 4) -> NestedOptimizerModel:
     return model
 
 
-def test_graph_agents_and_store_describe_the_same_live_optimizers():
-    model = _interacting()
+def test_graph_agents_and_store_describe_the_same_live_optimizers(busy):
+    model = _interacting(busy)
     st = model.state
     live = set(st.uid[st.live_slots()].tolist())
     graph = model.graph
@@ -59,8 +55,8 @@ def test_graph_agents_and_store_describe_the_same_live_optimizers():
     assert model.root_uid in model.graph
 
 
-def test_views_of_removed_optimizers_leave_mesa_s_registry():
-    model = NestedOptimizerModel(BUSY, seed=3, horizon=8, nesting=True, graph=balanced_tree(2, 2))
+def test_views_of_removed_optimizers_leave_mesa_s_registry(busy):
+    model = NestedOptimizerModel(busy, seed=3, horizon=8, nesting=True, graph=balanced_tree(2, 2))
     first = {a.unique_id for a in model.agents}  # views made for every optimizer
     model.run_model()
     assert model.top_level_takeovers + model.nested_takeovers > 0
@@ -124,9 +120,9 @@ def test_more_bad_parameters_name_themselves_and_their_range(options, name):
     assert err.value.name == name and "allowed" in str(err.value)
 
 
-def test_kept_detected_children_stop_at_the_stated_cap_with_a_clear_message():
+def test_kept_detected_children_stop_at_the_stated_cap_with_a_clear_message(busy):
     model = NestedOptimizerModel(
-        BUSY, seed=1, horizon=100, nesting=True, remove_detected=False, collect_model=False
+        busy, seed=1, horizon=100, nesting=True, remove_detected=False, collect_model=False
     )
     with pytest.raises(ParameterError) as err:
         model.run_model()

@@ -21,32 +21,8 @@ from supercoherence.theory.scenario import TakeoverScenario
 Z = 4.0
 TIMES = np.array([0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0])
 
-SCENARIOS = {
-    # escalating, entrenched: q_n varies with n, Lambda_0(oo) = h_0/delta finite
-    "entrenchment": TakeoverScenario(
-        spawn_rate=2.0,
-        alignment_skill=0.3,
-        detection=0.2,
-        capability_ratio=1.5,
-        hazard="entrenchment",
-        entrenchment_rate=0.7,
-        detection_scaling=0.3,
-        drift=0.6,
-    ),
-    # integrable power hazard: beta > 1
-    "power": TakeoverScenario(
-        spawn_rate=1.0,
-        alignment_skill=0.2,
-        detection=0.1,
-        hazard="power",
-        power_exponent=2.5,
-        drift=0.8,
-    ),
-    # constant hazard: the first takeover time is exponential with rate h_0
-    "constant": TakeoverScenario(
-        spawn_rate=1.0, alignment_skill=0.5, detection=0.2, hazard="constant", drift=0.3
-    ),
-}
+#: The shared scenarios (tests/conftest.py), one per hazard family.
+FAMILIES = ("constant", "entrenchment", "power")
 
 
 def _exact(scenario: TakeoverScenario, times: np.ndarray) -> np.ndarray:
@@ -61,17 +37,17 @@ def _assert_survival_curve(first: np.ndarray, scenario: TakeoverScenario, times:
     assert np.all(np.abs(z) <= Z), dict(zip(times.tolist(), np.round(z, 2).tolist(), strict=True))
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("name", FAMILIES)
 @pytest.mark.parametrize("horizon", [np.inf, 8.0])
-def test_chain_first_takeover_time_has_survival_exp_minus_lambda0(name, horizon):
-    scenario = SCENARIOS[name]
+def test_chain_first_takeover_time_has_survival_exp_minus_lambda0(name, horizon, scenarios):
+    scenario = scenarios[name]
     table = simulate_chain(scenario, 20_000, seed=31, horizon=horizon, max_takeovers=200).table
     _assert_survival_curve(table["first_takeover_time"], scenario, TIMES)
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_chain_first_takeover_is_the_first_of_the_takeovers_by_the_horizon(name):
-    table = simulate_chain(SCENARIOS[name], 5000, seed=4, horizon=3.0, max_takeovers=50).table
+@pytest.mark.parametrize("name", FAMILIES)
+def test_chain_first_takeover_is_the_first_of_the_takeovers_by_the_horizon(name, scenarios):
+    table = simulate_chain(scenarios[name], 5000, seed=4, horizon=3.0, max_takeovers=50).table
     first, by_horizon = table["first_takeover_time"], table["takeovers_by_horizon"]
     assert table["first_takeover_time"].dtype == COLUMNS["first_takeover_time"] == np.float64
     assert np.array_equal(np.isinf(first), by_horizon == 0)
@@ -80,9 +56,9 @@ def test_chain_first_takeover_is_the_first_of_the_takeovers_by_the_horizon(name)
     assert np.all((first > 0) & ((first <= 3.0) | np.isinf(first)))
 
 
-def test_chain_first_takeover_time_does_not_depend_on_horizon_cap_or_chunking():
+def test_chain_first_takeover_time_does_not_depend_on_horizon_cap_or_chunking(scenarios):
     """tau_0 is the same draw whatever the horizon, cap M or chunk size (no extra draws)."""
-    scenario = SCENARIOS["entrenchment"]
+    scenario = scenarios["entrenchment"]
     base = simulate_chain(scenario, 9000, seed=8, max_takeovers=1000).table
     first = base["first_takeover_time"]
     ever = base["n_takeovers"] > 0
@@ -96,8 +72,8 @@ def test_chain_first_takeover_time_does_not_depend_on_horizon_cap_or_chunking():
         assert np.array_equal(other, expected), kwargs
 
 
-def test_chain_seed_reproducibility_and_columns():
-    scenario = SCENARIOS["power"]
+def test_chain_seed_reproducibility_and_columns(scenarios):
+    scenario = scenarios["power"]
     a = simulate_chain(scenario, 3000, seed=12, horizon=5.0).table
     b = simulate_chain(scenario, 3000, seed=12, horizon=5.0).table
     assert list(a) == list(COLUMNS)
@@ -116,21 +92,21 @@ def test_chain_with_zero_hazard_never_has_a_takeover():
     assert np.isinf(table["first_takeover_time"]).all()
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_abm_first_takeover_time_has_survival_exp_minus_lambda0(name):
-    scenario = SCENARIOS[name]
+@pytest.mark.parametrize("name", FAMILIES)
+def test_abm_first_takeover_time_has_survival_exp_minus_lambda0(name, scenarios):
+    scenario = scenarios[name]
     table = simulate_abm(scenario, 600, seed=17, horizon=4).table
     _assert_survival_curve(table["first_takeover_time"], scenario, TIMES[TIMES <= 4])
 
 
-def test_abm_first_takeover_law_is_the_same_with_nesting():
-    scenario = SCENARIOS["power"]
+def test_abm_first_takeover_law_is_the_same_with_nesting(scenarios):
+    scenario = scenarios["power"]
     table = simulate_abm(scenario, 400, seed=5, horizon=3, nesting=True).table
     _assert_survival_curve(table["first_takeover_time"], scenario, np.array([0.5, 1.0, 3.0]))
 
 
-def test_abm_first_takeover_time_is_the_first_lineage_edge():
-    model = NestedOptimizerModel(SCENARIOS["constant"], seed=3, horizon=30, collect_model=False)
+def test_abm_first_takeover_time_is_the_first_lineage_edge(scenarios):
+    model = NestedOptimizerModel(scenarios["constant"], seed=3, horizon=30, collect_model=False)
     assert model.first_takeover_time == np.inf
     model.run_model()
     times = [t for _, _, t in model.lineage.edges(data="time")]
@@ -138,8 +114,8 @@ def test_abm_first_takeover_time_is_the_first_lineage_edge():
     assert model.first_takeover_time == min(times) < model.last_takeover_time
 
 
-def test_abm_table_column_is_inf_without_a_takeover_by_the_horizon():
-    table = simulate_abm(SCENARIOS["entrenchment"], 50, seed=2, horizon=2).table
+def test_abm_table_column_is_inf_without_a_takeover_by_the_horizon(scenarios):
+    table = simulate_abm(scenarios["entrenchment"], 50, seed=2, horizon=2).table
     first = table["first_takeover_time"]
     assert first.dtype == TABLE_COLUMNS["first_takeover_time"] == np.float64
     assert np.array_equal(np.isinf(first), table["takeovers_by_horizon"] == 0)

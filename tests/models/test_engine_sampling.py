@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import tracemalloc
 
 import numpy as np
@@ -14,16 +15,25 @@ from supercoherence.errors import ParameterError
 from supercoherence.models.engine import (
     STREAM_BLOCK,
     ChainLaw,
+    chain,
     estimate_tail_law,
     simulate_chain,
 )
 from supercoherence.models.engine.sampling import (
+    SignStream,
     TakeoverCountSampler,
+    block_generators,
     drift_increments,
     drift_step,
+    drift_step_into,
     uniforms_from_raw,
 )
-from supercoherence.theory.hazard import EntrenchmentHazard
+from supercoherence.theory.hazard import (
+    ConstantHazard,
+    CriticalMoments,
+    EntrenchmentHazard,
+    PowerHazard,
+)
 from supercoherence.theory.scenario import TakeoverScenario
 
 # ---------------------------------------------------------------- number of takeovers
@@ -120,6 +130,156 @@ def test_drift_increment_law():
 def test_drift_stays_in_unit_interval():
     c = drift_step(np.array([1.0, -1.0, 0.999999999]), 0.3, np.array([1.0, -1.0, 1.0]))
     assert np.all(np.abs(c) <= 1.0)
+
+
+# ---------------------------------------------------------------- fast paths, bit for bit
+
+
+def _bits(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)
+
+
+def _reference_block(law, inverse, n, generator):
+    """The level-by-level rule written out for one stream block (infinite horizon): the
+    raw words of N, then one uniform per replicate still in play at each level (tenures
+    from numpy's samplers and the theory's own inverse), then the drift variates."""
+    generator.bit_generator.random_raw(n.size)  # the words of N
+    first, last = np.full(n.size, np.inf), np.zeros(n.size)
+    if inverse is not None:
+        for level in range(int(n.max(initial=0))):
+            alive = n > level
+            q = law.q[level]
+            e = -np.log1p(-generator.random(np.count_nonzero(alive)) * (1.0 - q))
+            if q > 0:
+                e = np.minimum(e, np.nextafter(-np.log(q), 0.0))
+            last[alive] = last[alive] + np.asarray(inverse(level, e), dtype=float)
+            if level == 0:
+                first[alive] = last[alive]
+    c = np.ones(n.size)
+    if law.drift not in (1.0, -1.0):
+        for level in range(int(n.max(initial=0))):
+            alive = n > level
+            x = drift_increments(generator, np.count_nonzero(alive), law.utility_dimension)
+            c[alive] = drift_step(c[alive], law.drift, x)
+    return first, last, c
+
+
+def _family_inverse(family):
+    return lambda level, y: family.inverse_cumulative_numeric(y)
+
+
+REFERENCE_CASES = {
+    "q, D = 2": (0.02, {"drift": 0.9}, None),
+    "q, D = 2, rho < 0": (0.05, {"drift": -0.4}, None),
+    "q, D = 3": (0.05, {"drift": 0.5, "utility_dimension": 3}, None),
+    "q, D = 6, rho = 0": (0.1, {"drift": 0.0, "utility_dimension": 6}, None),
+    "entrenchment": (EntrenchmentHazard(1.3, 0.2), {"drift": 0.8}, _family_inverse),
+    "power 2": (PowerHazard(1.3, 2.2), {}, _family_inverse),
+    "power 1": (PowerHazard(0.07, 1.0), {}, _family_inverse),
+    "power 1/2": (PowerHazard(0.3, 0.45), {}, _family_inverse),
+    "constant": (ConstantHazard(0.7), {"drift": 0.3}, _family_inverse),
+    "critical moments": (CriticalMoments([1, 2], [0.5, 0.1]), {"drift": 0.6}, _family_inverse),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFERENCE_CASES))
+def test_engine_equals_the_level_by_level_rule_bit_for_bit(case):
+    # in place tenures, sign tables, compaction: the floats of the direct recursion
+    model, kwargs, make_inverse = REFERENCE_CASES[case]
+    replicates, levels = STREAM_BLOCK + 3000, 150  # two blocks, many leavers per level
+    res = simulate_chain(model, replicates, seed=17, max_takeovers=levels, **kwargs).table
+    law = ChainLaw.from_model(model, levels, **kwargs)
+    for b, generator in enumerate(block_generators(17, replicates)):
+        rows = slice(b * STREAM_BLOCK, min(replicates, (b + 1) * STREAM_BLOCK))
+        inverse = None if make_inverse is None else make_inverse(model)
+        first, last, alignment = _reference_block(law, inverse, res["n_takeovers"][rows], generator)
+        np.testing.assert_array_equal(_bits(res["final_alignment"][rows]), _bits(alignment))
+        if inverse is not None:
+            np.testing.assert_array_equal(_bits(res["last_takeover_time"][rows]), _bits(last))
+            np.testing.assert_array_equal(_bits(res["first_takeover_time"][rows]), _bits(first))
+
+
+def test_scenario_tenures_equal_the_scenarios_inverse_bit_for_bit():
+    scenario = TakeoverScenario(
+        spawn_rate=2, capability_ratio=1.3, detection_scaling=0.3, entrenchment_weakening=0.5
+    )
+    res = simulate_chain(scenario, 5000, seed=3, max_takeovers=60).table
+    law = ChainLaw.from_model(scenario, 60)
+    first, last, alignment = _reference_block(
+        law, scenario.inverse_cumulative_hazard, res["n_takeovers"], block_generators(3, 5000)[0]
+    )
+    np.testing.assert_array_equal(_bits(res["last_takeover_time"]), _bits(last))
+    np.testing.assert_array_equal(_bits(res["final_alignment"]), _bits(alignment))
+
+
+def test_sign_table_overflow_goes_on_with_the_direct_recursion(monkeypatch):
+    args = (0.01, 3 * STREAM_BLOCK // 2, dict(seed=5, max_takeovers=400, drift=0.95))
+    expected = simulate_chain(args[0], args[1], **args[2]).table["final_alignment"]
+    monkeypatch.setattr(chain, "_MAX_DRIFT_STATES", 40)  # switch after a few levels
+    switched = simulate_chain(args[0], args[1], **args[2]).table["final_alignment"]
+    np.testing.assert_array_equal(_bits(switched), _bits(expected))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    skew=st.integers(0, 3),
+    cuts=st.lists(st.integers(0, 40), min_size=1, max_size=8),
+)
+def test_sign_stream_equals_numpys_integers(seed, skew, cuts):
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    a.integers(0, 2, size=skew)  # an odd skew leaves a buffered half-word
+    b.integers(0, 2, size=skew)
+    stream, parts = SignStream(a), []
+    for k in cuts:
+        parts.append(np.empty(k, np.int32))
+        stream.fill(parts[-1])
+    np.testing.assert_array_equal(np.concatenate(parts), b.integers(0, 2, size=sum(cuts)))
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        ConstantHazard(0.7),
+        EntrenchmentHazard(1.3, 0.15),
+        EntrenchmentHazard(0.7, 3.1),
+        PowerHazard(1.3, 2.2),
+        PowerHazard(0.7, 1.0),
+        PowerHazard(0.9, 0.45),
+        PowerHazard(2.3, 3.0),
+    ],
+)
+def test_in_place_kernels_equal_the_hazard_kernels(family):
+    total = family.total_numeric()
+    edges = [0.0, 1e-300, 1e-12, 0.5, 3.0, 50.0]
+    if np.isfinite(total):
+        edges += [total, np.nextafter(total, 0.0), np.nextafter(total, np.inf), 2 * total]
+    y = np.concatenate([np.random.default_rng(0).exponential(size=2000), edges])
+    inverse = ChainLaw.from_model(family, 1).inverse_hazard
+    z = -y
+    assert inverse.from_negated(0, z)
+    with np.errstate(all="ignore"):
+        expected = np.asarray(family.inverse_cumulative_numeric(y), dtype=float)
+    np.testing.assert_array_equal(_bits(z), _bits(expected))
+
+
+@pytest.mark.parametrize("model", [EntrenchmentHazard(1, 2), TakeoverScenario(hazard="power")])
+def test_law_pickles_to_the_same_draws(model):
+    # a law goes to worker processes whole: its clock (with the in-place kernels) too
+    law = ChainLaw.from_model(model, 30)
+    again = pickle.loads(pickle.dumps(law))
+    runs = [simulate_chain(x, 500, seed=2, max_takeovers=30).table for x in (law, again)]
+    np.testing.assert_array_equal(runs[0]["last_takeover_time"], runs[1]["last_takeover_time"])
+
+
+def test_drift_step_into_equals_drift_step():
+    rng = np.random.default_rng(8)
+    c = np.concatenate([rng.uniform(-1, 1, 1000), [1.0, -1.0, 0.0, -0.0]])
+    x = np.concatenate([rng.uniform(-1, 1, 1000), [1.0, -1.0, 1.0, -1.0]])
+    for rho in (0.9, -0.3, 0.0, 0.999999):
+        expected, got = drift_step(c, rho, x), c.copy()
+        drift_step_into(got, rho, x, np.empty(c.size))
+        np.testing.assert_array_equal(_bits(got), _bits(expected))
 
 
 # ---------------------------------------------------------------- reproducibility

@@ -13,7 +13,6 @@ from matplotlib.collections import PolyCollection, QuadMesh
 
 from supercoherence.errors import ParameterError
 from supercoherence.models.nested import simulate_abm
-from supercoherence.simulations import parse_study, run_study
 from supercoherence.simulations.presentation.figures import (
     plot_extinction,
     plot_law_of_n,
@@ -33,33 +32,22 @@ FIXED = {"spawn_rate": 1.0, "alignment_skill": 0.5, "detection": 0.5, "drift": 0
 
 
 @pytest.fixture(scope="module")
-def dichotomy(tmp_path_factory):
+def dichotomy(run_chain_study):
     """A 2 x 2 entrenchment study on the chain engine (2,000 replicates per point)."""
-    study = parse_study(
+    return run_chain_study(
+        "fig",
         {
-            "study": {
-                "name": "fig",
-                "engine": "chain",
-                "replicates": 2000,
-                "seed": 5,
-                "horizon": float("inf"),
-            },
-            "engine": {"max_takeovers": 200},
-            "parameters": {
-                **FIXED,
-                "hazard": "entrenchment",
-                "entrenchment_rate": {"values": [0.25, 1.0]},
-                "entrenchment_weakening": {"values": [0.0, 2.0]},
-            },
-            "outputs": {
-                "estimands": ["no_takeover_by", "law_of_n", "supercoherence_by_horizon"],
-                "times": TIMES,
-                "counts": [0, 1, 2, 3],
-                "boundary": True,
-            },
-        }
+            **FIXED,
+            "hazard": "entrenchment",
+            "entrenchment_rate": {"values": [0.25, 1.0]},
+            "entrenchment_weakening": {"values": [0.0, 2.0]},
+        },
+        times=TIMES,
+        counts=[0, 1, 2, 3],
+        replicates=2000,
+        seed=5,
+        max_takeovers=200,
     )
-    return run_study(study, tmp_path_factory.mktemp("fig") / "run", workers=1)
 
 
 def _scenario(row: pd.Series) -> TakeoverScenario:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection, QuadMesh
 
-from supercoherence.simulations import parse_study, run_study
+from supercoherence.simulations import run_study
 from supercoherence.simulations.presentation.figures import (
     plot_law_of_n,
     plot_no_takeover_by,
@@ -98,31 +98,21 @@ def test_a_parameter_the_model_ignores_is_not_in_the_label():
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory):
-    study = parse_study(
+def mixed(run_chain_study):
+    """Constant and entrenchment hazards, each at two delta and two w (300 replicates)."""
+    return run_chain_study(
+        "mixed",
         {
-            "study": {
-                "name": "mixed",
-                "engine": "chain",
-                "replicates": 300,
-                "seed": 3,
-                "horizon": float("inf"),
-            },
-            "engine": {"max_takeovers": 100},
-            "parameters": {
-                "hazard": {"values": ["constant", "entrenchment"]},
-                "entrenchment_rate": {"values": [0.125, 0.5]},
-                "entrenchment_weakening": {"values": [0.0, 1.0]},
-            },
-            "outputs": {
-                "estimands": ["no_takeover_by", "law_of_n", "supercoherence_by_horizon"],
-                "times": [0.0, 1.0, 4.0],
-                "counts": [0, 1, 2, 5],
-                "boundary": True,
-            },
-        }
+            "hazard": {"values": ["constant", "entrenchment"]},
+            "entrenchment_rate": {"values": [0.125, 0.5]},
+            "entrenchment_weakening": {"values": [0.0, 1.0]},
+        },
+        times=[0.0, 1.0, 4.0],
+        counts=[0, 1, 2, 5],
+        replicates=300,
+        seed=3,
+        max_takeovers=100,
     )
-    return run_study(study, tmp_path_factory.mktemp("mixed") / "run", workers=1)
 
 
 def test_survival_legend_has_one_entry_per_curve_without_ignored_parameters(mixed):

@@ -184,27 +184,22 @@ def test_a_positive_recurrence_probability_below_double_precision_is_not_shown_a
         _recurrence_markdown,
     )
 
-    tiny = PointCondition(
-        points=(36,),
-        hazard="entrenchment",
-        q_latex="q_n",
-        outcome="recursion forever with positive probability",
-        reason="",
-        recurrence=0.0,
-        recurrence_bounds=(0.0, 0.0),
-        recurrence_latex=None,
-    )
+    def condition(point: int, hazard: str, q_latex: str, outcome: str, recurrence: float):
+        """A derived condition whose P(recur forever) is the double ``recurrence``."""
+        return PointCondition(
+            points=(point,),
+            hazard=hazard,
+            q_latex=q_latex,
+            outcome=outcome,
+            reason="",
+            recurrence=recurrence,
+            recurrence_bounds=(recurrence, recurrence),
+            recurrence_latex=None,
+        )
+
+    tiny = condition(36, "entrenchment", "q_n", "recursion forever with positive probability", 0.0)
     assert "below double precision" in _recurrence_markdown(tiny)
-    never = PointCondition(
-        points=(0,),
-        hazard="constant",
-        q_latex="0",
-        outcome="recursion forever almost surely",
-        reason="",
-        recurrence=1.0,
-        recurrence_bounds=(1.0, 1.0),
-        recurrence_latex=None,
-    )
+    never = condition(0, "constant", "0", "recursion forever almost surely", 1.0)
     assert "below double precision" not in _recurrence_markdown(never)
 
 

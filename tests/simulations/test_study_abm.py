@@ -11,18 +11,11 @@ import pytest
 
 from supercoherence.errors import StudyFileError
 from supercoherence.models.nested import cais_chain
+from supercoherence.models.nested.simulate import TIMESERIES_COLUMNS
 from supercoherence.simulations import load_study, parse_study, run_study
 
-TIMESERIES_COLUMNS = [
-    "point",
-    "replicate",
-    "step",
-    "coherence",
-    "root_tenure",
-    "size",
-    "depth",
-    "top_level_takeovers",
-]
+#: The consolidated time series: the study's ``point``, then the model's columns.
+SERIES_COLUMNS = ["point", *TIMESERIES_COLUMNS]
 
 NESTED = {
     "study": {"name": "tiny-abm", "engine": "abm", "replicates": 12, "chunk": 5, "horizon": 4},
@@ -51,7 +44,7 @@ def nested(tmp_path_factory):
 
 def test_timeseries_reloads_with_pandas_with_the_contract_columns(nested):
     frame = pd.read_parquet(nested.directory / "timeseries.parquet")
-    assert list(frame.columns[: len(TIMESERIES_COLUMNS)]) == TIMESERIES_COLUMNS
+    assert list(frame.columns[: len(SERIES_COLUMNS)]) == SERIES_COLUMNS
     # 2 points x 12 replicates x (horizon 4 + the initial state)
     assert len(frame) == 2 * 12 * 5
     assert sorted(frame["point"].unique()) == [0, 1]

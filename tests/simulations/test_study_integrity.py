@@ -243,10 +243,6 @@ def test_compare_says_when_the_points_differ(reference, tmp_path, capsys):
 # ------------------------------------------------------------------ two processes
 
 
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "supercoherence", *args]
-
-
 _HOLD = """
 import sys
 from supercoherence.simulations.store import ResultStore
@@ -256,7 +252,9 @@ with ResultStore(sys.argv[1]).locked():
 """
 
 
-def test_a_second_run_into_a_locked_folder_stops_with_a_clear_message(reference, tmp_path):
+def test_a_second_run_into_a_locked_folder_stops_with_a_clear_message(
+    reference, tmp_path, study_process
+):
     out = tmp_path / "locked"
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD, str(out)],
@@ -267,7 +265,7 @@ def test_a_second_run_into_a_locked_folder_stops_with_a_clear_message(reference,
     try:
         assert holder.stdout.readline().strip() == "locked"
         second = subprocess.run(
-            _cli("study", "run", str(reference[0]), "--out", str(out), "--workers", "1", "--quiet"),
+            study_process.run_argv(reference[0], out),
             capture_output=True,
             text=True,
             timeout=120,
@@ -304,23 +302,19 @@ estimands = ["supercoherence_by_horizon", "mean_takeovers"]
 """
 
 
-def test_two_real_study_runs_into_one_folder_do_not_mix(tmp_path):
+def test_two_real_study_runs_into_one_folder_do_not_mix(tmp_path, study_process):
     a, b = tmp_path / "a.toml", tmp_path / "b.toml"
     a.write_text(BIG.format(name="a", seed=1))
     b.write_text(BIG.format(name="b", seed=2))
     out = tmp_path / "shared"
-    first = subprocess.Popen(
-        _cli("study", "run", str(a), "--out", str(out), "--workers", "1", "--quiet"),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = study_process.start(a, out, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120  # wait (not a timing assertion) for A to start writing
     while first.poll() is None and time.monotonic() < deadline:
-        if (out / "units").is_dir() and any((out / "units").glob("*.parquet")):
+        if study_process.units(out):
             break
         time.sleep(0.02)
     second = subprocess.run(
-        _cli("study", "run", str(b), "--out", str(out), "--workers", "1", "--quiet"),
+        study_process.run_argv(b, out),
         capture_output=True,
         text=True,
         timeout=300,

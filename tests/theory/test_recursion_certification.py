@@ -91,11 +91,21 @@ def test_no_tail_bound_means_uncertified_with_the_partial_product_as_a_bound():
     assert value.as_expr() is sp.nan
 
 
-def test_q_exceeding_one_late_is_refused_with_the_first_offending_n():
-    with pytest.raises(ParameterError, match=r"q\[41\].*first leaves \[0, 1\] at n = 41"):
-        classify("exp(n - 81/2)")
-    with pytest.raises(ParameterError, match=r"q\[32\]"):
-        classify("n**2/1000")
+@pytest.mark.parametrize(
+    ("check", "q", "match"),
+    [
+        # q exceeding one late: the first offending n
+        (classify, "exp(n - 81/2)", r"q\[41\].*first leaves \[0, 1\] at n = 41"),
+        (classify, "n**2/1000", r"q\[32\]"),
+        # undefined terms are named
+        (recurrence_probability, "1/(n-3)**2", r"q\[3\].*undefined at n = 3"),
+        (recurrence_probability, "log(n)/(n+2)", r"q\[0\].*undefined at n = 0"),
+    ],
+    ids=["late-above-one", "quadratic", "pole", "log-at-zero"],
+)
+def test_a_bad_term_is_refused_naming_its_index(check, q, match):
+    with pytest.raises(ParameterError, match=match):
+        check(q)
 
 
 def test_factorial_kronecker_and_floor_inputs():
@@ -110,13 +120,6 @@ def test_factorial_kronecker_and_floor_inputs():
     floor = classify(sp.floor(n / (n + 1)))
     assert floor.outcome is Dichotomy.RECURSION_ALMOST_SURELY
     assert floor.recurrence.exact == 1
-
-
-def test_undefined_terms_are_named():
-    with pytest.raises(ParameterError, match=r"q\[3\].*undefined at n = 3"):
-        recurrence_probability("1/(n-3)**2")
-    with pytest.raises(ParameterError, match=r"q\[0\].*undefined at n = 0"):
-        recurrence_probability("log(n)/(n+2)")
 
 
 def test_oscillating_sequences_are_decided():

@@ -214,6 +214,21 @@ def test_classify_symbolic_parameters_gives_conditions_not_guesses():
     assert sine.recurrence.exact.subs(c, sp.Rational(1, 4)) == 2 / sp.pi
 
 
+def test_classify_q_identically_one_at_a_level_decides_for_every_parameter():
+    """q_0 = 1/(0 + 1)^beta = 1 whatever beta: O_0 is never overthrown, N = 0 surely."""
+    for text in ("1/(n+1)**beta", "exp(-beta*n)"):
+        verdict = classify(text)
+        assert verdict.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY, text
+        assert verdict.recurrence.exact == 0 and not verdict.conditions
+        assert "q_0 = 1" in verdict.reason
+    # at every numeric beta the same answer, by the numeric path
+    for beta in (sp.Rational(1, 2), 1, 2, 5):
+        numeric = classify(1 / (n + 1) ** beta)
+        assert numeric.outcome is Dichotomy.SUPERCOHERENCE_ALMOST_SURELY
+    # no q_k identically 1 (q_0 = 2^-beta): the conditions on beta remain
+    assert classify("1/(n+2)**beta").outcome is Dichotomy.UNDECIDED
+
+
 # ------------------------------------------------------------------ bad input
 
 

@@ -17,15 +17,13 @@ import typer
 import typer.core
 from rich.console import Console
 
+from supercoherence.cli import _ABOUT
 from supercoherence.errors import SupercoherenceError
 
 __all__ = ["ABOUT", "app", "err_console", "run"]
 
-#: The root command's one-paragraph help (also printed by the fast path).
-ABOUT = (
-    "Coherence versus mesa-optimizer recursion: derive exact conditions, check the "
-    "proofs, run Monte Carlo stability studies, export figures and graphs."
-)
+#: The root command's one-paragraph help (the fast path's, :mod:`supercoherence.cli`).
+ABOUT = _ABOUT
 
 
 def _flags_without_metavar() -> None:

@@ -109,30 +109,11 @@ def _pairs(spec: ResultSpec, pairs: list[str]) -> dict[str, str]:
 
 
 def derive(result: str, params: list[str] | None = None) -> Derivation:
-    """Compute the ``derive`` result ``result`` from ``name=value`` strings.
+    """Compute the ``derive`` result ``result`` from ``"name=value"`` strings (``params``).
 
-    Parameters
-    ----------
-    result : str
-        A key of :data:`RESULTS` (``"success"``, ``"extinction"``, ...).
-    params : list of str, optional
-        ``"name=value"`` strings.
-
-    Returns
-    -------
-    Derivation
-
-    Raises
-    ------
-    ParameterError
-        For an unknown result or parameter, a missing required parameter, or a value
-        out of range.
-    ExpressionError
-        For an unparsable value.
-
-    See Also
-    --------
-    supercoherence.theory.derivations.derive : the same from Python values.
+    What :func:`supercoherence.theory.derivations.derive` computes and raises, from the
+    command line's strings; a pair without ``=`` or with an unknown name is a
+    :class:`~supercoherence.errors.ParameterError` here, before anything is parsed.
 
     Examples
     --------

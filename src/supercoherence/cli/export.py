@@ -13,16 +13,13 @@ from pathlib import Path
 
 import typer
 
+from supercoherence.cli._common import command_group, key_values
 from supercoherence.errors import ParameterError
 
 __all__ = ["export_app", "parse_formats", "register"]
 
-export_app = typer.Typer(
-    name="export",
-    help="Figures and graphs from stored results or a seeded Mesa run (no study is re-run).",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+export_app = command_group(
+    "export", "Figures and graphs from stored results or a seeded Mesa run (no study is re-run)."
 )
 
 #: Largest ``--steps`` of ``export graph`` (one Mesa run, step by step).
@@ -86,20 +83,6 @@ def figures(
         typer.echo(f"no figures for the outputs stored in {directory}")
 
 
-def _parameters(pairs: list[str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError("param", pair, "KEY=VALUE, e.g. spawn_rate=2.0")
-        text = value.strip()
-        try:
-            values[key.strip()] = float(text)
-        except ValueError:
-            values[key.strip()] = text
-    return values
-
-
 @export_app.command("graph")
 def graph(
     out: Path = typer.Option(Path("graphs"), "--out", help="Output folder."),
@@ -131,7 +114,7 @@ def graph(
     formats = [_GRAPH_ALIASES.get(f, f) for f in parse_formats(formats, allowed)]
     if not 1 <= steps <= _MAX_STEPS:
         raise ParameterError("steps", steps, f"[1, {_MAX_STEPS}]")
-    scenario = TakeoverScenario.from_mapping(_parameters(param))
+    scenario = TakeoverScenario.from_mapping(key_values(param))
     expected = float(scenario.cumulative_hazard(0, 1.0))  # takeovers of the root, step 1
     if not expected <= MAX_EVENTS_PER_STEP:
         raise ParameterError(

@@ -25,17 +25,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from supercoherence.cli._common import command_group
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["register", "sensitivity_table", "study_app"]
 
-study_app = typer.Typer(
-    name="study",
-    help="Monte Carlo stability studies: run a study file, summarise and compare results.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+study_app = command_group(
+    "study", "Monte Carlo stability studies: run a study file, summarise and compare results."
 )
 
 _console = Console()
@@ -78,10 +76,12 @@ def run(
         return
     _print_estimates(results.estimates, study.varied, f"{study.name}: {results.directory}")
     _print_censoring(results.estimates, results.manifest)
+    from supercoherence.simulations.analysis import FLAG_THRESHOLD
+
     flagged = int(results.estimates["flag"].sum())
     timings = results.manifest.get("timings", {})
     _console.print(
-        f"{len(results.estimates)} estimates, {flagged} flagged (|z| > 4); "
+        f"{len(results.estimates)} estimates, {flagged} flagged (|z| > {FLAG_THRESHOLD:g}); "
         f"{timings.get('total_seconds', 0.0):.1f} s; results in {results.directory}"
     )
 

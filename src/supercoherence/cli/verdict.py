@@ -21,23 +21,10 @@ from typing import Any
 
 import typer
 
+from supercoherence.cli._common import key_values
 from supercoherence.errors import ParameterError
 
 __all__ = ["register", "verdict_summary"]
-
-
-def _parameters(pairs: list[str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ParameterError("param", pair, "KEY=VALUE, e.g. spawn_rate=2.0")
-        text = value.strip()
-        try:
-            values[key.strip()] = float(text)
-        except ValueError:
-            values[key.strip()] = text
-    return values
 
 
 def verdict_summary(scenario: Any, estimated: Any) -> dict[str, Any]:
@@ -190,7 +177,7 @@ def verdict(
         raise ParameterError("engine", engine, "chain, abm")
     if not (isinstance(horizon, float) and math.isfinite(horizon) and horizon > 0):
         raise ParameterError("horizon", horizon, "a finite time > 0")
-    scenario = TakeoverScenario.from_mapping(_parameters(param))
+    scenario = TakeoverScenario.from_mapping(key_values(param))
     start = time.perf_counter()
     if engine == "chain":
         if events_out is not None:
