@@ -389,6 +389,25 @@ class _InPlay:
             self.index = np.delete(self.index, np.searchsorted(self.index, self.removed))
             self.removed = self.removed[:0]
 
+    def release(
+        self,
+        leaving: np.ndarray,
+        values: np.ndarray,
+        out: np.ndarray,
+        read: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
+        """Write the outputs of the replicates ``leaving`` and take them out of play.
+
+        ``out[leaving]`` gets their entries of the loop array ``values`` (through
+        ``read``, if given); returns ``values`` without them.
+        """
+        where = self.find(leaving)
+        mine = values[where]
+        out[leaving] = mine if read is None else read(mine)
+        (values,) = _without(where, values)
+        self.drop(leaving)
+        return values
+
 
 def _takeover_times(
     law: ChainLaw, n: np.ndarray, horizon: float, streams: _ChunkStreams
@@ -424,10 +443,7 @@ def _takeover_times(
             level += 1
             leaving = exits.at(level)
             if leaving.size:
-                where = in_play.find(leaving)
-                last[leaving] = time[where]
-                (time,) = _without(where, time)
-                in_play.drop(leaving)
+                time = in_play.release(leaving, time, last)
         by_horizon[:] = n
         return by_horizon, last, first
     while index.size:
@@ -506,10 +522,7 @@ def _final_alignment(
             level += 1
             leaving = exits.at(level)
             if leaving.size:
-                where = in_play.find(leaving)
-                out[leaving] = table.values[state[where] >> 1]
-                (state,) = _without(where, state)
-                in_play.drop(leaving)
+                state = in_play.release(leaving, state, out, lambda s: table.values[s >> 1])
         if not state.size:
             return out
         c = table.values[state >> 1]
@@ -527,10 +540,7 @@ def _final_alignment(
         level += 1
         leaving = exits.at(level)
         if leaving.size:
-            where = in_play.find(leaving)
-            out[leaving] = c[where]
-            (c,) = _without(where, c)
-            in_play.drop(leaving)
+            c = in_play.release(leaving, c, out)
     return out
 
 
