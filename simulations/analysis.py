@@ -56,6 +56,7 @@ __all__ = [
     "boundary_table",
     "estimate_table",
     "verdict_table",
+    "verdict_row",
     "mean_interval",
     "sobol_indices",
     "wilson_interval",
@@ -376,7 +377,7 @@ VERDICT_BOUNDARY_COLUMNS = (
 )
 
 
-def verdict_table(study, read_events) -> pd.DataFrame:
+def verdict_table(study, read_events, *, judge=None) -> pd.DataFrame:
     r"""Per point, the verdict estimated from its event table (``verdict.parquet``).
 
     :func:`supercoherence.simulations.verdict.estimate_verdict` with the study's
@@ -390,6 +391,11 @@ def verdict_table(study, read_events) -> pd.DataFrame:
     study : Study
     read_events : callable
         ``read_events(point) -> pandas.DataFrame``, the point's event table.
+    judge : callable, optional
+        ``judge(points, options) -> {point: row}``: the rows of :func:`verdict_row` for
+        the points that need a verdict, computed elsewhere (the runner's worker pool:
+        every point's verdict has its own seed, so where it is computed never changes
+        it); default: :func:`verdict_row` on each, in this process.
 
     Returns
     -------
@@ -414,60 +420,75 @@ def verdict_table(study, read_events) -> pd.DataFrame:
     >>> row["estimated_outcome"], float(row["support"])
     ('recursion forever almost surely', 1.0)
     """
-    from supercoherence.errors import ParameterError
-    from supercoherence.simulations.verdict import estimate_verdict
-
     shared = study.shared_points()
-    done: dict[int, dict] = {}
+    firsts = list(dict.fromkeys(shared.get(index, index) for index in range(len(study.points))))
+    options = (study.outputs.verdict_pooled, study.outputs.verdict_bootstrap, study.seed)
+    if judge is None:
+        done = {first: verdict_row(read_events(first), *options) for first in firsts}
+    else:
+        done = judge(firsts, options)
     rows = []
     for index, point in enumerate(study.points):
         first = shared.get(index, index)
-        if first not in done:
-            events = read_events(first)
-            events = events.drop(columns=[c for c in ("point",) if c in events.columns])
-            try:
-                verdict = estimate_verdict(
-                    events,
-                    pooled=study.outputs.verdict_pooled,
-                    bootstrap=study.outputs.verdict_bootstrap,
-                    seed=study.seed,
-                )
-            except (ParameterError, IndexError, ValueError) as exc:
-                # ParameterError: a table that cannot be judged; the others: a failure of
-                # the estimator itself, reported rather than losing the study's results
-                what = "cannot be judged" if isinstance(exc, ParameterError) else "failed"
-                done[first] = {
-                    "estimated_outcome": "undecided",
-                    "point_outcome": "undecided",
-                    "support": math.nan,
-                    "recurrence": math.nan,
-                    "recurrence_low": math.nan,
-                    "recurrence_high": math.nan,
-                    "family": "",
-                    "trend": "",
-                    "levels": 0,
-                    "replicates": int(events["replicate"].nunique()) if len(events) else 0,
-                    "reason": f"the verdict estimate {what}: {type(exc).__name__}: {exc}",
-                }
-            else:
-                shown = verdict.outcome if verdict.outcome.value != "undecided" else None
-                key = (shown or verdict.point_outcome).value
-                est, low, high = verdict.recurrence
-                done[first] = {
-                    "estimated_outcome": verdict.outcome.value,
-                    "point_outcome": verdict.point_outcome.value,
-                    "support": float(verdict.support.get(key, math.nan)),
-                    "recurrence": float(est),
-                    "recurrence_low": float(low),
-                    "recurrence_high": float(high),
-                    "family": verdict.family,
-                    "trend": str(verdict.trend.get("name", "")),
-                    "levels": int((verdict.levels.get("level", pd.Series([])) >= 0).sum()),
-                    "replicates": int(verdict.replicates),
-                    "reason": verdict.reason,
-                }
         rows.append({"point": index, **point, **done[first]})
     return pd.DataFrame(rows)
+
+
+def verdict_row(events: pd.DataFrame, pooled: bool, bootstrap: int, seed) -> dict:
+    """One point's columns of :func:`verdict_table`, from its event table.
+
+    A table that cannot be judged (no takeover at all, every optimizer censored) and a
+    failure of the estimator itself are ``undecided`` with the reason, so the study's
+    other results are never lost.
+
+    Examples
+    --------
+    >>> from supercoherence.models.engine.events import event_table
+    >>> from supercoherence.theory.hazard import ConstantHazard
+    >>> table = event_table(ConstantHazard(1.0), 300, seed=0, horizon=5.0)
+    >>> row = verdict_row(table, True, 20, 0)
+    >>> row["estimated_outcome"], row["support"]
+    ('recursion forever almost surely', 1.0)
+    """
+    from supercoherence.errors import ParameterError
+    from supercoherence.simulations.verdict import estimate_verdict
+
+    events = events.drop(columns=[c for c in ("point",) if c in events.columns])
+    try:
+        verdict = estimate_verdict(events, pooled=pooled, bootstrap=bootstrap, seed=seed)
+    except (ParameterError, IndexError, ValueError) as exc:
+        # ParameterError: a table that cannot be judged; the others: a failure of
+        # the estimator itself, reported rather than losing the study's results
+        what = "cannot be judged" if isinstance(exc, ParameterError) else "failed"
+        return {
+            "estimated_outcome": "undecided",
+            "point_outcome": "undecided",
+            "support": math.nan,
+            "recurrence": math.nan,
+            "recurrence_low": math.nan,
+            "recurrence_high": math.nan,
+            "family": "",
+            "trend": "",
+            "levels": 0,
+            "replicates": int(events["replicate"].nunique()) if len(events) else 0,
+            "reason": f"the verdict estimate {what}: {type(exc).__name__}: {exc}",
+        }
+    shown = verdict.outcome if verdict.outcome.value != "undecided" else None
+    key = (shown or verdict.point_outcome).value
+    est, low, high = verdict.recurrence
+    return {
+        "estimated_outcome": verdict.outcome.value,
+        "point_outcome": verdict.point_outcome.value,
+        "support": float(verdict.support.get(key, math.nan)),
+        "recurrence": float(est),
+        "recurrence_low": float(low),
+        "recurrence_high": float(high),
+        "family": verdict.family,
+        "trend": str(verdict.trend.get("name", "")),
+        "levels": int((verdict.levels.get("level", pd.Series([])) >= 0).sum()),
+        "replicates": int(verdict.replicates),
+        "reason": verdict.reason,
+    }
 
 
 def sobol_indices(study, estimates: pd.DataFrame, estimands) -> pd.DataFrame:

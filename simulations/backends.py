@@ -105,8 +105,10 @@ __all__ = [
     "InProcessBackend",
     "ProcessPoolBackend",
     "limit_worker_threads",
+    "forkserver_started",
     "make_backend",
     "pool_pays",
+    "preload",
     "prepare_worker",
     "retain_freed_memory",
     "retained_memory",
@@ -140,6 +142,8 @@ POOL_MIN_SECONDS = 10.0
 
 #: How long the first units run in-process to measure the work's rate.
 PROBE_SECONDS = 0.5
+
+_FORKSERVER_STARTED = False
 
 #: Tasks kept submitted per worker by :meth:`Backend.imap_unordered` (one running, one
 #: waiting, so a worker never waits for the parent to choose its next task).
@@ -292,11 +296,41 @@ def start_forkserver():
     >>> start_forkserver().get_start_method()  # doctest: +SKIP
     'forkserver'
     """
+    global _FORKSERVER_STARTED
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     with _single_threaded_environment():  # numpy loads in the server with one thread
         forkserver.ensure_running()
+    _FORKSERVER_STARTED = True
     return context
+
+
+def preload(*modules: str) -> None:
+    """Have the forkserver import ``modules`` too, if it is not running yet.
+
+    The runner asks for the verdict estimator (scipy.stats, scipy.optimize) when a study
+    has a verdict, so the workers that estimate it are forked with it imported.
+
+    Examples
+    --------
+    >>> preload("supercoherence.simulations.runner")  # already there: listed once
+    >>> _PRELOAD.count("supercoherence.simulations.runner")
+    1
+    """
+    for module in modules:
+        if module not in _PRELOAD:
+            _PRELOAD.append(module)
+
+
+def forkserver_started() -> bool:
+    """Whether this process has started the pool's forkserver (new workers are cheap).
+
+    Examples
+    --------
+    >>> isinstance(forkserver_started(), bool)
+    True
+    """
+    return _FORKSERVER_STARTED
 
 
 def pool_pays(remaining_seconds: float, workers: int) -> bool:

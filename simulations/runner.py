@@ -68,8 +68,10 @@ from supercoherence.simulations.backends import (
     PROBE_SECONDS,
     Backend,
     ProcessPoolBackend,
+    forkserver_started,
     make_backend,
     pool_pays,
+    preload,
     retained_memory,
     start_forkserver,
 )
@@ -507,6 +509,10 @@ def _run_claimed(
         len(missing),
         len(good),
     )
+    # the verdict's other points go to a pool when it pays (see _verdict_judge)
+    pooled_verdict = backend is None and dask is None and workers != 1
+    if study.outputs.verdict and pooled_verdict:
+        preload("supercoherence.simulations.verdict")
     own_backend, active, manifest["backend"] = _open_backend(backend, workers, dask, missing)
     store.write_manifest(manifest)
     evaluate_cpu = time.process_time()
@@ -531,7 +537,7 @@ def _run_claimed(
             f"{len(expected) - len(good)} unit(s) failed their checks after this run "
             f"({problems[0] if problems else 'missing'}); is another program writing here?",
         )
-    verdict_seconds = _analyse(study, store, good)
+    verdict_seconds = _analyse(study, store, good, pooled_verdict)
     manifest["timings"] = {
         "evaluate_seconds": evaluate_seconds,
         "analyse_seconds": time.perf_counter() - analyse_start,
@@ -927,8 +933,14 @@ def merge_units(units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> float:
-    """Write the study's tables; returns the seconds spent estimating the verdict."""
+def _analyse(
+    study: Study, store: ResultStore, units: set[tuple[int, int]], pooled_verdict: bool = False
+) -> float:
+    """Write the study's tables; returns the seconds spent estimating the verdict.
+
+    With ``pooled_verdict`` the points' verdicts may be estimated on a process pool
+    (:func:`_verdict_judge`).
+    """
     from supercoherence.simulations.analysis import (
         boundary_table,
         estimate_table,
@@ -946,7 +958,8 @@ def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> f
     verdict_seconds = 0.0
     if study.outputs.verdict:
         verdict_start = time.perf_counter()
-        verdicts = verdict_table(study, store.read_point_events)
+        judge = _verdict_judge(store) if pooled_verdict else None
+        verdicts = verdict_table(study, store.read_point_events, judge=judge)
         store.write_table("verdict", verdicts)
         verdict_seconds = time.perf_counter() - verdict_start
     if study.outputs.boundary:
@@ -960,6 +973,56 @@ def _analyse(study: Study, store: ResultStore, units: set[tuple[int, int]]) -> f
     if study.outputs.timeseries:
         store.consolidate_series("timeseries", units)
     return verdict_seconds
+
+
+def _verdict_judge(store: ResultStore):
+    """The verdicts of a study's points, on a process pool where it pays.
+
+    When the forkserver is running (after a pooled evaluation, with the estimator
+    preloaded) a pool of one worker per CPU costs about 0.05 s, so every point goes to
+    it.  Otherwise the first point's verdict is estimated here and timed, and the others
+    go to a pool only when their estimated cost is at least
+    :data:`~supercoherence.simulations.backends.POOL_MIN_SECONDS` (the pool must then
+    pay for its start-up).  Each point's verdict is seeded on its own
+    (:func:`~supercoherence.simulations.analysis.verdict_row`), so where it is computed
+    never changes it.
+    """
+    from supercoherence.simulations.analysis import verdict_row
+
+    def on_pool(points: list[int], options: tuple, workers: int) -> dict[int, dict]:
+        path = str(store.directory / "events.parquet")
+        with ProcessPoolBackend(workers) as pool:
+            return dict(pool.imap_unordered(_point_verdict, [(path, p, options) for p in points]))
+
+    def here(points: list[int], options: tuple) -> dict[int, dict]:
+        return {p: verdict_row(store.read_point_events(p), *options) for p in points}
+
+    def judge(points: list[int], options: tuple) -> dict[int, dict]:
+        workers = os.cpu_count() or 1
+        if workers > 1 and len(points) > 1 and forkserver_started():
+            return on_pool(points, options, min(workers, len(points)))
+        start = time.perf_counter()
+        done = here(points[:1], options)
+        rest = points[1:]
+        remaining = (time.perf_counter() - start) * len(rest)
+        workers = min(workers, len(rest))
+        if workers > 1 and pool_pays(remaining, workers):
+            done.update(on_pool(rest, options, workers))
+        else:
+            done.update(here(rest, options))
+        return done
+
+    return judge
+
+
+def _point_verdict(path: str, point: int, options: tuple) -> tuple[int, dict]:
+    """A worker's task: ``(point, its verdict row)`` from the study's ``events.parquet``."""
+    import pyarrow.parquet as pq
+
+    from supercoherence.simulations.analysis import verdict_row
+
+    events = pq.read_table(path, filters=[("point", "=", int(point))]).to_pandas()
+    return int(point), verdict_row(events, *options)
 
 
 def load_results(directory: str | Path) -> StudyResults:

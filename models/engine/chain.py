@@ -368,12 +368,14 @@ class _InPlay:
     draws).  The replicates' own index is compacted only once the ones removed since
     exceed 1/16 of it: a replicate's position is its position in that index minus the
     number removed since with a smaller index, so a level costs one compaction of the
-    loop's arrays, not two.
+    loop's arrays, not two.  Compactions go through one reused mask (all True between
+    them), so a level allocates only the compacted array.
     """
 
     def __init__(self, index: np.ndarray) -> None:
         self.index = index
         self.removed = index[:0]
+        self.keep = np.ones(index.size, bool)  # reused by _compact(): all True between calls
 
     def find(self, leaving: np.ndarray) -> np.ndarray:
         """Positions of the replicates ``leaving`` (ascending, in play)."""
@@ -384,10 +386,19 @@ class _InPlay:
 
     def drop(self, leaving: np.ndarray) -> None:
         """Take the replicates ``leaving`` (ascending, in play) out of play."""
-        self.removed = np.sort(np.concatenate([self.removed, leaving]))
+        # a stable sort of two ascending runs is one merge
+        self.removed = np.sort(np.concatenate([self.removed, leaving]), kind="stable")
         if 16 * self.removed.size > self.index.size:
-            self.index = np.delete(self.index, np.searchsorted(self.index, self.removed))
+            self.index = self._compact(self.index, np.searchsorted(self.index, self.removed))
             self.removed = self.removed[:0]
+
+    def _compact(self, values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """``values`` without the positions ``where``."""
+        keep = self.keep[: values.size]
+        keep[where] = False
+        values = values[keep]
+        keep[where] = True
+        return values
 
     def release(
         self,
@@ -404,7 +415,7 @@ class _InPlay:
         where = self.find(leaving)
         mine = values[where]
         out[leaving] = mine if read is None else read(mine)
-        (values,) = _without(where, values)
+        values = self._compact(values, where)
         self.drop(leaving)
         return values
 

@@ -355,13 +355,16 @@ class ChainLaw:
         # rounding is symmetric): minus = log1p(v * -(1 - q)) = -E before the cap.
         minus = np.multiply(v, -(1.0 - q), out=v if overwrite else np.empty_like(v))
         np.log1p(minus, out=minus)
+        lowest = None  # min(minus), when known
         if q > 0 and minus.size:
             # E < L mathematically; keep it so after rounding (the inverse is inf at L).
             cap = np.nextafter(-np.log(q), 0.0)
-            if minus.min() < -cap:  # min(E, cap) changes only these
+            lowest = minus.min()
+            if lowest < -cap:  # min(E, cap) changes only these
                 np.maximum(minus, -cap, out=minus)
+                lowest = -cap
         inverse = self.inverse_hazard
-        if isinstance(inverse, _KernelInverse) and inverse.from_negated(level, minus):
+        if isinstance(inverse, _KernelInverse) and inverse.from_negated(level, minus, lowest):
             return minus
         np.negative(minus, out=minus)
         return np.asarray(inverse(level, minus), dtype=float)
@@ -401,14 +404,15 @@ class _KernelInverse:
         h, shape, _ = self._level(n)
         return self.kernel(h, shape, y)
 
-    def from_negated(self, n: int, minus: np.ndarray) -> bool:
+    def from_negated(self, n: int, minus: np.ndarray, lowest: float | None = None) -> bool:
         r"""Overwrite ``minus`` = :math:`-y` with :math:`\Lambda_n^{-1}(y)`; False (and
-        ``minus`` untouched) if this kernel or level has no in-place form."""
+        ``minus`` untouched) if this kernel or level has no in-place form.  ``lowest``,
+        if given, is ``minus.min()`` (it spares the kernel a pass over ``minus``)."""
         fused = self._level(n)[2]
         if fused is None:
             return False
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            fused(minus)
+            fused(minus, lowest)
         return True
 
 
@@ -438,33 +442,45 @@ def _in_place_kernel(kernel: Callable[..., Any], h: Any, shape: Any) -> Any:
     return None
 
 
-def _constant_from_negated(h: float, z: np.ndarray) -> None:
-    """``constant_inverse(h, -z)`` = (-z)/h = z/(-h), into ``z``."""
+def _constant_from_negated(h: float, z: np.ndarray, lowest: float | None = None) -> None:
+    """``constant_inverse(h, -z)`` = (-z)/h = z/(-h), into ``z`` (``lowest``: unused)."""
     np.divide(z, -h, out=z)
 
 
-def _entrenchment_from_negated(h: float, delta: float, z: np.ndarray) -> None:
+def _entrenchment_from_negated(
+    h: float, delta: float, z: np.ndarray, lowest: float | None = None
+) -> None:
     """``entrenchment_inverse(h, delta, y)`` into ``z = -y``.
 
     The kernel: x = (y delta)/h, -log1p(-x)/delta, inf where x >= 1.  Here
     z delta = -(y delta), z/h = -x, log1p(-x), divided by -delta; x = 1 gives
-    log1p(-1) = -inf, i.e. +inf as in the kernel, and x > 1 is set to inf.
+    log1p(-1) = -inf, i.e. +inf as in the kernel, and x > 1 is set to inf.  Division
+    by h = 1 is exact, so it is skipped.  ``lowest`` = ``z.min()`` on entry, if known:
+    rounded multiplication and division by positive numbers are monotone, so the
+    minimum after them is ``lowest`` put through the same two operations.
     """
     np.multiply(z, delta, out=z)
-    np.divide(z, h, out=z)
-    beyond = np.less(z, -1.0) if z.size and z.min() < -1.0 else None
+    if h != 1.0:
+        np.divide(z, h, out=z)
+    if lowest is not None:
+        lowest = np.float64(lowest) * delta
+        lowest = lowest / h if h != 1.0 else lowest
+    elif z.size:
+        lowest = z.min()
+    beyond = np.less(z, -1.0) if z.size and lowest < -1.0 else None
     np.log1p(z, out=z)
     np.divide(z, -delta, out=z)
     if beyond is not None:
         z[beyond] = np.inf
 
 
-def _power_from_negated(h: float, beta: float, z: np.ndarray) -> None:
+def _power_from_negated(h: float, beta: float, z: np.ndarray, lowest: float | None = None) -> None:
     """``power_inverse(h, beta, y)`` into ``z = -y``.
 
     The kernel: expm1(y/h) for beta = 1, else x = (y (1 - beta))/h,
     expm1(log1p(x)/(1 - beta)), inf where x <= -1.  Here z/(-h) = y/h and
-    z (-(1 - beta)) = y (1 - beta).
+    z (-(1 - beta)) = y (1 - beta).  Division by h = 1 is exact, so it is skipped;
+    ``lowest`` is unused (the factor -(1 - beta) may be negative).
     """
     if beta == 1:
         np.divide(z, -h, out=z)
@@ -472,7 +488,8 @@ def _power_from_negated(h: float, beta: float, z: np.ndarray) -> None:
         return
     one_minus = 1.0 - beta
     np.multiply(z, -one_minus, out=z)
-    np.divide(z, h, out=z)
+    if h != 1.0:  # division by 1 is exact
+        np.divide(z, h, out=z)
     beyond = np.less_equal(z, -1.0) if z.size and z.min() <= -1.0 else None
     np.log1p(z, out=z)
     np.divide(z, one_minus, out=z)

@@ -144,3 +144,50 @@ def test_a_worker_reuses_the_memory_it_frees():
     # six arrays of 977 pages of 4 KiB: returned, each round faults them in again
     assert returned > 5000, returned
     assert kept < 100, kept
+
+
+def test_verdicts_on_a_pool_equal_those_in_process(tmp_path) -> None:
+    """The runner's pooled verdict (every point to the workers once the forkserver runs)
+    gives the same table, to the bit, as the in-process one."""
+    from supercoherence.simulations.analysis import verdict_table
+    from supercoherence.simulations.backends import forkserver_started, start_forkserver
+    from supercoherence.simulations.store import ResultStore
+
+    study = parse_study(
+        {
+            "study": {
+                "name": "pooled-verdict",
+                "engine": "chain",
+                "replicates": 1000,
+                "horizon": float("inf"),
+                "seed": 3,
+            },
+            "engine": {"max_takeovers": 1000},
+            "parameters": {
+                "hazard": {"values": ["constant", "entrenchment"]},
+                "entrenchment_rate": {"values": [0.125, 1.0]},
+                "entrenchment_weakening": {"values": [0.0, 1.0]},
+            },
+            "outputs": {
+                "estimands": ["mean_takeovers"],
+                "events_horizon": 200.0,
+                "verdict": {"bootstrap": 40},
+            },
+        }
+    )
+    run_study(study, tmp_path, workers=1)
+    store = ResultStore(tmp_path)
+    here = verdict_table(study, store.read_point_events)
+    pdt.assert_frame_equal(here, store.read_table("verdict"))
+    start_forkserver()
+    assert forkserver_started()
+    judged = []
+
+    def judge(points, options):
+        judged.extend(points)
+        return runner._verdict_judge(store)(points, options)
+
+    pooled = verdict_table(study, store.read_point_events, judge=judge)
+    assert judged == [0, 4, 5, 6, 7]  # the constant hazard ignores delta and w: 5 models
+    pdt.assert_frame_equal(pooled, here)
+    assert set(here["estimated_outcome"]) - {"undecided"}  # something was decided
