@@ -990,9 +990,10 @@ def _verdict_judge(store: ResultStore):
     from supercoherence.simulations.analysis import verdict_row
 
     def on_pool(points: list[int], options: tuple, workers: int) -> dict[int, dict]:
-        path = str(store.directory / "events.parquet")
+        folder = str(store.directory)
         with ProcessPoolBackend(workers) as pool:
-            return dict(pool.imap_unordered(_point_verdict, [(path, p, options) for p in points]))
+            tasks = [(folder, p, options) for p in points]
+            return dict(pool.imap_unordered(_point_verdict, tasks))
 
     def here(points: list[int], options: tuple) -> dict[int, dict]:
         return {p: verdict_row(store.read_point_events(p), *options) for p in points}
@@ -1015,13 +1016,11 @@ def _verdict_judge(store: ResultStore):
     return judge
 
 
-def _point_verdict(path: str, point: int, options: tuple) -> tuple[int, dict]:
-    """A worker's task: ``(point, its verdict row)`` from the study's ``events.parquet``."""
-    import pyarrow.parquet as pq
-
+def _point_verdict(directory: str, point: int, options: tuple) -> tuple[int, dict]:
+    """A worker's task: ``(point, its verdict row)`` from the study folder's events."""
     from supercoherence.simulations.analysis import verdict_row
 
-    events = pq.read_table(path, filters=[("point", "=", int(point))]).to_pandas()
+    events = ResultStore(directory).read_point_events(point)
     return int(point), verdict_row(events, *options)
 
 

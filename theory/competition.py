@@ -136,7 +136,13 @@ omega = S.omega
 
 
 class CompetitionOutcome(enum.Enum):
-    """Long-run outcome of the competition for initial states with ``x0, y0 > 0``."""
+    """Long-run outcome of the competition for initial states with ``x0, y0 > 0``.
+
+    Examples
+    --------
+    >>> CompetitionOutcome("stable coexistence") is CompetitionOutcome.STABLE_COEXISTENCE
+    True
+    """
 
     MESA_DISAPPEARS = "mesa disappears"
     MESA_TAKES_OVER = "mesa takes over"

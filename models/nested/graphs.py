@@ -221,7 +221,22 @@ def load_graphml(path: str | PathLike) -> nx.DiGraph:
 
 
 def read_graphml(path: str | PathLike) -> nx.DiGraph:
-    """The graph of a GraphML file, unvalidated (:class:`GraphError` if unreadable)."""
+    """The graph of a GraphML file, unvalidated (:class:`GraphError` if unreadable).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "g.graphml"
+    >>> nx.write_graphml(nx.DiGraph([(0, 1)]), path)
+    >>> sorted(read_graphml(path).edges())
+    [('0', '1')]
+    >>> path.write_text("not xml")
+    7
+    >>> read_graphml(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.GraphError: ...g.graphml: cannot read GraphML (...)
+    """
     try:
         return nx.read_graphml(path)
     except (OSError, nx.NetworkXError, ValueError) as exc:  # ElementTree errors are ValueError-like

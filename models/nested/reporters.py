@@ -108,7 +108,15 @@ def alignment_with_original(model: NestedOptimizerModel) -> float:
 
 
 def size(model: NestedOptimizerModel) -> int:
-    """Number of live optimizers (see :func:`coherence`)."""
+    """Number of live optimizers (see :func:`coherence`).
+
+    Examples
+    --------
+    >>> from supercoherence.models.nested.model import NestedOptimizerModel
+    >>> from supercoherence.theory.scenario import TakeoverScenario
+    >>> size(NestedOptimizerModel(TakeoverScenario(), seed=1, horizon=3))  # the root alone
+    1
+    """
     return model.size
 
 

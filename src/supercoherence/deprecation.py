@@ -82,6 +82,18 @@ def renamed_function(new: Callable[..., Any], old: str) -> Callable[..., Any]:
 
     The alias calls ``new`` with the same arguments after warning; its docstring says
     which name to use.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> def tail(n):
+    ...     return n + 1
+    >>> old = renamed_function(tail, "survival")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = old(1)
+    >>> value, old.__name__, caught[0].category.__name__
+    (2, 'survival', 'SupercoherenceDeprecationWarning')
     """
 
     @functools.wraps(new)
