@@ -8,6 +8,12 @@ machine; CPU times of the children are in ``extra``).  Targets (issues 12 and 18
 ``derive`` of a stored closed form (``derive progeny``, printed without sympy) within
 10x; a computing ``derive`` (sympy) is shown for context, without a target.
 
+A last case, ``study report`` of a stored study (the shipped ``dichotomy`` study at 200
+replicates per point, so the report, not the run, is what costs), in a fresh process
+with the run's ``conditions.json`` against the same report after removing it (the
+report then classifies the 26 distinct ``q_n`` itself, as every report did before);
+ratio = seconds without / seconds with (the reuse's speed-up; context, no target).
+
 Run alone: ``uv run python benchmarks/run.py --only cli``.
 """
 
@@ -83,7 +89,43 @@ def cases(quick: bool) -> list[dict]:
                 },
             }
         )
+    rows.append(_report_row(script, 1 if quick else 3))
     return rows
+
+
+def _report_row(script: str, repeats: int) -> dict:
+    """``study report`` with and without the run's stored classification."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        stored = Path(folder) / "stored"
+        run = [script, "study", "run", "dichotomy", "--out", str(stored), "--quiet"]
+        subprocess.run(
+            [*run, "--set", "study.replicates=200", "--set", "study.chunk=200"],
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        bare = Path(folder) / "bare"
+        shutil.copytree(stored, bare)
+        (bare / "conditions.json").unlink()
+        manifest = json.loads((bare / "manifest.json").read_text(encoding="utf-8"))
+        del manifest["files"]["conditions.json"]
+        (bare / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        with_file, without = [], []
+        for _ in range(repeats):
+            with_file.append(_time([script, "study", "report", str(stored)])[0])
+            without.append(_time([script, "study", "report", str(bare)])[0])
+    return {
+        "benchmark": "cli start-up",
+        "case": "supercoherence study report (dichotomy, stored conditions)",
+        "seconds": min(with_file),
+        "baseline": "the same report classifying the points itself",
+        "baseline_seconds": min(without),
+        "ratio": min(without) / min(with_file),
+        "target": "",
+        "extra": {"repeats": repeats},
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover

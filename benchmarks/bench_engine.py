@@ -24,6 +24,11 @@ Cases:
   takeover needs one uniform (the coin's cost) and two ``log1p`` (the truncated
   exponential and the inverse hazard); a drift step of ``D = 2`` half a raw word and one
   table look-up.
+- ``timed takeover arithmetic alone``: the floor under the timed row, timed in the same
+  rounds: the same replicate-levels through the engine's own ``finite_tenure`` with no
+  bookkeeping (the chains still going kept as a prefix).  Its ratio to the coin loop is
+  what any level-by-level numpy sampler of these tenures pays before it keeps track of
+  a single replicate; ``bookkeeping_share`` in the timed row is the rest.
 """
 
 from __future__ import annotations
@@ -105,6 +110,47 @@ def _coin_loop(q: float, levels: int, replicates: int) -> Callable[[], int]:
     return walk
 
 
+def _tenure_floor(model, levels: int, replicates: int) -> tuple[Callable[[], None], int]:
+    """The arithmetic of the timed takeovers alone: the floor under the engine's loop.
+
+    The same replicate-levels as ``simulate_chain(model, ...)`` (its chains' lengths),
+    each with one uniform put through the engine's own
+    :meth:`~supercoherence.models.engine.law.ChainLaw.finite_tenure` and added to its
+    time, but with the replicates still going kept as a prefix: no compaction, no exits,
+    no outputs written (so not the same tenures per replicate; the same work per
+    takeover).  Returns the task and the number of takeovers it simulates.
+    """
+    from supercoherence.models.engine.law import ChainLaw
+    from supercoherence.models.engine.sampling import block_generators
+
+    law = ChainLaw.from_model(model, levels)
+    n = simulate_chain(model, replicates, seed=1, max_takeovers=levels, columns=["n_takeovers"])
+    steps = n.table["n_takeovers"]
+    blocks = range(0, replicates, STREAM_BLOCK)
+    # alive[level, b]: chains of block b still going at that level
+    alive = np.stack(
+        [(steps[lo : lo + STREAM_BLOCK, None] > np.arange(levels)).sum(axis=0) for lo in blocks],
+        axis=1,
+    )
+
+    def walk() -> None:
+        generators = block_generators(1, replicates)
+        buffer, time = np.empty(replicates), np.zeros(replicates)
+        for level in range(levels):
+            counts = alive[level].tolist()
+            going = sum(counts)
+            if not going:
+                break
+            lo = 0
+            for g, k in zip(generators, counts, strict=True):
+                g.random(out=buffer[lo : lo + k])
+                lo += k
+            v = law.finite_tenure(level, buffer[:going], overwrite=True)
+            np.add(time[:going], v, out=time[:going])
+
+    return walk, int(steps.sum())
+
+
 def _per_takeover_rows(replicates: int) -> list[dict]:
     """Drift and timed takeovers: seconds per simulated takeover vs the coin loop.
 
@@ -139,6 +185,8 @@ def _per_takeover_rows(replicates: int) -> list[dict]:
     for case, model, column, kwargs in specs:
         tasks[case, "base"] = runner(model, ["n_takeovers"], kwargs)
         tasks[case, "full"] = runner(model, [column], kwargs)
+    floor, floor_takeovers = _tenure_floor(specs[1][1], levels, replicates)
+    tasks["tenure floor"] = floor
     best = dict.fromkeys(tasks, np.inf)
     for _ in range(REPEATS):
         for name, task in tasks.items():
@@ -146,6 +194,7 @@ def _per_takeover_rows(replicates: int) -> list[dict]:
             task()
             best[name] = min(best[name], time.perf_counter() - start)
     coin = best["coin"] / walk()
+    floor_per = best["tenure floor"] / floor_takeovers
     rows = []
     for case, _model, _column, _kwargs in specs:
         summary = tasks[case, "base"]().summary
@@ -170,6 +219,25 @@ def _per_takeover_rows(replicates: int) -> list[dict]:
                 },
             }
         )
+    timed = rows[-1]
+    timed["extra"]["arithmetic_floor_ratio"] = floor_per / coin
+    timed["extra"]["bookkeeping_share"] = 1 - floor_per / timed["extra"]["ns_per_takeover"] * 1e9
+    rows.append(
+        {
+            "benchmark": "engine",
+            "case": "timed takeover arithmetic alone (the floor under the row above)",
+            "seconds": best["tenure floor"],
+            "baseline": "coin loop per replicate-level",
+            "baseline_seconds": coin * floor_takeovers,
+            "ratio": floor_per / coin,
+            "target": "",
+            "extra": {
+                "replicates": replicates,
+                "ns_per_takeover": 1e9 * floor_per,
+                "operations": "1 uniform, 2 multiply, 2 log1p, 1 min, 1 divide, 1 add",
+            },
+        }
+    )
     return rows
 
 

@@ -570,6 +570,7 @@ _TABLE_FILES = (
     "timeseries.parquet",
     "events.parquet",
     "verdict.parquet",
+    "conditions.json",
     "study.toml",
 )
 
@@ -967,12 +968,33 @@ def _analyse(
         if primary in study.outputs.estimands:
             boundary = boundary_table(study, estimates, engine, primary, verdicts=verdicts)
             store.write_table("boundary", boundary)
+            _write_conditions(study, store)
     if study.outputs.sensitivity:
         sensitivity = sobol_indices(study, estimates, study.outputs.sensitivity)
         store.write_table("sensitivity", sensitivity)
     if study.outputs.timeseries:
         store.consolidate_series("timeseries", units)
     return verdict_seconds
+
+
+def _write_conditions(study: Study, store: ResultStore) -> None:
+    """``conditions.json``: the derived conditions of the report, computed once.
+
+    The boundary table has just classified every distinct :math:`q_n` (cached in this
+    process), so this costs little here; ``study report`` in a process of its own would
+    otherwise classify them all again (26 certified products for the demo study).
+    """
+    from supercoherence.simulations.presentation.formulas import (
+        CONDITIONS_FILE,
+        conditions_json,
+        derive_conditions,
+        q_keys,
+    )
+
+    conditions = derive_conditions(study.points, study.engine)
+    if conditions:
+        keys = q_keys(study.points, study.engine)
+        store.write_text(CONDITIONS_FILE, conditions_json(conditions, keys))
 
 
 def _verdict_judge(store: ResultStore):
@@ -1052,7 +1074,9 @@ def load_results(directory: str | Path) -> StudyResults:
     manifest.directory = store_dir
     manifest = manifest.read_manifest() or {}
     recorded = manifest.get("files", {})
-    for name in ("estimates.parquet", "points.parquet"):
+    # every table read here is checked, not only the two the analysis needs
+    tables = ("estimates", "points", "boundary", "sensitivity", "verdict")
+    for name in (f"{table}.parquet" for table in tables):
         path = store_dir / name
         if name in recorded and path.exists() and file_sha256(path) != recorded[name]:
             raise StudyFileError(

@@ -23,6 +23,9 @@ Layout of a study folder::
     boundary.parquet     analytic classification beside the estimate (when asked)
     sensitivity.parquet  Sobol indices (when asked)
     verdict.parquet      per point the verdict estimated from the event table (when asked)
+    conditions.json      the derived conditions of the report: each distinct q_n's
+                         classification and certified prod (1 - q_n), with the points'
+                         q_n keys (with boundary.parquet; ``study report`` reuses it)
 
 Every file is written to a temporary name in the same folder and moved into place with
 :func:`os.replace` (atomic on POSIX), so a process killed at any moment leaves either

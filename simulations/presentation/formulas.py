@@ -33,12 +33,16 @@ import sympy as sp
 from supercoherence.errors import ParameterError
 
 __all__ = [
+    "CONDITIONS_FILE",
     "FAMILY_LATEX",
     "PointCondition",
+    "conditions_from_json",
+    "conditions_json",
     "conditions_latex",
     "conditions_markdown",
     "derive_conditions",
     "display_math",
+    "q_keys",
     "readable_q",
     "theorem_markdown",
 ]
@@ -186,6 +190,141 @@ def derive_conditions(
                 recurrence_bounds=(float(value.lower), float(value.upper)),
                 recurrence_latex=None if value.exact is None else sp.latex(value.exact),
                 q_display=readables.get(sp.srepr(q)),
+            )
+        )
+    return conditions
+
+
+#: ``conditions.json`` of a study folder: :func:`derive_conditions` of its points, written
+#: by the run (``study run``) so that ``study report`` need not classify them again.
+CONDITIONS_FILE = "conditions.json"
+_CONDITIONS_FORMAT = 1
+_CONDITION_FIELDS = {
+    "points": list,
+    "hazard": str,
+    "q_latex": str,
+    "outcome": str,
+    "reason": str,
+    "recurrence": float,
+    "recurrence_bounds": list,
+    "recurrence_latex": (str, type(None)),
+    "q_display": (str, type(None)),
+}
+
+
+def q_keys(points: Iterable[Mapping[str, object]], engine: str = "chain") -> list[str | None]:
+    """Per point, the SHA-256 of its exact :math:`q_n` (``srepr``); None: no closed form.
+
+    What :func:`conditions_from_json` checks a stored classification against: the
+    same points give the same keys, any other point another key.
+
+    Examples
+    --------
+    >>> a, b, c = q_keys([{"hazard": "constant"}, {"hazard": "constant"},
+    ...                   {"hazard": "entrenchment"}])
+    >>> a == b != c, len(a)
+    (True, 64)
+    """
+    import hashlib
+
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    if engine not in _SCENARIO_ENGINES:
+        return []
+    names = set(TakeoverScenario.parameter_names())
+    keys: list[str | None] = []
+    for point in points:
+        if not set(point) <= names:
+            keys.append(None)
+            continue
+        q = sp.sympify(TakeoverScenario.from_mapping(dict(point)).never_overthrown())
+        keys.append(hashlib.sha256(sp.srepr(q).encode()).hexdigest())
+    return keys
+
+
+def conditions_json(conditions: list[PointCondition], keys: list[str | None]) -> str:
+    """``conditions.json``: the conditions and the points' :func:`q_keys` they hold for.
+
+    Floats are written with ``repr`` (exact round trip), ``NaN`` as JSON's extension.
+
+    Examples
+    --------
+    >>> pts = [{"hazard": "constant"}]
+    >>> text = conditions_json(derive_conditions(pts), q_keys(pts))
+    >>> conditions_from_json(text, q_keys(pts)) == derive_conditions(pts)
+    True
+    """
+    import json
+
+    records = []
+    for c in conditions:
+        record = {name: getattr(c, name) for name in _CONDITION_FIELDS}
+        record["points"] = list(c.points)
+        record["recurrence_bounds"] = list(c.recurrence_bounds)
+        records.append(record)
+    body = {"format": _CONDITIONS_FORMAT, "q_keys": keys, "conditions": records}
+    return json.dumps(body, indent=1) + "\n"
+
+
+def conditions_from_json(
+    text: str, keys: list[str | None], source: object = CONDITIONS_FILE
+) -> list[PointCondition]:
+    """The conditions of :func:`conditions_json`, checked against the points' ``keys``.
+
+    Raises
+    ------
+    StudyFileError
+        If ``text`` is not such a file, or holds the conditions of other points (its
+        ``q_keys`` differ from ``keys``): a stored classification is used only for the
+        very :math:`q_n` it was computed from.
+
+    Examples
+    --------
+    >>> conditions_from_json('{"format": 1}', [])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.StudyFileError: ...conditions.json...
+    """
+    import json
+
+    from supercoherence.errors import StudyFileError
+
+    def bad(why: str) -> StudyFileError:
+        return StudyFileError(source, "", f"{why}; delete it and run `study run` again")
+
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        raise bad(f"not JSON ({exc})") from None
+    if not isinstance(body, dict) or body.get("format") != _CONDITIONS_FORMAT:
+        raise bad(f"not a conditions file of format {_CONDITIONS_FORMAT}")
+    if body.get("q_keys") != keys:
+        raise bad("holds the classification of other parameter points")
+    records = body.get("conditions")
+    if not isinstance(records, list):
+        raise bad("no list of conditions")
+    conditions = []
+    for record in records:
+        if not isinstance(record, dict) or set(record) != set(_CONDITION_FIELDS):
+            raise bad(f"a condition must have exactly the fields {sorted(_CONDITION_FIELDS)}")
+        for name, kind in _CONDITION_FIELDS.items():
+            value = record[name]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = record[name] = float(value)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise bad(f"field {name!r} of a condition is not {kind}")
+        members, bounds = record["points"], record["recurrence_bounds"]
+        if not all(isinstance(i, int) and 0 <= i < len(keys) for i in members):
+            raise bad("a condition names a point the study does not have")
+        if len(bounds) != 2 or not all(isinstance(b, int | float) for b in bounds):
+            raise bad("recurrence_bounds must be two numbers")
+        conditions.append(
+            PointCondition(
+                **{
+                    **record,
+                    "points": tuple(members),
+                    "recurrence_bounds": (float(bounds[0]), float(bounds[1])),
+                }
             )
         )
     return conditions

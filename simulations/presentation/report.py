@@ -23,8 +23,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import shutil
-import tempfile
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,7 +33,7 @@ from markdown_it import MarkdownIt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from supercoherence.errors import ParameterError, SupercoherenceError
+from supercoherence.errors import ParameterError, StudyFileError, SupercoherenceError
 from supercoherence.simulations.presentation.labels import (
     estimand_name,
     group_label,
@@ -322,20 +320,10 @@ def _sobol_figure(sensitivity: pd.DataFrame | None) -> Figure | None:
 
 
 def _save(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
-    """``save_figure`` writes PNG, SVG and PDF; keep only the requested ones."""
+    """``save_figure`` in the requested formats only (each is a full rendering)."""
     from supercoherence.simulations.presentation.style import save_figure
 
-    if set(formats) == set(FIGURE_FORMATS):
-        return save_figure(fig, stem)
-    kept = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in save_figure(fig, Path(tmp) / stem.name):
-            if path.suffix.lstrip(".") in formats:
-                target = stem.with_name(path.name)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(path, target)
-                kept.append(target)
-    return kept
+    return save_figure(fig, stem, [fmt for fmt in FIGURE_FORMATS if fmt in formats])
 
 
 def write_figures(
@@ -702,6 +690,37 @@ def _graphs_markdown(root: Path) -> str:
     return "\n".join(f"- [{p.name}]({p.relative_to(root).as_posix()})" for p in files)
 
 
+def _stored_conditions(root: Path, manifest: dict, points: list[dict], engine: str) -> list:
+    """The run's ``conditions.json`` if it verifies, else the conditions computed here.
+
+    The file is used only if its SHA-256 is the one ``manifest.json`` recorded and it
+    holds the classification of these very points
+    (:func:`~supercoherence.simulations.presentation.formulas.conditions_from_json`); a
+    file that does not match is reported (:class:`StudyFileError`), never merged.  A
+    file the manifest does not list (a run stopped before its manifest) is ignored.
+    """
+    from supercoherence.simulations.presentation.formulas import (
+        CONDITIONS_FILE,
+        conditions_from_json,
+        derive_conditions,
+        q_keys,
+    )
+    from supercoherence.simulations.store import file_sha256
+
+    path = root / CONDITIONS_FILE
+    recorded = (manifest.get("files") or {}).get(CONDITIONS_FILE)
+    if not path.exists() or recorded is None:
+        return derive_conditions(points, engine)
+    if file_sha256(path) != recorded:
+        raise StudyFileError(
+            path,
+            "",
+            "does not match the SHA-256 in manifest.json (altered or damaged); run "
+            "`study run` again on this folder to rebuild it, `study verify` to check all",
+        )
+    return conditions_from_json(path.read_text(encoding="utf-8"), q_keys(points, engine), path)
+
+
 def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMATS) -> Path:
     r"""Write ``report.md``, ``report.html`` and the figures beside a study's results.
 
@@ -734,10 +753,7 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
     supercoherence.errors.StudyFileError: ...
     """
     from supercoherence.simulations import load_results, load_study
-    from supercoherence.simulations.presentation.formulas import (
-        conditions_markdown,
-        derive_conditions,
-    )
+    from supercoherence.simulations.presentation.formulas import conditions_markdown
 
     root = Path(study_dir)
     results = load_results(root)
@@ -753,7 +769,7 @@ def write_report(study_dir: str | Path, *, formats: Iterable[str] = FIGURE_FORMA
     }
     title = f"Study `{study.name}`"
     estimates = results.estimates
-    conditions = derive_conditions(points, study.engine)
+    conditions = _stored_conditions(root, results.manifest, points, study.engine)
     sections = [
         f"# {title}",
         f"## The question\n\n{study.description or study.name}",

@@ -15,7 +15,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -132,7 +132,18 @@ def new_axes(figsize: tuple[float, float] = FIGSIZE) -> Axes:
         return fig.add_subplot()
 
 
-def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
+#: The formats :func:`save_figure` writes, with their ``savefig`` options (no dates, so
+#: the files are reproducible).
+_SAVE_OPTIONS = {
+    "png": {"dpi": 2 * SCREEN_DPI, "metadata": {"Software": None}},
+    "svg": {"metadata": {"Date": None}},
+    "pdf": {"metadata": {"CreationDate": None}},
+}
+
+
+def save_figure(
+    fig: Figure, path_stem: str | Path, formats: Sequence[str] = ("png", "svg", "pdf")
+) -> list[Path]:
     """Write ``fig`` as PNG (at 2x the screen dpi), SVG and PDF; return the paths.
 
     Parameters
@@ -141,11 +152,19 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
         The figure (``ax.figure`` of a plot function's result).
     path_stem : str or Path
         Path without suffix; parent folders are created.
+    formats : sequence of str, optional
+        Which of ``png``, ``svg``, ``pdf`` to write (all three by default; each is a
+        full rendering, the PDF's font subsetting the dearest).
 
     Returns
     -------
     list of Path
-        ``[stem.png, stem.svg, stem.pdf]``.
+        ``[stem.png, stem.svg, stem.pdf]`` (those asked for, in that order).
+
+    Raises
+    ------
+    ParameterError
+        If a format is not one of the three.
 
     Examples
     --------
@@ -153,20 +172,24 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
     >>> ax = new_axes()
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.suffix for p in save_figure(ax.figure, pathlib.Path(tmp) / "f")]
+    ...     [p.suffix for p in save_figure(ax.figure, pathlib.Path(tmp) / "g", ["png"])]
     ['.png', '.svg', '.pdf']
+    ['.png']
     """
+    from supercoherence.errors import ParameterError
+
+    for fmt in formats:
+        if fmt not in _SAVE_OPTIONS:
+            raise ParameterError("formats", fmt, f"one of {list(_SAVE_OPTIONS)}")
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
     paths = []
     with theme():
-        for suffix, options in (
-            (".png", {"dpi": 2 * SCREEN_DPI, "metadata": {"Software": None}}),
-            (".svg", {"metadata": {"Date": None}}),
-            (".pdf", {"metadata": {"CreationDate": None}}),
-        ):
-            path = stem.with_name(stem.name + suffix)
-            fig.savefig(path, **options)
-            paths.append(path)
+        for fmt, options in _SAVE_OPTIONS.items():
+            if fmt in formats:
+                path = stem.with_name(f"{stem.name}.{fmt}")
+                fig.savefig(path, **options)
+                paths.append(path)
     return paths

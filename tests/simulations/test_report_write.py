@@ -238,3 +238,76 @@ def test_set_overrides_are_validated_and_stored(tmp_path: Path, capsys) -> None:
     assert "did you mean 'replicates'" in capsys.readouterr().err
     assert main(["study", "validate", str(source), "--set", "replicates=5"]) == 2
     assert "TABLE.KEY=VALUE" in capsys.readouterr().err
+
+
+# ------------------------------------------------- the run's classification, reused
+
+
+def test_the_run_stores_its_conditions_and_the_report_reuses_them(
+    study_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import shutil
+
+    from supercoherence.simulations.presentation import formulas
+
+    manifest = json.loads((study_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "conditions.json" in manifest["files"]
+    study = load_study(str(study_dir / "study.toml"), check_points=False)
+    stored = formulas.conditions_from_json(
+        (study_dir / "conditions.json").read_text(encoding="utf-8"),
+        formulas.q_keys(study.points, study.engine),
+    )
+    assert stored == derive_conditions(study.points, study.engine)
+    # a report in a fresh process classifies nothing: derive_conditions is not called
+    copy = tmp_path / "copy"
+    shutil.copytree(study_dir, copy)
+    (copy / "report.md").unlink()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report classified the points again")
+
+    monkeypatch.setattr(formulas, "derive_conditions", refuse)
+    write_report(copy)
+    assert (copy / "report.md").read_text(encoding="utf-8") == (
+        study_dir / "report.md"
+    ).read_text(encoding="utf-8")
+
+
+def test_altered_conditions_or_tables_are_reported_never_used(
+    study_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from supercoherence.errors import StudyFileError
+    from supercoherence.simulations import verify_study
+
+    copy = tmp_path / "altered"
+    shutil.copytree(study_dir, copy)
+    path = copy / "conditions.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("almost surely", "surely"))
+    with pytest.raises(StudyFileError, match="conditions.json.*SHA-256"):
+        write_report(copy)
+    assert any("conditions.json" in p for p in verify_study(copy).problems)
+    # a table the report reads is checked too, not only estimates and points
+    other = tmp_path / "boundary"
+    shutil.copytree(study_dir, other)
+    boundary = other / "boundary.parquet"
+    boundary.write_bytes(boundary.read_bytes()[:-9] + b"\0" * 9)
+    with pytest.raises(StudyFileError, match="boundary.parquet.*SHA-256"):
+        load_results(other)
+
+
+def test_stored_conditions_of_other_points_are_refused() -> None:
+    from supercoherence.errors import StudyFileError
+    from supercoherence.simulations.presentation import formulas
+
+    mine = [{"hazard": "entrenchment", "entrenchment_rate": 1.0}]
+    theirs = [{"hazard": "entrenchment", "entrenchment_rate": 0.5}]
+    text = formulas.conditions_json(derive_conditions(mine), formulas.q_keys(mine))
+    assert formulas.conditions_from_json(text, formulas.q_keys(mine)) == derive_conditions(mine)
+    with pytest.raises(StudyFileError, match="other parameter points"):
+        formulas.conditions_from_json(text, formulas.q_keys(theirs))
+    broken = text.replace('"outcome"', '"result"')
+    with pytest.raises(StudyFileError, match="exactly the fields"):
+        formulas.conditions_from_json(broken, formulas.q_keys(mine))

@@ -91,6 +91,25 @@ def test_no_tail_bound_means_uncertified_with_the_partial_product_as_a_bound():
     assert value.as_expr() is sp.nan
 
 
+def test_an_enclosure_of_no_precision_stops_early_and_still_holds_the_truth():
+    # Sum q_n ~ 16^4 * 4! = 1.6e6: P ~ exp(-1.6e6), and the integral-test tail leaves a
+    # log-width of ~5e4 however many terms; going on to 2^20 terms cost 6 s for nothing.
+    q = sp.exp(-((n + 1) ** sp.Rational(1, 4)) / 16)
+    value = recurrence_probability(q)
+    assert value.certified and value.is_positive
+    assert value.terms == 4096 and "shrinks slowly" in value.method
+    # an independent enclosure of log P: with S = sum q_n in [I, q_0 + I] (I the integral
+    # from 0, q decreasing) and -x - x^2/(2(1-x)) <= log(1-x) <= -x, q_n <= q_0
+    with mpmath.workdps(30):
+        integral = mpmath.quad(lambda x: mpmath.exp(-((x + 1) ** 0.25) / 16), [0, mpmath.inf])
+        q0 = mpmath.exp(-mpmath.mpf(1) / 16)
+        low = -(q0 + integral) * (1 + q0 / (2 * (1 - q0)))
+        high = -integral
+    truth = flint.arb(float(low)).union(flint.arb(float(high)))
+    assert value.ball.log().overlaps(truth)
+    assert float(high) < -1.5e6
+
+
 @pytest.mark.parametrize(
     ("check", "q", "match"),
     [
