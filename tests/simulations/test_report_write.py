@@ -269,9 +269,9 @@ def test_the_run_stores_its_conditions_and_the_report_reuses_them(
 
     monkeypatch.setattr(formulas, "derive_conditions", refuse)
     write_report(copy)
-    assert (copy / "report.md").read_text(encoding="utf-8") == (
-        study_dir / "report.md"
-    ).read_text(encoding="utf-8")
+    assert (copy / "report.md").read_text(encoding="utf-8") == (study_dir / "report.md").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_altered_conditions_or_tables_are_reported_never_used(
