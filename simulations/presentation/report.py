@@ -20,6 +20,7 @@ r"""A post-ready report of a stored study: ``report.md`` and ``report.html``.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -980,6 +981,7 @@ def _math_html(span: str, before: str | None, after: str | None) -> str:
     return f"{before or ''}{inner}{after or ''}"
 
 
+@functools.lru_cache(maxsize=1024)
 def math_svg(tex: str, *, display: bool = False) -> tuple[str, float] | None:
     r"""Typeset TeX with :mod:`matplotlib.mathtext` into a base64 SVG (glyphs as paths).
 
@@ -994,7 +996,9 @@ def math_svg(tex: str, *, display: bool = False) -> tuple[str, float] | None:
     -------
     (str, float) or None
         The base64 SVG and the depth below the baseline in points; ``None`` when
-        mathtext cannot typeset the formula (environments such as ``cases``).
+        mathtext cannot typeset the formula (environments such as ``cases``).  Cached
+        (a pure function of its arguments): a report typesets each formula of its
+        summary again in its appendix.
 
     Examples
     --------
