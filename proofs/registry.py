@@ -38,13 +38,14 @@ supercoherence.errors.ParameterError: theorem = 'dichotomie' ... (did you mean '
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 
 from supercoherence.errors import ParameterError, did_you_mean
 from supercoherence.proofs.theorem import Theorem, TheoremReport
 
-__all__ = ["Catalogue", "build_catalogue", "get_catalogue"]
+__all__ = ["THEOREM_MODULES", "Catalogue", "build_catalogue", "find_theorem", "get_catalogue"]
 
 _FAMILY_ORDER = ("contest", "hazard", "recursion", "drift", "competition", "branching", "ruin")
 _FAMILY_ORDER += ("selection",)
@@ -133,6 +134,22 @@ class Catalogue(Mapping[str, Theorem]):
             return [t.check(strict=False, monte_carlo=monte_carlo) for t in theorems]
 
 
+#: The theorem modules of the package, in the order the catalogue is built from them.
+THEOREM_MODULES = (
+    "contest_theorems",
+    "hazard_theorems",
+    "recursion_theorems",
+    "competition_theorems",
+    "branching_theorems",
+    "nested_theorems",
+    "selection_theorems",
+)
+
+
+def _module_theorems(module: str) -> list[Theorem]:
+    return importlib.import_module(f"supercoherence.proofs.{module}").theorems()
+
+
 def build_catalogue() -> Catalogue:
     """Build the catalogue from the theorem modules.
 
@@ -141,26 +158,34 @@ def build_catalogue() -> Catalogue:
     >>> "gamblers-ruin" in build_catalogue()
     True
     """
-    from supercoherence.proofs import (
-        branching_theorems,
-        competition_theorems,
-        contest_theorems,
-        hazard_theorems,
-        nested_theorems,
-        recursion_theorems,
-        selection_theorems,
-    )
+    return Catalogue(t for module in THEOREM_MODULES for t in _module_theorems(module))
 
-    modules = (
-        contest_theorems,
-        hazard_theorems,
-        recursion_theorems,
-        competition_theorems,
-        branching_theorems,
-        nested_theorems,
-        selection_theorems,
-    )
-    return Catalogue(t for module in modules for t in module.theorems())
+
+@cache
+def find_theorem(name: str) -> Theorem:
+    """One theorem by name, building only the modules up to the one that holds it.
+
+    The whole catalogue takes seconds to build (29 theorems, their sympy claims); a
+    report that quotes one theorem needs one module.  Once the catalogue is built its
+    theorem is returned.
+
+    Raises
+    ------
+    ParameterError
+        If no module has a theorem of that name (with a did-you-mean).
+
+    Examples
+    --------
+    >>> find_theorem("dichotomy").title
+    'The dichotomy: supercoherence or takeovers forever'
+    """
+    if get_catalogue.cache_info().currsize:
+        return get_catalogue()[name]
+    for module in THEOREM_MODULES:
+        for theorem in _module_theorems(module):
+            if theorem.name == name:
+                return theorem
+    return get_catalogue()[name]  # raises, naming the closest names
 
 
 @cache

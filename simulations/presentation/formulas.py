@@ -450,9 +450,9 @@ def theorem_markdown(name: str = "dichotomy") -> str:
     >>> theorem_markdown().splitlines()[0]
     '**Theorem (The dichotomy: supercoherence or takeovers forever).** Takeovers recur forever...'
     """
-    from supercoherence.proofs import catalogue
+    from supercoherence.proofs.registry import find_theorem
 
-    theorem = catalogue[name]
+    theorem = find_theorem(name)
     hypotheses = ", ".join(f"${h}$" for h in theorem.assumptions)
     parts = [
         f"**Theorem ({theorem.title}).** {theorem.plain}",
