@@ -178,6 +178,19 @@ def test_bad_figure_format_names_the_parameter(study_dir: Path) -> None:
         write_figures(study_dir, ["gif"])
 
 
+def test_figures_are_rendered_only_in_the_formats_asked(study_dir: Path, tmp_path: Path) -> None:
+    from supercoherence.simulations.presentation.style import new_axes, save_figure
+
+    figure = new_axes().figure
+    assert [p.name for p in save_figure(figure, tmp_path / "f", ["svg"])] == ["f.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.svg"]
+    with pytest.raises(ParameterError, match="formats = 'jpg'"):
+        save_figure(figure, tmp_path / "g", ["png", "jpg"])
+    assert not (tmp_path / "g.png").exists()  # checked before anything is drawn
+    written = write_figures(study_dir, ["png"])
+    assert written and all(p.suffix == ".png" for paths in written.values() for p in paths)
+
+
 def test_a_positive_recurrence_probability_below_double_precision_is_not_shown_as_zero():
     from supercoherence.simulations.presentation.formulas import (
         PointCondition,
