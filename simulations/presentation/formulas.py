@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import sympy as sp
 
@@ -199,24 +199,22 @@ def derive_conditions(
 #: by the run (``study run``) so that ``study report`` need not classify them again.
 CONDITIONS_FILE = "conditions.json"
 _CONDITIONS_FORMAT = 1
-_CONDITION_FIELDS = {
+#: The JSON type of each field of a stored :class:`PointCondition` (``str`` unless named).
+_JSON_KINDS: dict[str, type | tuple[type, ...]] = {
     "points": list,
-    "hazard": str,
-    "q_latex": str,
-    "outcome": str,
-    "reason": str,
     "recurrence": float,
     "recurrence_bounds": list,
     "recurrence_latex": (str, type(None)),
     "q_display": (str, type(None)),
 }
+_CONDITION_FIELDS = {f.name: _JSON_KINDS.get(f.name, str) for f in fields(PointCondition)}
 
 
 def q_keys(points: Iterable[Mapping[str, object]], engine: str = "chain") -> list[str | None]:
     """Per point, the SHA-256 of its exact :math:`q_n` (``srepr``); None: no closed form.
 
-    What :func:`conditions_from_json` checks a stored classification against: the
-    same points give the same keys, any other point another key.
+    What :func:`conditions_from_json` checks a stored classification against: points
+    with the same :math:`q_n` have the same key, a different :math:`q_n` another.
 
     Examples
     --------
