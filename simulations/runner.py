@@ -80,6 +80,7 @@ from supercoherence.simulations.estimands import ESTIMANDS
 from supercoherence.simulations.store import (
     ResultStore,
     UnitProblem,
+    check_recorded,
     file_sha256,
     read_parquet_file,
     upgrade_names,
@@ -1078,13 +1079,8 @@ def load_results(directory: str | Path) -> StudyResults:
     tables = ("estimates", "points", "boundary", "sensitivity", "verdict")
     for name in (f"{table}.parquet" for table in tables):
         path = store_dir / name
-        if name in recorded and path.exists() and file_sha256(path) != recorded[name]:
-            raise StudyFileError(
-                path,
-                "",
-                "does not match the SHA-256 in manifest.json (altered or damaged); run "
-                "`study run` again on this folder to rebuild it, `study verify` to check all",
-            )
+        if path.exists():
+            check_recorded(path, recorded)
     optional = {}
     for name in ("boundary", "sensitivity", "verdict"):
         path = store_dir / f"{name}.parquet"

@@ -71,6 +71,7 @@ __all__ = [
     "ResultStore",
     "UnitProblem",
     "atomic_write",
+    "check_recorded",
     "file_sha256",
     "table_checksum",
     "upgrade_names",
@@ -127,6 +128,37 @@ def _unit_file(folder: Path, point: int, chunk: int) -> Path:
 def _has_digest(path: Path, digest: str | None) -> bool:
     """Whether ``path`` exists and its bytes have the SHA-256 ``digest``."""
     return path.exists() and file_sha256(path) == digest
+
+
+def check_recorded(path: Path, recorded: Mapping[str, str]) -> None:
+    """Raise unless ``path`` has the SHA-256 the manifest's ``files`` record for it.
+
+    A file the manifest does not list passes (nothing to compare it with).
+
+    Raises
+    ------
+    StudyFileError
+        Naming the file, if its SHA-256 differs from the recorded one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "x"
+    >>> _ = path.write_bytes(b"abc")
+    >>> check_recorded(path, {"x": file_sha256(path)})
+    >>> check_recorded(path, {"x": "0" * 64})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    supercoherence.errors.StudyFileError: ...x: does not match the SHA-256 in manifest.json...
+    """
+    digest = recorded.get(path.name)
+    if digest is not None and file_sha256(path) != digest:
+        raise StudyFileError(
+            path,
+            "",
+            "does not match the SHA-256 in manifest.json (altered or damaged); run "
+            "`study run` again on this folder to rebuild it, `study verify` to check all",
+        )
 
 
 def file_sha256(path: Path) -> str:

@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 import sympy as sp
 
@@ -121,6 +122,29 @@ class PointCondition:
         return 1.0 - self.recurrence
 
 
+def _exact_qs(
+    points: Iterable[Mapping[str, object]], engine: str
+) -> list[tuple[Any, sp.Expr] | None]:
+    """Per point its scenario and exact :math:`q_n` (None: not a takeover scenario).
+
+    Empty for an engine whose points are not takeover scenarios.
+    """
+    from supercoherence.theory.scenario import TakeoverScenario
+
+    if engine not in _SCENARIO_ENGINES:
+        return []
+    names = set(TakeoverScenario.parameter_names())
+    exact: list[tuple[Any, sp.Expr] | None] = []
+    for point in points:
+        if not set(point) <= names:  # interacting nested dynamics: no closed form
+            exact.append(None)
+            continue
+        scenario = TakeoverScenario.from_mapping(dict(point))
+        # a sympy expression or number built by the scenario, never text: strict
+        exact.append((scenario, sp.sympify(scenario.never_overthrown(), strict=True)))
+    return exact
+
+
 def derive_conditions(
     points: Iterable[Mapping[str, object]], engine: str = "chain"
 ) -> list[PointCondition]:
@@ -158,18 +182,13 @@ def derive_conditions(
     [((0, 2), 'recursion forever almost surely'), ((1,), 'supercoherence almost surely')]
     """
     from supercoherence.theory.recursion import classify
-    from supercoherence.theory.scenario import TakeoverScenario
 
-    if engine not in _SCENARIO_ENGINES:
-        return []
     groups: dict[str, tuple[list[int], str, sp.Expr]] = {}
     readables: dict[str, str] = {}
-    names = set(TakeoverScenario.parameter_names())
-    for index, point in enumerate(points):
-        if not set(point) <= names:  # interacting nested dynamics: no closed form
+    for index, exact in enumerate(_exact_qs(points, engine)):
+        if exact is None:  # interacting nested dynamics: no closed form
             continue
-        scenario = TakeoverScenario.from_mapping(dict(point))
-        q = sp.sympify(scenario.never_overthrown())
+        scenario, q = exact
         key = sp.srepr(q)
         readables.setdefault(key, readable_q(scenario))
         if key not in groups:
@@ -225,19 +244,10 @@ def q_keys(points: Iterable[Mapping[str, object]], engine: str = "chain") -> lis
     """
     import hashlib
 
-    from supercoherence.theory.scenario import TakeoverScenario
-
-    if engine not in _SCENARIO_ENGINES:
-        return []
-    names = set(TakeoverScenario.parameter_names())
-    keys: list[str | None] = []
-    for point in points:
-        if not set(point) <= names:
-            keys.append(None)
-            continue
-        q = sp.sympify(TakeoverScenario.from_mapping(dict(point)).never_overthrown())
-        keys.append(hashlib.sha256(sp.srepr(q).encode()).hexdigest())
-    return keys
+    return [
+        None if exact is None else hashlib.sha256(sp.srepr(exact[1]).encode()).hexdigest()
+        for exact in _exact_qs(points, engine)
+    ]
 
 
 def conditions_json(conditions: list[PointCondition], keys: list[str | None]) -> str:

@@ -34,7 +34,7 @@ from markdown_it import MarkdownIt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from supercoherence.errors import ParameterError, StudyFileError, SupercoherenceError
+from supercoherence.errors import ParameterError, SupercoherenceError
 from supercoherence.simulations.presentation.labels import (
     estimand_name,
     group_label,
@@ -706,19 +706,13 @@ def _stored_conditions(root: Path, manifest: dict, points: list[dict], engine: s
         derive_conditions,
         q_keys,
     )
-    from supercoherence.simulations.store import file_sha256
+    from supercoherence.simulations.store import check_recorded
 
     path = root / CONDITIONS_FILE
-    recorded = (manifest.get("files") or {}).get(CONDITIONS_FILE)
-    if not path.exists() or recorded is None:
+    recorded = manifest.get("files") or {}
+    if not path.exists() or CONDITIONS_FILE not in recorded:
         return derive_conditions(points, engine)
-    if file_sha256(path) != recorded:
-        raise StudyFileError(
-            path,
-            "",
-            "does not match the SHA-256 in manifest.json (altered or damaged); run "
-            "`study run` again on this folder to rebuild it, `study verify` to check all",
-        )
+    check_recorded(path, recorded)
     return conditions_from_json(path.read_text(encoding="utf-8"), q_keys(points, engine), path)
 
 
