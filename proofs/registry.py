@@ -169,6 +169,15 @@ def find_theorem(name: str) -> Theorem:
     report that quotes one theorem needs one module.  Once the catalogue is built its
     theorem is returned.
 
+    Parameters
+    ----------
+    name : str
+        Catalogue name (``supercoherence proofs list``).
+
+    Returns
+    -------
+    Theorem
+
     Raises
     ------
     ParameterError

@@ -235,6 +235,23 @@ def q_keys(points: Iterable[Mapping[str, object]], engine: str = "chain") -> lis
     What :func:`conditions_from_json` checks a stored classification against: points
     with the same :math:`q_n` have the same key, a different :math:`q_n` another.
 
+    Parameters
+    ----------
+    points : iterable of mapping
+        Parameter points with study-file keys (``Study.points``).
+    engine : str
+        The study's engine (other engines than ``chain`` and ``abm``: an empty list).
+
+    Returns
+    -------
+    list of str or None
+        One hex digest per point; None for a point that is not a takeover scenario.
+
+    Raises
+    ------
+    ParameterError
+        If a point is not a valid takeover scenario.
+
     Examples
     --------
     >>> a, b, c = q_keys([{"hazard": "constant"}, {"hazard": "constant"},
@@ -254,6 +271,18 @@ def conditions_json(conditions: list[PointCondition], keys: list[str | None]) ->
     """``conditions.json``: the conditions and the points' :func:`q_keys` they hold for.
 
     Floats are written with ``repr`` (exact round trip), ``NaN`` as JSON's extension.
+
+    Parameters
+    ----------
+    conditions : list of PointCondition
+        :func:`derive_conditions` of the points.
+    keys : list of str or None
+        :func:`q_keys` of the same points.
+
+    Returns
+    -------
+    str
+        The JSON text (format 1).
 
     Examples
     --------
@@ -278,6 +307,19 @@ def conditions_from_json(
     text: str, keys: list[str | None], source: object = CONDITIONS_FILE
 ) -> list[PointCondition]:
     """The conditions of :func:`conditions_json`, checked against the points' ``keys``.
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    keys : list of str or None
+        :func:`q_keys` of the study's points.
+    source : object, optional
+        The file's path, for the error messages.
+
+    Returns
+    -------
+    list of PointCondition
 
     Raises
     ------

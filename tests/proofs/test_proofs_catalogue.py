@@ -118,3 +118,17 @@ def test_unknown_name_is_a_parameter_error_with_a_suggestion():
         catalogue["dichotomie"]
     with pytest.raises(ParameterError, match="theorem"):
         catalogue.select(["no-such-theorem"])
+
+
+def test_find_theorem_is_the_catalogue_entry_and_names_a_bad_name() -> None:
+    from supercoherence.proofs.registry import find_theorem
+
+    for name in ("dichotomy", "goodhart", "gamblers-ruin"):  # first, last, middle modules
+        found = find_theorem(name)
+        assert (found.name, found.title, found.statement) == (
+            name,
+            catalogue[name].title,
+            catalogue[name].statement,
+        )
+    with pytest.raises(ParameterError, match="did you mean 'dichotomy'"):
+        find_theorem("dichotomie")
